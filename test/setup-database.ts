@@ -1,0 +1,6 @@
+// Before each test file: a private, migrated database, and the environment the app reads.
+// Runs before the file's imports are evaluated, so lib/env sees these values.
+import { createMigratedDatabase } from './databases'
+
+process.env.DATABASE_URL = await createMigratedDatabase()
+process.env.AUTH_SECRET ??= 'test-secret-that-is-at-least-32-characters-long'
