@@ -1,0 +1,46 @@
+import 'server-only'
+import type { z } from 'zod'
+import { requireUser } from '@/lib/auth'
+import type { AuthUser } from '@/lib/auth/types'
+
+/** What every server action returns: data, or one sentence to show plus per-field messages. */
+export type ActionResult<T = undefined> =
+  | { ok: true; data: T }
+  | { ok: false; error: string; fieldErrors?: Partial<Record<string, string>> }
+
+type FormHandler<S extends z.ZodType, T> = (input: z.infer<S>) => Promise<ActionResult<T>>
+
+function parseForm<S extends z.ZodType>(schema: S, formData: FormData) {
+  // FormData is all strings: schemas coerce. Empty fields count as missing.
+  const raw = Object.fromEntries([...formData.entries()].filter(([k, v]) => !k.startsWith('$') && v !== ''))
+  const parsed = schema.safeParse(raw)
+  if (parsed.success) return { ok: true as const, data: parsed.data as z.infer<S> }
+  const fieldErrors: Record<string, string> = {}
+  for (const issue of parsed.error.issues) fieldErrors[String(issue.path[0] ?? 'form')] ??= issue.message
+  return { ok: false as const, error: parsed.error.issues[0]?.message ?? 'Invalid input', fieldErrors }
+}
+
+/** A server action for a form (useActionState signature), validated with `schema`. */
+export function formAction<S extends z.ZodType, T>(schema: S, handler: FormHandler<S, T>) {
+  return async (_previous: ActionResult<T> | null, formData: FormData): Promise<ActionResult<T>> => {
+    const parsed = parseForm(schema, formData)
+    return parsed.ok ? handler(parsed.data) : parsed
+  }
+}
+
+/** Like formAction, for signed-in users only: the handler gets the current user. */
+export function userFormAction<S extends z.ZodType, T>(
+  schema: S,
+  handler: (user: AuthUser, input: z.infer<S>) => Promise<ActionResult<T>>,
+) {
+  return async (_previous: ActionResult<T> | null, formData: FormData): Promise<ActionResult<T>> => {
+    const user = await requireUser()
+    const parsed = parseForm(schema, formData)
+    return parsed.ok ? handler(user, parsed.data) : parsed
+  }
+}
+
+/** A same-site path to go back to after sign-in; anything else (other sites, `//x`) gives `/studio`. */
+export function safeReturnPath(value: unknown): string {
+  return typeof value === 'string' && /^\/(?![/\\])/.test(value) ? value : '/studio'
+}

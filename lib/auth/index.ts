@@ -1,0 +1,72 @@
+import 'server-only'
+import { cookies } from 'next/headers'
+import { redirect } from 'next/navigation'
+import { cache } from 'react'
+import { authBackend } from '@/lib/env'
+import { findLocalUser, localSignIn, localSignUp } from '@/lib/auth/local'
+import { SESSION_COOKIE, sessionCookieOptions, signSession, verifySession } from '@/lib/auth/session'
+import { supabaseGetUser, supabaseSignIn, supabaseSignOut, supabaseSignUp } from '@/lib/auth/supabase'
+import { clearFailures, lockedForSeconds, recordFailure } from '@/lib/auth/throttle'
+import type { AuthResult, AuthUser, SignInInput, SignUpInput } from '@/lib/auth/types'
+
+// One interface over two backends: Supabase Auth when its env vars are set, else built-in.
+// These read and write the request's cookies, so they work in route handlers and server
+// actions (and getUser also in server components).
+
+/** The signed-in user of this request, or null. Cached per request. */
+export const getUser = cache(async (): Promise<AuthUser | null> => {
+  if (authBackend === 'supabase') return supabaseGetUser()
+  const claims = await verifySession((await cookies()).get(SESSION_COOKIE)?.value)
+  // The token alone is not enough: a user removed from the database is signed out.
+  return claims ? findLocalUser(claims.sub) : null
+})
+
+/** The signed-in user; redirects to /login (coming back to `returnTo`) when there is none. */
+export async function requireUser(returnTo?: string): Promise<AuthUser> {
+  const user = await getUser()
+  if (!user) redirect(returnTo ? `/login?next=${encodeURIComponent(returnTo)}` : '/login')
+  return user
+}
+
+async function startLocalSession(user: AuthUser): Promise<void> {
+  ;(await cookies()).set(SESSION_COOKIE, await signSession(user), sessionCookieOptions)
+}
+
+export async function signUp(input: SignUpInput): Promise<AuthResult> {
+  const result = authBackend === 'supabase' ? await supabaseSignUp(input) : await localSignUp(input)
+  if (result.ok && authBackend === 'local') await startLocalSession(result.user)
+  return result
+}
+
+/**
+ * Signs in. Failed attempts are counted per email in the database for both backends; after
+ * MAX_FAILURES the email is refused for a while, whatever the password.
+ */
+export async function signIn(input: SignInInput): Promise<AuthResult> {
+  const locked = await lockedForSeconds(input.email)
+  if (locked > 0) return tooManyAttempts(locked)
+  const result = authBackend === 'supabase' ? await supabaseSignIn(input) : await localSignIn(input)
+  if (!result.ok) {
+    if (result.code !== 'invalid_credentials') return result
+    const lock = await recordFailure(input.email)
+    return lock > 0 ? tooManyAttempts(lock) : result
+  }
+  await clearFailures(input.email)
+  if (authBackend === 'local') await startLocalSession(result.user)
+  return result
+}
+
+export async function signOut(): Promise<void> {
+  if (authBackend === 'supabase') return supabaseSignOut()
+  ;(await cookies()).delete({ name: SESSION_COOKIE, path: '/' })
+}
+
+function tooManyAttempts(seconds: number): AuthResult {
+  const minutes = Math.ceil(seconds / 60)
+  return {
+    ok: false,
+    code: 'too_many_attempts',
+    message: `Too many failed sign-in attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`,
+    retryAfterSeconds: seconds,
+  }
+}

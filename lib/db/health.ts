@@ -1,0 +1,14 @@
+import 'server-only'
+import { db } from '@/lib/db/prisma'
+
+/** Whether the database answers, and how fast. Never throws. */
+export async function checkDatabase(): Promise<{ ok: boolean; latencyMs: number; error?: string }> {
+  const started = performance.now()
+  try {
+    await db().$queryRaw`select 1`
+    return { ok: true, latencyMs: Math.round(performance.now() - started) }
+  } catch (error) {
+    // The message may name the host; never the password (pg does not include it).
+    return { ok: false, latencyMs: Math.round(performance.now() - started), error: (error as Error).message.split('\n')[0] }
+  }
+}

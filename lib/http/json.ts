@@ -1,0 +1,40 @@
+import type { z } from 'zod'
+
+const MAX_JSON_BYTES = 64 * 1024
+
+export type JsonBody<T> = { ok: true; data: T } | { ok: false; status: 400 | 413 | 415; message: string }
+
+/**
+ * Reads and validates a JSON request body. Every failure is a 4xx with a sentence a developer
+ * can act on; nothing here throws.
+ */
+export async function readJsonBody<S extends z.ZodType>(request: Request, schema: S): Promise<JsonBody<z.infer<S>>> {
+  const type = request.headers.get('content-type') ?? ''
+  if (!type.toLowerCase().startsWith('application/json'))
+    return { ok: false, status: 415, message: 'Content-Type must be application/json' }
+  let text: string
+  try {
+    text = await request.text()
+  } catch {
+    return { ok: false, status: 400, message: 'Could not read the request body' }
+  }
+  if (Buffer.byteLength(text) > MAX_JSON_BYTES)
+    return { ok: false, status: 413, message: `Request body must be at most ${MAX_JSON_BYTES / 1024} KiB` }
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch {
+    return { ok: false, status: 400, message: 'Request body is not valid JSON' }
+  }
+  const parsed = schema.safeParse(json)
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]
+    const where = issue?.path.length ? `${issue.path.join('.')}: ` : ''
+    return { ok: false, status: 400, message: `${where}${issue?.message ?? 'Invalid request body'}` }
+  }
+  return { ok: true, data: parsed.data }
+}
+
+export function jsonError(status: number, code: string, message: string, headers?: HeadersInit): Response {
+  return Response.json({ error: { code, message } }, { status, headers })
+}

