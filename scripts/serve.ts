@@ -40,10 +40,11 @@ const next = spawn(process.execPath, [path.join('node_modules', 'next', 'dist', 
 })
 log(`${database.embedded ? 'embedded PostgreSQL' : 'DATABASE_URL'} ready; Next.js ${mode} on http://localhost:${env.PORT}`)
 
-let stopping = false
-async function shutdown(code: number): Promise<never> {
-  if (!stopping) {
-    stopping = true
+// Ctrl-C reaches Next and PostgreSQL too (same process group), and Next's exit also lands
+// here: whichever comes first decides the exit code, and everyone waits for the one shutdown.
+let stopping: Promise<never> | undefined
+function shutdown(code: number): Promise<never> {
+  stopping ??= (async () => {
     if (next.exitCode === null && next.signalCode === null) {
       next.kill('SIGTERM')
       const forced = setTimeout(() => next.kill('SIGKILL'), 10_000)
@@ -51,8 +52,9 @@ async function shutdown(code: number): Promise<never> {
       clearTimeout(forced)
     }
     await database.stop()
-  }
-  process.exit(code)
+    process.exit(code)
+  })()
+  return stopping
 }
 
 process.on('SIGINT', () => void shutdown(130))

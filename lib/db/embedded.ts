@@ -108,7 +108,20 @@ export async function startEmbeddedPostgres(options: Options): Promise<EmbeddedD
   await chmod(dataDir, 0o700).catch(() => {})
   await server.start()
   log(`PostgreSQL 17 listening on 127.0.0.1:${port}`)
-  return { adminUrl: urlFor(port)('postgres'), urlFor: urlFor(port), port, stop: () => server.stop() }
+  return { adminUrl: urlFor(port)('postgres'), urlFor: urlFor(port), port, stop: () => stopServer(server, dataDir) }
+}
+
+/**
+ * Stops the server and waits until it is gone. A Ctrl-C in a terminal reaches PostgreSQL
+ * directly too, and the package's stop() never resolves for a server that has already
+ * exited, so the postmaster itself is what we wait on.
+ */
+async function stopServer(server: EmbeddedPostgres, dataDir: string): Promise<void> {
+  const gone = (async () => {
+    while (await runningPostmaster(dataDir)) await new Promise((r) => setTimeout(r, 100))
+  })()
+  await Promise.race([server.stop(), gone])
+  await gone
 }
 
 /** Creates `database` unless it exists (optionally as a copy of `template`). */

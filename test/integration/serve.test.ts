@@ -1,0 +1,89 @@
+// `npm run dev` as a newcomer runs it: no DATABASE_URL, so the embedded PostgreSQL starts in
+// DATA_DIR, migrations apply, Next serves; Ctrl-C stops both; a restart keeps the data.
+import { spawn, type ChildProcess } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises'
+import net from 'node:net'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo
+      server.close(() => resolve(port))
+    })
+  })
+}
+
+type Server = { child: ChildProcess; output: () => string; url: string }
+
+async function startDev(dataDir: string, port: number): Promise<Server> {
+  const { DATABASE_URL: _ignored, AUTH_SECRET: _secret, ...inherited } = process.env
+  let output = ''
+  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/serve.ts', 'dev'], {
+    env: { ...inherited, NODE_ENV: 'development', DATA_DIR: dataDir, PORT: String(port), NEXT_DIST_DIR: '.next-serve-test' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true, // own process group, so a group SIGINT behaves like Ctrl-C in a terminal
+  })
+  child.stdout?.on('data', (d) => (output += d))
+  child.stderr?.on('data', (d) => (output += d))
+  const url = `http://127.0.0.1:${port}`
+  const deadline = Date.now() + 90_000
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`dev server exited early:\n${output}`)
+    const ok = await fetch(`${url}/api/health`).then((r) => r.ok, () => false)
+    if (ok) return { child, output: () => output, url }
+    await new Promise((r) => setTimeout(r, 300))
+  }
+  throw new Error(`dev server not ready in 90 s:\n${output}`)
+}
+
+async function ctrlC(server: Server): Promise<number | null> {
+  process.kill(-server.child.pid!, 'SIGINT')
+  return new Promise((resolve) => server.child.once('exit', (code) => resolve(code)))
+}
+
+const dirs: string[] = []
+afterAll(async () => {
+  for (const d of dirs) await rm(d, { recursive: true, force: true })
+})
+
+describe('npm run dev on the embedded database', () => {
+  it('starts PostgreSQL and Next, stops both on Ctrl-C, and keeps users across a restart', async () => {
+    const root = await mkdtemp(path.join(tmpdir(), 'tollgate-dev-'))
+    dirs.push(root)
+    await chmod(root, 0o755)
+    const dataDir = path.join(root, 'data')
+    const port = await freePort()
+    const credentials = { email: 'restart@example.test', password: 'survives restarts' }
+
+    const first = await startDev(dataDir, port)
+    expect(first.output()).toContain('initialising PostgreSQL')
+    expect(first.output()).toMatch(/\d+ migration\(s\) applied/)
+    const signup = await fetch(`${first.url}/api/auth/signup`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(credentials),
+    })
+    expect(signup.status).toBe(201)
+    const postmasterPid = Number((await readFile(path.join(dataDir, 'postgres', 'postmaster.pid'), 'utf8')).split('\n')[0])
+
+    expect(await ctrlC(first)).toBe(130)
+    expect(existsSync(path.join(dataDir, 'postgres', 'postmaster.pid'))).toBe(false)
+    expect(() => process.kill(postmasterPid, 0)).toThrow()
+    await expect(fetch(`${first.url}/api/health`)).rejects.toThrow()
+
+    const second = await startDev(dataDir, port)
+    expect(second.output()).not.toContain('initialising PostgreSQL')
+    expect(second.output()).toContain('database schema is up to date')
+    const login = await fetch(`${second.url}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(credentials),
+    })
+    expect(login.status).toBe(200)
+    expect(await ctrlC(second)).toBe(130)
+  })
+})
