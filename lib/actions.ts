@@ -6,7 +6,7 @@ import type { AuthUser } from '@/lib/auth/types'
 /** What every server action returns: data, or one sentence to show plus per-field messages. */
 export type ActionResult<T = undefined> =
   | { ok: true; data: T }
-  | { ok: false; error: string; fieldErrors?: Partial<Record<string, string>> }
+  | { ok: false; error: string; fieldErrors?: Partial<Record<string, string>>; values?: Record<string, string> }
 
 type FormHandler<S extends z.ZodType, T> = (input: z.infer<S>) => Promise<ActionResult<T>>
 
@@ -20,11 +20,27 @@ function parseForm<S extends z.ZodType>(schema: S, formData: FormData) {
   return { ok: false as const, error: parsed.error.issues[0]?.message ?? 'Invalid input', fieldErrors }
 }
 
+// React resets a form after its action runs; a failed submission hands back what was typed
+// (never secrets) so the fields can be refilled through defaultValue.
+const SECRET_FIELD = /password|secret|token|key/i
+
+function echoValues(formData: FormData): Record<string, string> {
+  return Object.fromEntries(
+    [...formData.entries()].filter(
+      (entry): entry is [string, string] => typeof entry[1] === 'string' && !entry[0].startsWith('$') && !SECRET_FIELD.test(entry[0]),
+    ),
+  )
+}
+
+function withValues<T>(result: ActionResult<T>, formData: FormData): ActionResult<T> {
+  return result.ok ? result : { ...result, values: echoValues(formData) }
+}
+
 /** A server action for a form (useActionState signature), validated with `schema`. */
 export function formAction<S extends z.ZodType, T>(schema: S, handler: FormHandler<S, T>) {
   return async (_previous: ActionResult<T> | null, formData: FormData): Promise<ActionResult<T>> => {
     const parsed = parseForm(schema, formData)
-    return parsed.ok ? handler(parsed.data) : parsed
+    return withValues(parsed.ok ? await handler(parsed.data) : parsed, formData)
   }
 }
 
@@ -36,7 +52,7 @@ export function userFormAction<S extends z.ZodType, T>(
   return async (_previous: ActionResult<T> | null, formData: FormData): Promise<ActionResult<T>> => {
     const user = await requireUser()
     const parsed = parseForm(schema, formData)
-    return parsed.ok ? handler(user, parsed.data) : parsed
+    return withValues(parsed.ok ? await handler(user, parsed.data) : parsed, formData)
   }
 }
 

@@ -7,7 +7,9 @@ import { Button } from '@/components/ui/button'
 import { Input } from '@/components/ui/input'
 import { Label } from '@/components/ui/label'
 
-type Result = { ok: true; data: unknown } | { ok: false; error: string; fieldErrors?: Partial<Record<string, string>> }
+type Result =
+  | { ok: true; data: unknown }
+  | { ok: false; error: string; fieldErrors?: Partial<Record<string, string>>; values?: Record<string, string> }
 type Action = (previous: Result | null, formData: FormData) => Promise<Result>
 
 /** The sign-in and sign-up form: one component, two modes, errors next to their fields. */
@@ -15,17 +17,18 @@ export function AuthForm({ mode, action, next }: { mode: 'login' | 'signup'; act
   const [state, formAction, pending] = useActionState(action, null)
   const fieldErrors = state && !state.ok ? (state.fieldErrors ?? {}) : {}
   const formError = state && !state.ok && !Object.keys(fieldErrors).length ? state.error : null
+  const values = state && !state.ok ? (state.values ?? {}) : {}
 
   return (
     <form action={formAction} className="grid gap-4" noValidate>
       {next ? <input type="hidden" name="next" value={next} /> : null}
       {mode === 'signup' ? (
         <Field id="displayName" label="Name" error={fieldErrors.displayName}>
-          <Input id="displayName" name="displayName" autoComplete="name" placeholder="Ada Lovelace" maxLength={80} />
+          <Input id="displayName" name="displayName" defaultValue={values.displayName} autoComplete="name" placeholder="Ada Lovelace" maxLength={80} />
         </Field>
       ) : null}
       <Field id="email" label="Email" error={fieldErrors.email}>
-        <Input id="email" name="email" type="email" autoComplete="email" placeholder="you@company.com" required aria-invalid={Boolean(fieldErrors.email)} />
+        <Input id="email" name="email" type="email" defaultValue={values.email} autoComplete="email" placeholder="you@company.com" required aria-invalid={Boolean(fieldErrors.email)} />
       </Field>
       <Field id="password" label="Password" error={fieldErrors.password} hint={mode === 'signup' ? 'At least 8 characters.' : undefined}>
         <Input
