@@ -23,8 +23,10 @@ export default defineConfig({
     screenshot: 'only-on-failure',
   },
   projects: [
+    { name: 'warm-up', testMatch: /warm-up\.setup\.ts/ },
     {
       name: 'chromium',
+      dependencies: ['warm-up'],
       use: {
         ...devices['Desktop Chrome'],
         launchOptions: {

@@ -55,8 +55,3 @@ export function userFormAction<S extends z.ZodType, T>(
     return withValues(parsed.ok ? await handler(user, parsed.data) : parsed, formData)
   }
 }
-
-/** A same-site path to go back to after sign-in; anything else (other sites, `//x`) gives `/studio`. */
-export function safeReturnPath(value: unknown): string {
-  return typeof value === 'string' && /^\/(?![/\\])/.test(value) ? value : '/studio'
-}

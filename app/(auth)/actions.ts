@@ -2,7 +2,8 @@
 
 import { redirect } from 'next/navigation'
 import { z } from 'zod'
-import { formAction, safeReturnPath, type ActionResult } from '@/lib/actions'
+import { formAction, type ActionResult } from '@/lib/actions'
+import { safeReturnPath } from '@/lib/http/return-path'
 import { signIn, signOut, signUp } from '@/lib/auth'
 import { SignInSchema, SignUpSchema } from '@/lib/auth/types'
 

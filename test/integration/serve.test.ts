@@ -20,7 +20,10 @@ async function freePort(): Promise<number> {
 type Server = { child: ChildProcess; output: () => string; url: string }
 
 async function startDev(dataDir: string, port: number): Promise<Server> {
-  const { DATABASE_URL: _ignored, AUTH_SECRET: _secret, ...inherited } = process.env
+  // A newcomer's shell: no DATABASE_URL and no AUTH_SECRET.
+  const inherited = { ...process.env }
+  delete inherited.DATABASE_URL
+  delete inherited.AUTH_SECRET
   let output = ''
   const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/serve.ts', 'dev'], {
     env: { ...inherited, NODE_ENV: 'development', DATA_DIR: dataDir, PORT: String(port), NEXT_DIST_DIR: '.next-serve-test' },

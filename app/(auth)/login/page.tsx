@@ -3,7 +3,7 @@ import { redirect } from 'next/navigation'
 import { signInAction } from '@/app/(auth)/actions'
 import { AuthForm } from '@/components/auth/auth-form'
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from '@/components/ui/card'
-import { safeReturnPath } from '@/lib/actions'
+import { safeReturnPath } from '@/lib/http/return-path'
 import { getUser } from '@/lib/auth'
 
 export const metadata: Metadata = { title: 'Sign in' }
