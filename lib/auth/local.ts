@@ -36,7 +36,8 @@ export async function localSignIn(input: SignInInput): Promise<AuthResult> {
     select id::text, email, raw_user_meta_data ->> 'display_name' as display_name, encrypted_password
       from auth.users where lower(email) = ${input.email}`
   const row = rows[0]
-  if (!(await verifyPassword(row?.encrypted_password, input.password)) || !row) {
+  const valid = await verifyPassword(row?.encrypted_password, input.password)
+  if (!row || !valid) {
     return { ok: false, code: 'invalid_credentials', message: 'Invalid email or password' }
   }
   await db().$executeRaw`update auth.users set last_sign_in_at = now() where id = ${row.id}::uuid`

@@ -7,6 +7,7 @@ import net from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
+import { createEmptyDatabase, withClient } from '@/test/databases'
 
 async function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -19,14 +20,14 @@ async function freePort(): Promise<number> {
 
 type Server = { child: ChildProcess; output: () => string; url: string }
 
-async function startDev(dataDir: string, port: number): Promise<Server> {
+async function startDev(dataDir: string, port: number, extraEnv: Record<string, string> = {}): Promise<Server> {
   // A newcomer's shell: no DATABASE_URL and no AUTH_SECRET.
   const inherited = { ...process.env }
   delete inherited.DATABASE_URL
   delete inherited.AUTH_SECRET
   let output = ''
   const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/serve.ts', 'dev'], {
-    env: { ...inherited, NODE_ENV: 'development', DATA_DIR: dataDir, PORT: String(port), NEXT_DIST_DIR: '.next-serve-test' },
+    env: { ...inherited, NODE_ENV: 'development', DATA_DIR: dataDir, PORT: String(port), NEXT_DIST_DIR: '.next-serve-test', ...extraEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true, // own process group, so a group SIGINT behaves like Ctrl-C in a terminal
   })
@@ -88,5 +89,33 @@ describe('npm run dev on the embedded database', () => {
     })
     expect(login.status).toBe(200)
     expect(await ctrlC(second)).toBe(130)
+  })
+})
+
+describe('npm run dev with DATABASE_URL', () => {
+  async function appliedVersions(url: string): Promise<string[]> {
+    return withClient(url, async (c) => {
+      const exists = await c.query(`select to_regclass('supabase_migrations.schema_migrations') as t`)
+      if (!exists.rows[0].t) return []
+      return (await c.query('select version from supabase_migrations.schema_migrations order by 1')).rows.map((r) => r.version)
+    })
+  }
+
+  it('starts no database of its own, migrates the given one, and skips that with MIGRATE_ON_START=false', async () => {
+    const root = await mkdtemp(path.join(tmpdir(), 'tollgate-dev-url-'))
+    dirs.push(root)
+    const migrated = await createEmptyDatabase('serve')
+    const untouched = await createEmptyDatabase('serve')
+
+    const first = await startDev(path.join(root, 'data'), await freePort(), { DATABASE_URL: migrated })
+    expect(first.output()).not.toContain('PostgreSQL 17 listening')
+    expect(first.output()).toContain('DATABASE_URL ready')
+    expect((await appliedVersions(migrated)).length).toBeGreaterThanOrEqual(4)
+    expect(await ctrlC(first)).toBe(130)
+
+    const second = await startDev(path.join(root, 'data'), await freePort(), { DATABASE_URL: untouched, MIGRATE_ON_START: 'false' })
+    expect(await appliedVersions(untouched)).toEqual([])
+    expect(await ctrlC(second)).toBe(130)
+    expect(existsSync(path.join(root, 'data', 'postgres'))).toBe(false)
   })
 })
