@@ -1,0 +1,120 @@
+// Token costs. Usage arrives in each vendor's own counting and is first split into disjoint
+// parts — uncached input, cache reads, cache writes, output — so that no token is charged twice.
+import { costOf, formatUsd, parseUsd, type Usd } from '@/lib/pricing/money'
+import { overrideAt, periodAt } from '@/lib/pricing/periods'
+import { findTextModel } from '@/lib/pricing/text-catalog'
+import { textCatalog } from '@/lib/pricing/text-catalog'
+import type { TextRate, TextRateKey } from '@/lib/pricing/text-catalog-types'
+import { unpriced, type CostBreakdown, type PriceOverride } from '@/lib/pricing/types'
+
+/** Disjoint token counts: every token appears in exactly one field. */
+export type TokenUsage = {
+  uncachedInputTokens: number
+  cacheReadTokens: number
+  cacheWriteTokens: number
+  /** All generated tokens, reasoning/thinking included (they are billed as output everywhere). */
+  outputTokens: number
+}
+
+/** OpenAI: prompt_tokens include cached_tokens; completion_tokens include reasoning_tokens. */
+export function fromOpenAIUsage(promptTokens: number, completionTokens: number, cachedTokens = 0): TokenUsage {
+  const cached = Math.min(cachedTokens, promptTokens)
+  return { uncachedInputTokens: promptTokens - cached, cacheReadTokens: cached, cacheWriteTokens: 0, outputTokens: completionTokens }
+}
+
+/** Anthropic: input_tokens exclude cache reads and writes, which are reported beside them. */
+export function fromAnthropicUsage(u: { inputTokens: number; outputTokens: number; cacheReadTokens?: number; cacheWriteTokens?: number }): TokenUsage {
+  return { uncachedInputTokens: u.inputTokens, cacheReadTokens: u.cacheReadTokens ?? 0, cacheWriteTokens: u.cacheWriteTokens ?? 0, outputTokens: u.outputTokens }
+}
+
+/** Gemini: promptTokenCount includes cached content; thoughts are reported apart from candidates but billed as output. */
+export function fromGeminiUsage(u: { promptTokens: number; candidatesTokens: number; cachedTokens?: number; thoughtsTokens?: number }): TokenUsage {
+  const cached = Math.min(u.cachedTokens ?? 0, u.promptTokens)
+  return { uncachedInputTokens: u.promptTokens - cached, cacheReadTokens: cached, cacheWriteTokens: 0, outputTokens: u.candidatesTokens + (u.thoughtsTokens ?? 0) }
+}
+
+export type TextCostOptions = { at?: Date; overrides?: readonly PriceOverride[] }
+
+function validCount(n: number): boolean {
+  return Number.isSafeInteger(n) && n >= 0
+}
+
+/** A tiered rate applies its higher price to the whole request once the prompt exceeds the tier's start. */
+function rateFor(rate: TextRate, promptTokens: number): string {
+  if (typeof rate === 'string') return rate
+  let price = rate.base
+  for (const tier of rate.tiers) if (promptTokens > tier.start) price = tier.price
+  return price
+}
+
+/**
+ * Prices one text call. Unknown model, missing rate or invalid counts: `unpriced` with null
+ * costs (never $0), and nothing throws.
+ */
+export function calculateTextCost(provider: string, model: string, usage: TokenUsage, options: TextCostOptions = {}): CostBreakdown {
+  const at = options.at ?? new Date()
+  const counts = [usage.uncachedInputTokens, usage.cacheReadTokens, usage.cacheWriteTokens, usage.outputTokens]
+  if (!counts.every(validCount)) return unpriced('token counts must be non-negative integers')
+
+  const entry = findTextModel(provider, model)
+  const period = entry ? periodAt(entry.model.periods, at) : undefined
+  const prompt = usage.uncachedInputTokens + usage.cacheReadTokens + usage.cacheWriteTokens
+  const rates: Record<string, string> = {}
+  const sources: Record<string, string> = {}
+
+  const resolve = (key: TextRateKey): string | undefined => {
+    const override = overrideAt(options.overrides, { provider, model, unit: key }, at)
+    if (override) {
+      sources[key] = `override:${override.id}`
+      return (rates[key] = override.price)
+    }
+    const catalogRate = period?.rates[key]
+    if (catalogRate === undefined) return undefined
+    sources[key] = textCatalog.source
+    return (rates[key] = rateFor(catalogRate, prompt))
+  }
+
+  const input = resolve('input_mtok')
+  const output = resolve('output_mtok')
+  if (input === undefined || output === undefined)
+    return unpriced(entry ? `no input/output price for ${model} at ${at.toISOString()}` : `unknown model ${provider}/${model}`)
+  // No cache price listed means no discount: cached tokens cost what uncached ones do.
+  const cacheRead = usage.cacheReadTokens ? (resolve('cache_read_mtok') ?? input) : input
+  const cacheWrite = usage.cacheWriteTokens ? (resolve('cache_write_mtok') ?? input) : input
+
+  const perToken = (rate: string, tokens: number): Usd => costOf(parseUsd(rate), tokens, 1_000_000)
+  const inputCost = perToken(input, usage.uncachedInputTokens) + perToken(cacheRead, usage.cacheReadTokens) + perToken(cacheWrite, usage.cacheWriteTokens)
+  const outputCost = perToken(output, usage.outputTokens)
+  return {
+    costStatus: 'priced',
+    inputCost: formatUsd(inputCost),
+    outputCost: formatUsd(outputCost),
+    generationCost: '0',
+    totalCost: formatUsd(inputCost + outputCost),
+    priceSnapshot: {
+      provider,
+      model,
+      pricedAs: entry ? `${entry.provider.id}/${entry.model.id}` : `override:${provider}/${model}`,
+      rates,
+      effectiveFrom: period?.effectiveFrom ?? null,
+      sources,
+      sourceUrl: entry?.provider.pricingUrls[0],
+      at: at.toISOString(),
+    },
+  }
+}
+
+/**
+ * The original specification's calculator, with OpenAI's counting: `inputTokens` includes
+ * `cachedInputTokens`, `outputTokens` includes reasoning tokens.
+ */
+export function calculateOpenAICost(
+  inputTokens: number,
+  outputTokens: number,
+  model: string,
+  options: TextCostOptions & { cachedInputTokens?: number } = {},
+): CostBreakdown {
+  if (![inputTokens, outputTokens, options.cachedInputTokens ?? 0].every(validCount))
+    return unpriced('token counts must be non-negative integers')
+  return calculateTextCost('openai', model, fromOpenAIUsage(inputTokens, outputTokens, options.cachedInputTokens ?? 0), options)
+}
