@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest'
+import { countPromptTokens, estimateMaxCost } from '@/lib/pricing/estimate'
+
+describe('estimateMaxCost', () => {
+  const messages = [
+    { role: 'system', content: 'You are helpful.' },
+    { role: 'user', content: 'Hello world, how are you?' },
+  ]
+
+  it('counts prompt tokens with OpenAI chat framing', () => {
+    expect(countPromptTokens(messages)).toBe(22)
+  })
+
+  it('prices prompt tokens at the input rate and max_tokens at the output rate', () => {
+    const estimate = estimateMaxCost({ service: 'chat', provider: 'openai', model: 'gpt-4o', messages, maxOutputTokens: 1000 })
+    // 22 × $2.50/M + 1000 × $10/M
+    expect(estimate).toMatchObject({ costStatus: 'estimated', promptTokens: 22, maxOutputTokens: 1000, totalCost: '0.010055' })
+  })
+
+  it('holds a capped default when max_tokens is absent', () => {
+    const estimate = estimateMaxCost({ service: 'chat', provider: 'openai', model: 'gpt-5', messages })
+    expect(estimate.maxOutputTokens).toBe(16_384)
+    expect(estimate.totalCost).toBe('0.1638675') // 22 × 1.25/M + 16,384 × 10/M
+  })
+
+  it('is never below the real cost of a call that stays within max_tokens', () => {
+    const estimate = estimateMaxCost({ service: 'chat', provider: 'openai', model: 'gpt-4o-mini', messages, maxOutputTokens: 200 })
+    const actual = estimateMaxCost({ service: 'chat', provider: 'openai', model: 'gpt-4o-mini', messages, maxOutputTokens: 57 })
+    expect(Number(estimate.totalCost)).toBeGreaterThan(Number(actual.totalCost))
+  })
+
+  it('counts image parts and text parts of multimodal messages', () => {
+    const withImage = [{ role: 'user', content: [{ type: 'text', text: 'What is this?' }, { type: 'image_url', image_url: { url: 'https://x' } }] }]
+    expect(countPromptTokens(withImage)).toBe(countPromptTokens([{ role: 'user', content: 'What is this?' }]) + 765)
+  })
+
+  it('prices images and video by their own tables, "auto" at the costliest option', () => {
+    expect(estimateMaxCost({ service: 'image', provider: 'openai', model: 'gpt-image-1', count: 2 }).totalCost).toBe('0.5')
+    expect(estimateMaxCost({ service: 'video', provider: 'runway', model: 'gen4_turbo', seconds: 10 }).totalCost).toBe('0.5')
+  })
+
+  it('is unpriced, with null cost, for an unknown model', () => {
+    expect(estimateMaxCost({ service: 'chat', provider: 'openai', model: 'mystery', messages })).toMatchObject({ costStatus: 'unpriced', totalCost: null })
+  })
+})

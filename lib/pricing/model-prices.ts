@@ -1,0 +1,68 @@
+import 'server-only'
+import { z } from 'zod'
+import { db } from '@/lib/db/prisma'
+import type { PriceOverride } from '@/lib/pricing/types'
+
+// Operator overrides live in public.model_prices. The table is tiny and read on every priced
+// call, so each process keeps it for CACHE_MS: a new price reaches every instance within that.
+const CACHE_MS = 30_000
+let cache: { at: number; rows: Promise<PriceOverride[]> } | undefined
+
+/** Every override row, newest data at most CACHE_MS old. Pass the result to the calculators. */
+export function listPriceOverrides(): Promise<PriceOverride[]> {
+  if (!cache || Date.now() - cache.at > CACHE_MS) {
+    const rows = db()
+      .modelPrice.findMany({ orderBy: { effectiveFrom: 'asc' } })
+      .then((list) =>
+        list.map((r) => ({
+          id: r.id,
+          provider: r.provider,
+          model: r.model,
+          unit: r.unit,
+          variant: r.variant,
+          price: r.price.toFixed(),
+          effectiveFrom: r.effectiveFrom,
+          effectiveTo: r.effectiveTo,
+        })),
+      )
+    cache = { at: Date.now(), rows }
+    rows.catch(() => (cache = undefined)) // a failed read is retried on the next call
+  }
+  return cache.rows
+}
+
+export function invalidatePriceOverrides(): void {
+  cache = undefined
+}
+
+export const PriceOverrideSchema = z.object({
+  provider: z.string().trim().min(1).max(50),
+  model: z.string().trim().min(1).max(200),
+  unit: z.enum(['input_mtok', 'cache_read_mtok', 'cache_write_mtok', 'output_mtok', 'input_image_mtok', 'image', 'second', 'megapixel', 'generation']),
+  variant: z.string().trim().max(100).default(''),
+  price: z.string().regex(/^\d{1,12}(\.\d{1,12})?$/, 'price must be a decimal string such as "2.50"'),
+  effectiveFrom: z.coerce.date(),
+  effectiveTo: z.coerce.date().nullable().default(null),
+  source: z.string().trim().min(1).max(500),
+  note: z.string().max(1000).optional(),
+})
+export type PriceOverrideInput = z.input<typeof PriceOverrideSchema>
+
+export class PriceOverlapError extends Error {
+  constructor() {
+    super('A price for this model, unit and variant is already in force during part of that period')
+  }
+}
+
+/** Adds an override (privileged: operators only). Throws PriceOverlapError when periods overlap. */
+export async function createPriceOverride(input: PriceOverrideInput): Promise<PriceOverride> {
+  const data = PriceOverrideSchema.parse(input)
+  try {
+    const row = await db().modelPrice.create({ data })
+    invalidatePriceOverrides()
+    return { ...data, id: row.id, price: row.price.toFixed() }
+  } catch (error) {
+    if (String((error as Error).message).includes('model_prices_no_overlap')) throw new PriceOverlapError()
+    throw error
+  }
+}
