@@ -13,10 +13,12 @@ async function refreshSupabaseSession(request: NextRequest): Promise<{ response:
   const supabase = createServerClient(env.NEXT_PUBLIC_SUPABASE_URL!, env.NEXT_PUBLIC_SUPABASE_ANON_KEY!, {
     cookies: {
       getAll: () => request.cookies.getAll(),
-      setAll: (list) => {
+      setAll: (list, headers) => {
         for (const { name, value } of list) request.cookies.set(name, value)
         response = NextResponse.next({ request })
         for (const { name, value, options } of list) response.cookies.set(name, value, options)
+        // No-cache headers from @supabase/ssr: a CDN must never serve one user's fresh session to another.
+        for (const [key, value] of Object.entries(headers ?? {})) response.headers.set(key, value)
       },
     },
   })
@@ -34,7 +36,11 @@ export async function proxy(request: NextRequest) {
   if (!signedIn && PROTECTED.some((p) => pathname === p || pathname.startsWith(`${p}/`))) {
     const login = new URL('/login', request.url)
     login.searchParams.set('next', `${pathname}${search}`)
-    return NextResponse.redirect(login)
+    const redirect = NextResponse.redirect(login)
+    // Carry Supabase's cookie changes over: a session ended elsewhere is cleared here, or the
+    // browser would keep sending it and every page view would ask Supabase about it again.
+    for (const cookie of response.cookies.getAll()) redirect.cookies.set(cookie)
+    return redirect
   }
   return response
 }

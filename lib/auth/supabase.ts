@@ -49,6 +49,8 @@ export async function supabaseSignUp(input: SignUpInput): Promise<AuthResult> {
       return { ok: false, code: 'email_taken', message: 'An account with this email already exists' }
     if (error.status === 429)
       return { ok: false, code: 'too_many_attempts', message: 'Too many attempts. Try again later.', retryAfterSeconds: 60 }
+    if (!error.status || error.status >= 500)
+      return { ok: false, code: 'unavailable', message: 'Sign-up is unavailable right now. Try again in a moment.' }
     return { ok: false, code: 'invalid_input', message: error.message }
   }
   if (!data.user) return { ok: false, code: 'invalid_input', message: 'Sign-up failed' }
@@ -60,12 +62,16 @@ export async function supabaseSignUp(input: SignUpInput): Promise<AuthResult> {
 export async function supabaseSignIn(input: SignInInput): Promise<AuthResult> {
   const supabase = await supabaseServerClient()
   const { data, error } = await supabase.auth.signInWithPassword({ email: input.email, password: input.password })
-  if (error || !data.user) {
-    if (error?.status === 429)
-      return { ok: false, code: 'too_many_attempts', message: 'Too many attempts. Try again later.', retryAfterSeconds: 60 }
+  if (!error && data.user) return { ok: true, user: toUser(data.user) }
+  // Only a real credential mismatch may count toward the lockout: an outage or an unconfirmed
+  // email is not a wrong password and must say so.
+  if (error?.status === 429)
+    return { ok: false, code: 'too_many_attempts', message: 'Too many attempts. Try again later.', retryAfterSeconds: 60 }
+  if (error?.code === 'email_not_confirmed')
+    return { ok: false, code: 'confirmation_required', message: 'Confirm your email address, then sign in.' }
+  if (error?.code === 'invalid_credentials' || error?.status === 400)
     return { ok: false, code: 'invalid_credentials', message: 'Invalid email or password' }
-  }
-  return { ok: true, user: toUser(data.user) }
+  return { ok: false, code: 'unavailable', message: 'Sign-in is unavailable right now. Try again in a moment.' }
 }
 
 export async function supabaseSignOut(): Promise<void> {

@@ -12,6 +12,7 @@ export type AuthFailure =
   | { ok: false; code: 'invalid_credentials'; message: string }
   | { ok: false; code: 'too_many_attempts'; message: string; retryAfterSeconds: number }
   | { ok: false; code: 'confirmation_required'; message: string }
+  | { ok: false; code: 'unavailable'; message: string }
 
 export type AuthResult = { ok: true; user: AuthUser } | AuthFailure
 
@@ -56,4 +57,5 @@ export const AUTH_FAILURE_STATUS: Record<AuthFailure['code'], number> = {
   invalid_credentials: 401,
   too_many_attempts: 429,
   confirmation_required: 202,
+  unavailable: 503,
 }
