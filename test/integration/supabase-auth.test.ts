@@ -3,78 +3,37 @@
 // app's own database. This server is separate from the shared one (test/global-next.ts): the
 // backend is chosen from env at boot, and its build folder is separate so the two never share
 // a dev lock.
-import { spawn, type ChildProcess } from 'node:child_process'
 import { createHash, randomUUID } from 'node:crypto'
-import net from 'node:net'
 import { decodeJwt } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createMigratedDatabase, withClient } from '@/test/databases'
 import { startFakeGoTrue, type FakeGoTrue } from '@/test/fakes/gotrue'
+import { startNextDev, type NextServer } from '@/test/next-server'
 
 let gotrue: FakeGoTrue
 let databaseUrl: string
+let server: NextServer
 let base: string
-let next: ChildProcess | undefined
-let log = ''
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolve(port))
-    })
-  })
-}
-
-async function waitUntilReady(url: string, child: ChildProcess): Promise<void> {
-  const deadline = Date.now() + 90_000
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`next dev exited with ${child.exitCode}:\n${log}`)
-    try {
-      if ((await fetch(`${url}/api/health`)).ok) return
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 250))
-  }
-  throw new Error(`next dev did not become ready in 90 s:\n${log}`)
-}
 
 beforeAll(async () => {
   databaseUrl = await createMigratedDatabase('supabase')
   gotrue = await startFakeGoTrue(databaseUrl)
-  const port = await freePort()
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    NODE_ENV: 'development',
-    DATABASE_URL: databaseUrl,
-    NEXT_PUBLIC_SUPABASE_URL: gotrue.url,
-    NEXT_PUBLIC_SUPABASE_ANON_KEY: gotrue.anonKey,
-    NEXT_DIST_DIR: '.next-supabase-test',
-    NEXT_TELEMETRY_DISABLED: '1',
-  }
-  // A Supabase deployment needs no secret of its own: leaving it out proves nothing signs or
-  // verifies built-in sessions on this path.
-  delete env.AUTH_SECRET
-  next = spawn(process.execPath, ['node_modules/next/dist/bin/next', 'dev', '--port', String(port)], {
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
+  server = await startNextDev({
+    distDir: '.next-supabase-test',
+    env: {
+      DATABASE_URL: databaseUrl,
+      NEXT_PUBLIC_SUPABASE_URL: gotrue.url,
+      NEXT_PUBLIC_SUPABASE_ANON_KEY: gotrue.anonKey,
+      // A Supabase deployment needs no secret of its own: leaving it out proves nothing signs
+      // or verifies built-in sessions on this path.
+      AUTH_SECRET: undefined,
+    },
   })
-  next.stdout?.on('data', (d) => (log += d))
-  next.stderr?.on('data', (d) => (log += d))
-  // localhost, not 127.0.0.1: next dev refuses some dev resources to other origins.
-  base = `http://localhost:${port}`
-  await waitUntilReady(base, next)
+  base = server.url
 })
 
 afterAll(async () => {
-  if (next?.pid !== undefined && next.exitCode === null) {
-    const exited = new Promise((resolve) => next!.once('exit', resolve))
-    process.kill(next.pid, 'SIGTERM')
-    await exited
-  }
+  await server?.stop()
   await gotrue?.close()
 })
 
