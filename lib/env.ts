@@ -30,6 +30,27 @@ const schema = z
     NEXT_PUBLIC_SUPABASE_URL: z.url().optional(),
     /** Supabase anon (public) key. */
     NEXT_PUBLIC_SUPABASE_ANON_KEY: z.string().min(1).optional(),
+
+    // AI vendors: a key switches a vendor from the simulator to the real API; the base URL
+    // points it at a proxy, a regional endpoint or any compatible server.
+    OPENAI_API_KEY: z.string().min(1).optional(),
+    OPENAI_BASE_URL: z.url().default('https://api.openai.com/v1'),
+    BFL_API_KEY: z.string().min(1).optional(),
+    BFL_BASE_URL: z.url().default('https://api.bfl.ai'),
+    STABILITY_API_KEY: z.string().min(1).optional(),
+    STABILITY_BASE_URL: z.url().default('https://api.stability.ai'),
+    IDEOGRAM_API_KEY: z.string().min(1).optional(),
+    IDEOGRAM_BASE_URL: z.url().default('https://api.ideogram.ai'),
+    RUNWAY_API_KEY: z.string().min(1).optional(),
+    RUNWAY_BASE_URL: z.url().default('https://api.dev.runwayml.com'),
+    LUMA_API_KEY: z.string().min(1).optional(),
+    LUMA_BASE_URL: z.url().default('https://api.lumalabs.ai/dream-machine/v1'),
+    /** How long an upstream may stay silent before the call fails with 504. */
+    UPSTREAM_TIMEOUT_MS: z.coerce.number().int().min(100).max(900_000).default(60_000),
+    /** Trust the first hop of X-Forwarded-For (only behind a proxy that sets it). */
+    TRUST_PROXY: bool.default(false),
+    /** Characters of prompt and output kept in a usage row's sanitized payloads. */
+    USAGE_PAYLOAD_MAX_CHARS: z.coerce.number().int().min(0).max(100_000).default(2_000),
   })
   .superRefine((v, ctx) => {
     if (Boolean(v.NEXT_PUBLIC_SUPABASE_URL) !== Boolean(v.NEXT_PUBLIC_SUPABASE_ANON_KEY)) {

@@ -1,0 +1,105 @@
+// The I/O half of every adapter: sends a built request with a timeout and the caller's abort
+// signal, and turns every way an upstream can fail into one UpstreamError kind.
+import type { HttpCall, ParsedBody, ProviderAdapter } from '@/lib/providers/types'
+
+export type UpstreamFailure =
+  | 'client_error' // the upstream said 4xx: the caller's request was wrong; passed through
+  | 'server_error' // 5xx
+  | 'unreachable' // connection refused, DNS, reset
+  | 'malformed' // a 2xx body we cannot read
+  | 'timeout'
+  | 'aborted' // our caller went away
+
+export class UpstreamError extends Error {
+  constructor(
+    readonly failure: UpstreamFailure,
+    message: string,
+    /** The upstream's HTTP status, when it answered. */
+    readonly upstreamStatus?: number,
+  ) {
+    super(message)
+  }
+}
+
+export type SendOptions = { timeoutMs: number; signal?: AbortSignal }
+
+/** The timer and signals of one upstream exchange; `clear()` once the body is read. */
+export function deadline(options: SendOptions) {
+  const timeout = new AbortController()
+  const timer = setTimeout(() => timeout.abort(), options.timeoutMs)
+  const signal = options.signal ? AbortSignal.any([options.signal, timeout.signal]) : timeout.signal
+  return {
+    signal,
+    timedOut: () => timeout.signal.aborted,
+    /** Restarts the clock: streams allow timeoutMs of silence between chunks, not in total. */
+    touch: () => timer.refresh(),
+    clear: () => clearTimeout(timer),
+  }
+}
+
+export function failureFromAbort(d: { timedOut: () => boolean }, what: string): UpstreamError {
+  return d.timedOut() ? new UpstreamError('timeout', `${what} did not answer in time`) : new UpstreamError('aborted', 'the client closed the connection')
+}
+
+/**
+ * Sends `call` and returns the response once its status is 2xx. Non-2xx answers are read and
+ * thrown as UpstreamError with the vendor's own message.
+ */
+export async function send(adapter: ProviderAdapter, call: HttpCall, signal: AbortSignal, clock: ReturnType<typeof deadline>): Promise<Response> {
+  let response: Response
+  try {
+    response = adapter.serve
+      ? await adapter.serve(call, signal)
+      : await fetch(call.url, { method: call.method, headers: call.headers, body: call.body, signal, redirect: 'error' })
+  } catch (error) {
+    if (signal.aborted) throw failureFromAbort(clock, adapter.id)
+    throw new UpstreamError('unreachable', `${adapter.id} is unreachable: ${(error as Error).cause ?? (error as Error).message}`)
+  }
+  if (response.ok) return response
+  const body = await readBody(response, clock).catch(() => ({ contentType: '', headers: response.headers }) as ParsedBody)
+  const message = adapter.parseError(response.status, body)
+  throw new UpstreamError(response.status >= 500 ? 'server_error' : 'client_error', message, response.status)
+}
+
+/** Reads a whole body: JSON when it says so, else bytes. Malformed JSON is an UpstreamError. */
+export async function readBody(response: Response, clock: ReturnType<typeof deadline>): Promise<ParsedBody> {
+  const contentType = response.headers.get('content-type') ?? ''
+  let bytes: Uint8Array
+  try {
+    bytes = new Uint8Array(await response.arrayBuffer())
+  } catch {
+    throw clock.timedOut() ? failureFromAbort(clock, 'upstream') : new UpstreamError('unreachable', 'the upstream connection broke mid-response')
+  }
+  if (!/json/i.test(contentType)) return { bytes, contentType, headers: response.headers }
+  try {
+    return { json: JSON.parse(new TextDecoder().decode(bytes)), contentType, headers: response.headers }
+  } catch {
+    throw new UpstreamError('malformed', 'the upstream sent malformed JSON', response.status)
+  }
+}
+
+/** Sends and reads a JSON (or bytes) answer within the timeout. */
+export async function exchange(adapter: ProviderAdapter, call: HttpCall, options: SendOptions): Promise<ParsedBody> {
+  const clock = deadline(options)
+  try {
+    const response = await send(adapter, call, clock.signal, clock)
+    return await readBody(response, clock)
+  } finally {
+    clock.clear()
+  }
+}
+
+/** The text of a vendor error body, whichever of the usual shapes it uses. */
+export function errorText(body: ParsedBody, status: number): string {
+  const j = body.json as Record<string, unknown> | undefined
+  const candidates = [
+    (j?.error as { message?: unknown } | undefined)?.message,
+    typeof j?.error === 'string' ? j.error : undefined,
+    typeof j?.detail === 'string' ? j.detail : undefined,
+    Array.isArray(j?.detail) ? (j.detail as { msg?: string }[]).map((d) => d.msg).join('; ') : undefined,
+    Array.isArray(j?.errors) ? (j.errors as unknown[]).join('; ') : undefined,
+    typeof j?.message === 'string' ? j.message : undefined,
+  ]
+  const found = candidates.find((c): c is string => typeof c === 'string' && c.length > 0)
+  return (found ?? `upstream answered HTTP ${status}`).slice(0, 500)
+}
