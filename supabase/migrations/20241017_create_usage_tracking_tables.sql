@@ -53,10 +53,11 @@ create table if not exists public.api_usage (
   reasoning_tokens integer not null default 0 check (reasoning_tokens >= 0),
   images_generated integer not null default 0 check (images_generated >= 0),
   video_seconds numeric(12, 3) not null default 0 check (video_seconds >= 0),
-  input_cost numeric(24, 12) not null default 0 check (input_cost >= 0),
-  output_cost numeric(24, 12) not null default 0 check (output_cost >= 0),
-  generation_cost numeric(24, 12) not null default 0 check (generation_cost >= 0),
-  total_cost numeric(24, 12) not null default 0 check (total_cost >= 0),
+  -- Costs are null when the call could not be priced (cost_status 'unpriced'): never a fake $0.
+  input_cost numeric(24, 12) check (input_cost >= 0),
+  output_cost numeric(24, 12) check (output_cost >= 0),
+  generation_cost numeric(24, 12) check (generation_cost >= 0),
+  total_cost numeric(24, 12) check (total_cost >= 0),
   price_snapshot jsonb,
   cost_status text not null default 'priced' check (cost_status in ('priced', 'estimated', 'unpriced')),
   latency_ms integer check (latency_ms >= 0),
@@ -68,7 +69,8 @@ create table if not exists public.api_usage (
   request_payload jsonb,
   response_payload jsonb,
   metadata jsonb not null default '{}'::jsonb,
-  created_at timestamptz not null default now()
+  created_at timestamptz not null default now(),
+  check ((cost_status = 'unpriced') = (total_cost is null))
 );
 comment on table public.api_usage is
   'Append-only audit log, one row per gateway call. Users read their own rows; only the gateway writes; nobody updates or deletes.';
@@ -204,6 +206,8 @@ create table if not exists public.usage_aggregations (
   images_generated integer not null default 0,
   video_seconds numeric(14, 3) not null default 0,
   total_cost numeric(24, 12) not null default 0,
+  -- Calls in this bucket that could not be priced: their cost is missing from total_cost.
+  unpriced_count integer not null default 0,
   total_latency_ms bigint not null default 0,
   created_at timestamptz not null default now(),
   updated_at timestamptz not null default now(),

@@ -1,0 +1,51 @@
+import type { z } from 'zod'
+import { GatewayError } from '@/lib/gateway/errors'
+
+export const MAX_BODY_BYTES = 1024 * 1024
+
+/** Reads at most MAX_BODY_BYTES, refusing more as soon as it arrives (nothing larger is buffered). */
+async function readLimited(request: Request): Promise<string> {
+  const declared = Number(request.headers.get('content-length'))
+  if (declared > MAX_BODY_BYTES) throw tooLarge()
+  if (!request.body) return ''
+  const reader = request.body.getReader()
+  const parts: Uint8Array[] = []
+  let size = 0
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) break
+    size += value.byteLength
+    if (size > MAX_BODY_BYTES) {
+      await reader.cancel().catch(() => {})
+      throw tooLarge()
+    }
+    parts.push(value)
+  }
+  return new TextDecoder().decode(Buffer.concat(parts))
+}
+
+const tooLarge = () => new GatewayError('payload_too_large', `Request body exceeds ${MAX_BODY_BYTES / 1024 / 1024} MiB`)
+
+/** The raw JSON object of a gateway request, or a precise 4xx. */
+export async function readJsonObject(request: Request): Promise<Record<string, unknown>> {
+  const type = request.headers.get('content-type') ?? ''
+  if (!/^application\/json\b/i.test(type)) throw new GatewayError('unsupported_media_type', 'Content-Type must be application/json')
+  const text = await readLimited(request)
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch (error) {
+    throw new GatewayError('invalid_request', `Request body is not valid JSON: ${(error as Error).message}`)
+  }
+  if (!value || typeof value !== 'object' || Array.isArray(value)) throw new GatewayError('invalid_request', 'Request body must be a JSON object')
+  return value as Record<string, unknown>
+}
+
+/** Validates a parsed body; the first problem becomes a 400 naming its field (`param`). */
+export function validate<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
+  const parsed = schema.safeParse(value)
+  if (parsed.success) return parsed.data
+  const issue = parsed.error.issues[0]
+  const param = issue.path.map(String).join('.') || undefined
+  throw new GatewayError('invalid_request', param ? `${param}: ${issue.message}` : issue.message, { param })
+}

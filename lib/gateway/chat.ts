@@ -1,0 +1,204 @@
+import 'server-only'
+import { countTokens } from 'gpt-tokenizer/encoding/o200k_base'
+import { z } from 'zod'
+import { env } from '@/lib/env'
+import { readJsonObject, validate } from '@/lib/gateway/body'
+import { costColumns } from '@/lib/gateway/cost'
+import { GatewayError, errorBody, toGatewayError } from '@/lib/gateway/errors'
+import type { GatewayCall } from '@/lib/gateway/pipeline'
+import { routeModel, type Route } from '@/lib/gateway/routing'
+import { sseEvents, sseFrame } from '@/lib/gateway/sse'
+import { countPromptTokens } from '@/lib/pricing/estimate'
+import { listPriceOverrides } from '@/lib/pricing/model-prices'
+import { calculateTextCost, fromOpenAIUsage } from '@/lib/pricing/text'
+import type { PriceOverride } from '@/lib/pricing/types'
+import { deadline, exchange, failureFromAbort, send, UpstreamError } from '@/lib/providers/transport'
+import type { ChatCompletion, ChatRequestBody, TextUsage } from '@/lib/providers/types'
+
+const MessageSchema = z
+  .object({
+    role: z.enum(['system', 'developer', 'user', 'assistant', 'tool', 'function'], { error: 'must be one of system, developer, user, assistant, tool, function' }),
+    content: z.union([z.string(), z.array(z.unknown()), z.null()]).optional(),
+  })
+  .passthrough()
+
+export const ChatRequestSchema = z
+  .object({
+    model: z.string({ error: 'is required' }).min(1, { error: 'is required' }),
+    messages: z.array(MessageSchema, { error: 'must be an array of messages' }).min(1, { error: 'must contain at least one message' }),
+    stream: z.boolean().nullable().optional(),
+    stream_options: z.object({ include_usage: z.boolean().optional() }).passthrough().nullable().optional(),
+    max_tokens: z.number().int().positive().nullable().optional(),
+    max_completion_tokens: z.number().int().positive().nullable().optional(),
+    n: z.number().int().min(1).max(16).nullable().optional(),
+    campaign: z.string().optional(),
+  })
+  .passthrough()
+
+export type ChatInput = z.infer<typeof ChatRequestSchema>
+
+/** Prices token usage as the model's own vendor would, whoever served it. */
+export function priceTokens(route: Route, model: string, usage: TextUsage, overrides: readonly PriceOverride[]) {
+  const cost = calculateTextCost(route.pricingProvider, model, fromOpenAIUsage(usage.inputTokens, usage.outputTokens, usage.cachedTokens), { overrides })
+  return {
+    input_tokens: usage.inputTokens,
+    output_tokens: usage.outputTokens,
+    cached_tokens: usage.cachedTokens,
+    reasoning_tokens: usage.reasoningTokens,
+    ...costColumns(cost, route.servedBy === 'simulator'),
+  }
+}
+
+/** Parses the body and decides who serves it; shared by chat and content generation. */
+export async function prepareChat(call: GatewayCall, raw: Record<string, unknown>) {
+  call.model = typeof raw.model === 'string' && raw.model ? raw.model.slice(0, 200) : 'unknown'
+  call.requestPayload = call.sanitize(raw)
+  const body = validate(ChatRequestSchema, raw)
+  await call.resolveCampaign(body.campaign)
+  const overrides = await listPriceOverrides()
+  const route = routeModel(call.service, body.model, overrides)
+  call.provider = route.servedBy
+  const { campaign: _campaign, ...upstream } = body
+  void _campaign
+  return { body: upstream as ChatRequestBody, route, overrides }
+}
+
+/** A non-streamed completion: forwarded, metered, answered as the upstream answered. */
+export async function completeChat(call: GatewayCall, body: ChatRequestBody, route: Route, overrides: readonly PriceOverride[]): Promise<ChatCompletion> {
+  const chat = route.adapter.chat!
+  const answer = await exchange(route.adapter, chat.buildRequest({ ...body, stream: false }, route.config), {
+    timeoutMs: env.UPSTREAM_TIMEOUT_MS,
+    signal: call.request.signal,
+  })
+  let completion: ChatCompletion
+  try {
+    completion = chat.parseResponse(answer.json)
+  } catch (error) {
+    throw new UpstreamError('malformed', `unexpected chat response: ${(error as Error).message}`)
+  }
+  const usage = chat.extractUsage(completion.usage) ?? countedUsage(body, completion.choices.map((c) => c.message.content ?? '').join(''))
+  call.record({
+    provider: route.servedBy,
+    model: body.model,
+    status: 'success',
+    ...priceTokens(route, body.model, usage, overrides),
+    response_payload: call.sanitize(completion),
+    metadata: usageSource(completion.usage ? 'upstream' : 'counted'),
+  })
+  return completion
+}
+
+function countedUsage(body: ChatRequestBody, output: string): TextUsage {
+  return { inputTokens: countPromptTokens(body.messages as never), outputTokens: countTokens(output), cachedTokens: 0, reasoningTokens: 0 }
+}
+
+const usageSource = (source: 'upstream' | 'counted') => ({ usage_source: source })
+
+/** POST /api/v1/chat/completions */
+export async function handleChatCompletions(call: GatewayCall): Promise<Response> {
+  const { body, route, overrides } = await prepareChat(call, await readJsonObject(call.request))
+  if (!body.stream) return Response.json(await completeChat(call, body, route, overrides))
+  return streamChat(call, body, route, overrides)
+}
+
+/**
+ * A streamed completion. The upstream is always asked for usage in its last chunk; that chunk
+ * reaches the client only if the client asked. A client that disconnects aborts the upstream,
+ * and the row records what was streamed until then, as client_aborted.
+ */
+async function streamChat(call: GatewayCall, body: ChatRequestBody, route: Route, overrides: readonly PriceOverride[]): Promise<Response> {
+  const chat = route.adapter.chat!
+  const clientWantsUsage = body.stream_options?.include_usage === true
+  const upstreamBody = { ...body, stream: true, stream_options: { ...body.stream_options, include_usage: true } }
+  const aborter = new AbortController()
+  const clock = deadline({ timeoutMs: env.UPSTREAM_TIMEOUT_MS, signal: AbortSignal.any([call.request.signal, aborter.signal]) })
+  let upstream: Response
+  try {
+    upstream = await send(route.adapter, chat.buildRequest(upstreamBody, route.config), clock.signal, clock)
+  } catch (error) {
+    clock.clear()
+    throw error
+  }
+  if (!upstream.body) {
+    clock.clear()
+    throw new UpstreamError('malformed', 'the upstream stream has no body')
+  }
+
+  let text = ''
+  let usage: TextUsage | null = null
+  let firstTokenMs: number | null = null
+  let finished = false
+  const finish = (status: 'success' | 'error' | 'client_aborted', error?: GatewayError) => {
+    if (finished) return
+    finished = true
+    clock.clear()
+    const measured = usage ?? countedUsage(body, text)
+    call.record(
+      {
+        provider: route.servedBy,
+        model: body.model,
+        status,
+        error_code: error?.code ?? null,
+        time_to_first_token_ms: firstTokenMs,
+        ...priceTokens(route, body.model, measured, overrides),
+        response_payload: call.sanitize(error ? { streamed: text, ...errorBody(error) } : { streamed: text }),
+        metadata: usageSource(usage ? 'upstream' : 'counted'),
+      },
+      'now',
+    )
+  }
+
+  const stream = new ReadableStream<Uint8Array>({
+    async start(controller) {
+      try {
+        for await (const data of sseEvents(upstream.body!)) {
+          clock.touch()
+          const event = (() => {
+            try {
+              return chat.parseStreamEvent(data)
+            } catch {
+              throw new UpstreamError('malformed', 'the upstream sent a malformed stream event')
+            }
+          })()
+          if (event.kind === 'done') break
+          if (event.kind === 'error') throw new UpstreamError('server_error', event.message)
+          const chunk = event.chunk
+          const reported = chat.extractUsage(chunk.usage)
+          if (reported) usage = reported
+          for (const choice of chunk.choices) {
+            const piece = choice.delta?.content
+            if (typeof piece === 'string' && piece.length) {
+              firstTokenMs ??= call.elapsedMs()
+              text += piece
+            }
+          }
+          if (!clientWantsUsage) {
+            if (chunk.choices.length === 0 && reported) continue
+            delete chunk.usage
+          }
+          controller.enqueue(sseFrame(chunk))
+        }
+        controller.enqueue(sseFrame('[DONE]'))
+        finish('success')
+        controller.close()
+      } catch (thrown) {
+        if (call.request.signal.aborted || aborter.signal.aborted) return finish('client_aborted')
+        const error = clock.timedOut() ? toGatewayError(failureFromAbort(clock, route.adapter.id)) : toGatewayError(thrown)
+        finish('error', error)
+        try {
+          controller.enqueue(sseFrame(errorBody(error)))
+          controller.close()
+        } catch {
+          // the client is gone too
+        }
+      }
+    },
+    cancel() {
+      aborter.abort()
+      finish('client_aborted')
+    },
+  })
+  return new Response(stream, {
+    headers: { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' },
+  })
+}

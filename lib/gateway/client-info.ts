@@ -1,0 +1,21 @@
+import { env } from '@/lib/env'
+
+/**
+ * The caller's IP. X-Forwarded-For is trusted only when TRUST_PROXY says a proxy we run sets
+ * it (anyone can send the header); then its first hop is the client. Null when unknown.
+ */
+export function extractIPAddress(request: Request): string | null {
+  const candidate = env.TRUST_PROXY
+    ? (request.headers.get('x-forwarded-for')?.split(',')[0]?.trim() ?? request.headers.get('x-real-ip')?.trim())
+    : undefined
+  return candidate && isIp(candidate) ? candidate : null
+}
+
+function isIp(value: string): boolean {
+  return /^(\d{1,3}\.){3}\d{1,3}$/.test(value) || (/^[0-9a-f:]+$/i.test(value) && value.includes(':'))
+}
+
+export function extractUserAgent(request: Request): string | null {
+  const ua = request.headers.get('user-agent')
+  return ua ? ua.slice(0, 500) : null
+}

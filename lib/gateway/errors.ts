@@ -1,0 +1,64 @@
+// Every failure on the request path becomes one of these codes, each with its HTTP status and
+// OpenAI error type, answered in OpenAI's shape: { error: { message, type, code, param } }.
+import { UpstreamError } from '@/lib/providers/transport'
+
+const CODES = {
+  invalid_request: { status: 400, type: 'invalid_request_error' },
+  unknown_model: { status: 400, type: 'invalid_request_error' },
+  invalid_api_key: { status: 401, type: 'authentication_error' },
+  not_found: { status: 404, type: 'invalid_request_error' },
+  payload_too_large: { status: 413, type: 'invalid_request_error' },
+  unsupported_media_type: { status: 415, type: 'invalid_request_error' },
+  usage_limit_exceeded: { status: 429, type: 'usage_limit_error' },
+  rate_limited: { status: 429, type: 'rate_limit_error' },
+  client_closed_request: { status: 499, type: 'client_error' },
+  upstream_rejected: { status: 400, type: 'invalid_request_error' },
+  upstream_error: { status: 502, type: 'upstream_error' },
+  upstream_timeout: { status: 504, type: 'upstream_error' },
+  internal_error: { status: 500, type: 'server_error' },
+} as const
+
+export type GatewayErrorCode = keyof typeof CODES
+
+export class GatewayError extends Error {
+  readonly status: number
+  readonly type: string
+  constructor(
+    readonly code: GatewayErrorCode,
+    message: string,
+    options: { param?: string; status?: number; extra?: Record<string, unknown>; headers?: Record<string, string> } = {},
+  ) {
+    super(message)
+    this.status = options.status ?? CODES[code].status
+    this.type = CODES[code].type
+    this.param = options.param
+    this.extra = options.extra
+    this.headers = options.headers
+  }
+  readonly param?: string
+  readonly extra?: Record<string, unknown>
+  readonly headers?: Record<string, string>
+}
+
+/** Any thrown value as a GatewayError; unexpected ones become internal_error (and are logged by the caller). */
+export function toGatewayError(error: unknown): GatewayError {
+  if (error instanceof GatewayError) return error
+  if (error instanceof UpstreamError) {
+    switch (error.failure) {
+      case 'client_error':
+        // The upstream judged the request wrong: the caller's fault, passed through with its status.
+        return new GatewayError('upstream_rejected', `Upstream rejected the request: ${error.message}`, { status: error.upstreamStatus })
+      case 'timeout':
+        return new GatewayError('upstream_timeout', `Upstream timed out: ${error.message}`)
+      case 'aborted':
+        return new GatewayError('client_closed_request', 'The client closed the connection')
+      default:
+        return new GatewayError('upstream_error', `Upstream failed: ${error.message}`)
+    }
+  }
+  return new GatewayError('internal_error', 'The gateway failed to handle this request; it has been logged')
+}
+
+export function errorBody(error: GatewayError) {
+  return { error: { message: error.message, type: error.type, code: error.code, param: error.param ?? null, ...error.extra } }
+}

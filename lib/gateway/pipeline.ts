@@ -1,0 +1,140 @@
+import 'server-only'
+import { randomUUID } from 'node:crypto'
+import { after } from 'next/server'
+import { db } from '@/lib/db/prisma'
+import { env } from '@/lib/env'
+import { extractIPAddress, extractUserAgent } from '@/lib/gateway/client-info'
+import { errorBody, GatewayError, toGatewayError } from '@/lib/gateway/errors'
+import { authenticate, type Identity } from '@/lib/gateway/identity'
+import { trackAPIUsage, type UsageRecord } from '@/lib/gateway/record'
+import type { Service } from '@/lib/gateway/routing'
+import { sanitizePayload } from '@/lib/gateway/sanitize'
+
+type Outcome = Omit<UsageRecord, 'user_id' | 'service_type' | 'endpoint' | 'request_id' | 'ip_address' | 'user_agent' | 'campaign_id'>
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+/** One gateway call in progress: who, when, from where, and its single usage row. */
+export class GatewayCall {
+  readonly requestId = `req_${randomUUID().replaceAll('-', '')}`
+  readonly startedAt = performance.now()
+  readonly ip: string | null
+  readonly userAgent: string | null
+  campaignId: string | null = null
+  /** What is known of the request so far, for the row of a call that fails early. */
+  model = 'unknown'
+  provider = 'gateway'
+  requestPayload: unknown = null
+  private recorded = false
+
+  constructor(
+    readonly request: Request,
+    readonly identity: Identity,
+    readonly service: Service,
+    readonly endpoint: string,
+  ) {
+    this.ip = extractIPAddress(request)
+    this.userAgent = extractUserAgent(request)
+  }
+
+  elapsedMs(): number {
+    return Math.round(performance.now() - this.startedAt)
+  }
+
+  sanitize(value: unknown): unknown {
+    return sanitizePayload(value, env.USAGE_PAYLOAD_MAX_CHARS)
+  }
+
+  /** The campaign from the body or the x-campaign-id header; it must be one of the caller's. */
+  async resolveCampaign(fromBody: unknown): Promise<void> {
+    const value = fromBody ?? this.request.headers.get('x-campaign-id') ?? undefined
+    if (value === undefined || value === null || value === '') return
+    if (typeof value !== 'string' || !UUID.test(value)) throw new GatewayError('invalid_request', 'campaign must be a campaign id (UUID)', { param: 'campaign' })
+    const found = await db().campaign.findFirst({ where: { id: value, userId: this.identity.userId }, select: { id: true } })
+    if (!found) throw new GatewayError('invalid_request', `Unknown campaign ${value}`, { param: 'campaign' })
+    this.campaignId = value
+  }
+
+  /** The complete usage row of this call. */
+  row(outcome: Outcome): UsageRecord {
+    return {
+      user_id: this.identity.userId,
+      service_type: this.service === 'content' ? 'content' : this.service,
+      endpoint: this.endpoint,
+      request_id: this.requestId,
+      campaign_id: this.campaignId,
+      ip_address: this.ip,
+      user_agent: this.userAgent,
+      latency_ms: this.elapsedMs(),
+      request_payload: this.requestPayload,
+      ...outcome,
+      metadata: { auth: this.identity.via, ...(this.identity.apiKeyId ? { api_key_id: this.identity.apiKeyId } : {}), ...outcome.metadata },
+    }
+  }
+
+  /**
+   * Records this call's one usage row. `whenSent` (the default) defers the write until the
+   * response has been sent; streams, which end long after, record as they close.
+   */
+  record(outcome: Outcome, timing: 'whenSent' | 'now' = 'whenSent'): void {
+    if (this.recorded) throw new Error(`usage for ${this.requestId} recorded twice`)
+    this.recorded = true
+    const row = this.row(outcome)
+    if (timing === 'now') void trackAPIUsage(row)
+    else after(() => trackAPIUsage(row))
+  }
+
+  get isRecorded(): boolean {
+    return this.recorded
+  }
+
+  /** The row of a call that ended in an error before (or instead of) a normal outcome. */
+  recordFailure(error: GatewayError): void {
+    if (this.recorded) return
+    this.record({
+      provider: this.provider,
+      model: this.model,
+      input_cost: '0',
+      output_cost: '0',
+      generation_cost: '0',
+      total_cost: '0',
+      price_snapshot: null,
+      cost_status: 'priced',
+      status: error.code === 'client_closed_request' ? 'client_aborted' : error.code === 'rate_limited' ? 'rate_limited' : error.code === 'usage_limit_exceeded' ? 'limit_exceeded' : 'error',
+      error_code: error.code,
+      response_payload: errorBody(error),
+    })
+  }
+}
+
+export function errorResponse(error: GatewayError, headers: Record<string, string> = {}): Response {
+  return Response.json(errorBody(error), { status: error.status, headers: { ...headers, ...error.headers } })
+}
+
+/**
+ * A gateway route: authenticate, run `handle`, and make sure the call leaves exactly one usage
+ * row and answers in OpenAI's error shape whatever happens. Unauthenticated calls are refused
+ * without a row (there is nobody to record them against).
+ */
+export function gatewayRoute<P>(service: Service, endpoint: string, handle: (call: GatewayCall, params: P) => Promise<Response>) {
+  return async (request: Request, context: { params: Promise<P> }): Promise<Response> => {
+    let identity: Identity
+    try {
+      identity = await authenticate(request)
+    } catch (error) {
+      return errorResponse(toGatewayError(error))
+    }
+    const call = new GatewayCall(request, identity, service, endpoint)
+    const headers = { 'x-request-id': call.requestId }
+    try {
+      const response = await handle(call, await context.params)
+      response.headers.set('x-request-id', call.requestId)
+      return response
+    } catch (thrown) {
+      const error = toGatewayError(thrown)
+      if (error.code === 'internal_error') console.error(`[gateway] ${call.requestId} failed:`, thrown)
+      call.recordFailure(error)
+      return errorResponse(error, headers)
+    }
+  }
+}

@@ -1,0 +1,76 @@
+import 'server-only'
+import { env } from '@/lib/env'
+import { GatewayError } from '@/lib/gateway/errors'
+import { IMAGE_PRICES } from '@/lib/pricing/data/image-prices'
+import { VIDEO_PRICES } from '@/lib/pricing/data/video-prices'
+import type { MediaPriceEntry } from '@/lib/pricing/media-catalog-types'
+import { findTextModel } from '@/lib/pricing/text-catalog'
+import type { PriceOverride } from '@/lib/pricing/types'
+import { getAdapter } from '@/lib/providers/registry'
+import type { ProviderAdapter, ProviderConfig, ProviderId } from '@/lib/providers/types'
+
+export type Service = 'chat' | 'content' | 'image' | 'video'
+
+export type Route = {
+  adapter: ProviderAdapter
+  config: ProviderConfig
+  /** Whose price list prices the call (the simulator is priced as the real model). */
+  pricingProvider: string
+  /** The provider recorded on the usage row: the vendor, or "simulator". */
+  servedBy: ProviderId
+}
+
+const VENDORS: Record<Exclude<ProviderId, 'simulator'>, { apiKey?: string; baseUrl: string }> = {
+  openai: { apiKey: env.OPENAI_API_KEY, baseUrl: env.OPENAI_BASE_URL },
+  bfl: { apiKey: env.BFL_API_KEY, baseUrl: env.BFL_BASE_URL },
+  stability: { apiKey: env.STABILITY_API_KEY, baseUrl: env.STABILITY_BASE_URL },
+  ideogram: { apiKey: env.IDEOGRAM_API_KEY, baseUrl: env.IDEOGRAM_BASE_URL },
+  runway: { apiKey: env.RUNWAY_API_KEY, baseUrl: env.RUNWAY_BASE_URL },
+  luma: { apiKey: env.LUMA_API_KEY, baseUrl: env.LUMA_BASE_URL },
+}
+
+/** Vendors with a key configured, i.e. not served by the simulator. */
+export function configuredVendors(): ProviderId[] {
+  return (Object.keys(VENDORS) as (keyof typeof VENDORS)[]).filter((v) => VENDORS[v].apiKey)
+}
+
+function servedBy(vendor: string): Route {
+  const adapter = getAdapter(vendor as ProviderId)
+  const config = VENDORS[vendor as keyof typeof VENDORS]
+  if (adapter && config?.apiKey) return { adapter, config: { apiKey: config.apiKey, baseUrl: config.baseUrl.replace(/\/+$/, '') }, pricingProvider: vendor, servedBy: adapter.id }
+  return { adapter: getAdapter('simulator')!, config: { apiKey: '', baseUrl: '' }, pricingProvider: vendor, servedBy: 'simulator' }
+}
+
+function mediaEntry(catalog: MediaPriceEntry[], model: string): MediaPriceEntry | undefined {
+  return catalog.find((e) => e.model === model || e.aliases?.includes(model))
+}
+
+/**
+ * Which adapter serves `model` for `service`, and whose prices apply. Chat models go to the
+ * OpenAI-compatible upstream (OPENAI_BASE_URL may be any such server); media models to their
+ * vendor. A vendor without a key is replaced by the simulator. Unknown models are refused
+ * with 400 before anything is sent.
+ */
+export function routeModel(service: Service, model: string, overrides: readonly PriceOverride[]): Route {
+  if (service === 'chat' || service === 'content') {
+    const entry = findTextModel('openai', model)
+    const override = overrides.find((o) => o.model === model && o.unit.endsWith('_mtok'))
+    if (!entry && !override) throw unknownModel(model, service)
+    const route = servedBy('openai')
+    return { ...route, pricingProvider: entry?.provider.id ?? override!.provider }
+  }
+  const entry = mediaEntry(service === 'image' ? IMAGE_PRICES : VIDEO_PRICES, model)
+  const unit = service === 'image' ? ['image'] : ['second', 'megapixel', 'generation']
+  const override = overrides.find((o) => o.model === model && unit.includes(o.unit))
+  if (!entry && !override) throw unknownModel(model, service)
+  const route = servedBy(entry?.provider ?? override!.provider)
+  // Only vendors with a real adapter for this service can serve it; others are simulated.
+  const capable = service === 'image' ? route.adapter.image : route.adapter.video
+  return capable ? route : { ...servedBy('simulator'), pricingProvider: route.pricingProvider }
+}
+
+function unknownModel(model: string, service: Service): GatewayError {
+  return new GatewayError('unknown_model', `The model \`${model}\` does not exist or is not served for ${service}. GET /api/v1/models lists what is.`, {
+    param: 'model',
+  })
+}

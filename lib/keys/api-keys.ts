@@ -1,0 +1,42 @@
+import 'server-only'
+import { randomBytes } from 'node:crypto'
+import { z } from 'zod'
+import { db } from '@/lib/db/prisma'
+import { withUser } from '@/lib/db/with-user'
+import { hashApiKey } from '@/lib/gateway/identity'
+
+export const CreateApiKeySchema = z.object({
+  name: z.string({ error: 'is required' }).trim().min(1, { error: 'is required' }).max(100, { error: 'must be at most 100 characters' }),
+})
+
+export type ApiKeySummary = { id: string; name: string; prefix: string; created_at: string; last_used_at: string | null }
+
+const PREFIX_LENGTH = 12
+
+/** Creates a key for the user. The full key is returned here and never again: only its hash is kept. */
+export async function createApiKey(userId: string, name: string): Promise<ApiKeySummary & { key: string }> {
+  const key = `tg_${randomBytes(32).toString('base64url')}`
+  const row = await db().apiKey.create({
+    data: { userId, name, keyPrefix: key.slice(0, PREFIX_LENGTH), keyHash: hashApiKey(key) },
+  })
+  return { id: row.id, name: row.name, prefix: row.keyPrefix, created_at: row.createdAt.toISOString(), last_used_at: null, key }
+}
+
+/** The user's active keys, newest first, read through RLS. */
+export async function listApiKeys(userId: string): Promise<ApiKeySummary[]> {
+  const rows = await withUser(userId, (tx) => tx.apiKey.findMany({ where: { revokedAt: null }, orderBy: { createdAt: 'desc' } }))
+  return rows.map((r) => ({
+    id: r.id,
+    name: r.name,
+    prefix: r.keyPrefix,
+    created_at: r.createdAt.toISOString(),
+    last_used_at: r.lastUsedAt?.toISOString() ?? null,
+  }))
+}
+
+/** Revokes one of the user's keys; false when the user has no such active key. */
+export async function revokeApiKey(userId: string, keyId: string): Promise<boolean> {
+  if (!z.uuid().safeParse(keyId).success) return false
+  const { count } = await db().apiKey.updateMany({ where: { id: keyId, userId, revokedAt: null }, data: { revokedAt: new Date() } })
+  return count === 1
+}
