@@ -64,7 +64,12 @@ export async function prepareChat(call: GatewayCall, raw: Record<string, unknown
 }
 
 /** A non-streamed completion: forwarded, metered, answered as the upstream answered. */
-export async function completeChat(call: GatewayCall, body: ChatRequestBody, route: Route, overrides: readonly PriceOverride[]): Promise<ChatCompletion> {
+export async function completeChat(
+  call: GatewayCall,
+  body: ChatRequestBody,
+  route: Route,
+  overrides: readonly PriceOverride[],
+): Promise<{ completion: ChatCompletion; cost: ReturnType<typeof priceTokens> }> {
   const chat = route.adapter.chat!
   const answer = await exchange(route.adapter, chat.buildRequest({ ...body, stream: false }, route.config), {
     timeoutMs: env.UPSTREAM_TIMEOUT_MS,
@@ -77,15 +82,16 @@ export async function completeChat(call: GatewayCall, body: ChatRequestBody, rou
     throw new UpstreamError('malformed', `unexpected chat response: ${(error as Error).message}`)
   }
   const usage = chat.extractUsage(completion.usage) ?? countedUsage(body, completion.choices.map((c) => c.message.content ?? '').join(''))
+  const cost = priceTokens(route, body.model, usage, overrides)
   call.record({
     provider: route.servedBy,
     model: body.model,
     status: 'success',
-    ...priceTokens(route, body.model, usage, overrides),
+    ...cost,
     response_payload: call.sanitize(completion),
     metadata: usageSource(completion.usage ? 'upstream' : 'counted'),
   })
-  return completion
+  return { completion, cost }
 }
 
 function countedUsage(body: ChatRequestBody, output: string): TextUsage {
@@ -97,7 +103,7 @@ const usageSource = (source: 'upstream' | 'counted') => ({ usage_source: source 
 /** POST /api/v1/chat/completions */
 export async function handleChatCompletions(call: GatewayCall): Promise<Response> {
   const { body, route, overrides } = await prepareChat(call, await readJsonObject(call.request))
-  if (!body.stream) return Response.json(await completeChat(call, body, route, overrides))
+  if (!body.stream) return Response.json((await completeChat(call, body, route, overrides)).completion)
   return streamChat(call, body, route, overrides)
 }
 

@@ -4,6 +4,7 @@ import { after } from 'next/server'
 import { db } from '@/lib/db/prisma'
 import { env } from '@/lib/env'
 import { extractIPAddress, extractUserAgent } from '@/lib/gateway/client-info'
+import { ZERO_COST } from '@/lib/gateway/cost'
 import { errorBody, GatewayError, toGatewayError } from '@/lib/gateway/errors'
 import { authenticate, type Identity } from '@/lib/gateway/identity'
 import { trackAPIUsage, type UsageRecord } from '@/lib/gateway/record'
@@ -94,12 +95,7 @@ export class GatewayCall {
     this.record({
       provider: this.provider,
       model: this.model,
-      input_cost: '0',
-      output_cost: '0',
-      generation_cost: '0',
-      total_cost: '0',
-      price_snapshot: null,
-      cost_status: 'priced',
+      ...ZERO_COST,
       status: error.code === 'client_closed_request' ? 'client_aborted' : error.code === 'rate_limited' ? 'rate_limited' : error.code === 'usage_limit_exceeded' ? 'limit_exceeded' : 'error',
       error_code: error.code,
       response_payload: errorBody(error),
@@ -116,7 +112,12 @@ export function errorResponse(error: GatewayError, headers: Record<string, strin
  * row and answers in OpenAI's error shape whatever happens. Unauthenticated calls are refused
  * without a row (there is nobody to record them against).
  */
-export function gatewayRoute<P>(service: Service, endpoint: string, handle: (call: GatewayCall, params: P) => Promise<Response>) {
+export function gatewayRoute<P>(
+  service: Service,
+  endpoint: string,
+  handle: (call: GatewayCall, params: P) => Promise<Response>,
+  options: { metered: boolean } = { metered: true },
+) {
   return async (request: Request, context: { params: Promise<P> }): Promise<Response> => {
     let identity: Identity
     try {
@@ -133,7 +134,8 @@ export function gatewayRoute<P>(service: Service, endpoint: string, handle: (cal
     } catch (thrown) {
       const error = toGatewayError(thrown)
       if (error.code === 'internal_error') console.error(`[gateway] ${call.requestId} failed:`, thrown)
-      call.recordFailure(error)
+      // Reads (polling a job, listing models, usage) are not calls to a model: no row for them.
+      if (options.metered) call.recordFailure(error)
       return errorResponse(error, headers)
     }
   }

@@ -34,7 +34,8 @@ export function configuredVendors(): ProviderId[] {
   return (Object.keys(VENDORS) as (keyof typeof VENDORS)[]).filter((v) => VENDORS[v].apiKey)
 }
 
-function servedBy(vendor: string): Route {
+/** The adapter and configuration serving `vendor` now (the simulator when it has no key). */
+export function servedBy(vendor: string): Route {
   const adapter = getAdapter(vendor as ProviderId)
   const config = VENDORS[vendor as keyof typeof VENDORS]
   if (adapter && config?.apiKey) return { adapter, config: { apiKey: config.apiKey, baseUrl: config.baseUrl.replace(/\/+$/, '') }, pricingProvider: vendor, servedBy: adapter.id }

@@ -102,6 +102,8 @@ export type ImageResult = {
 export type ImageStep = { done: true; result: ImageResult } | { done: false; poll: HttpCall }
 
 export type ImageAdapter = {
+  /** Most images one request can ask for (BFL and Stability make one); the gateway sends several requests for more. */
+  imagesPerRequest?: number
   buildRequest(req: ImageRequest, config: ProviderConfig): HttpCall
   /** Parses the create response (JSON, or raw bytes with their content type). */
   parseResponse(body: ParsedBody, req: ImageRequest, config: ProviderConfig): ImageStep

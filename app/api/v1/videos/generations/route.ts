@@ -1,0 +1,5 @@
+// POST /api/v1/videos/generations — start a video job (Runway, Luma, simulator); metered when it ends.
+import { gatewayRoute } from '@/lib/gateway/pipeline'
+import { handleVideoCreate } from '@/lib/gateway/videos'
+
+export const POST = gatewayRoute('video', '/api/v1/videos/generations', handleVideoCreate)

@@ -1,0 +1,110 @@
+import 'server-only'
+import { z } from 'zod'
+import { env } from '@/lib/env'
+import { readJsonObject, validate } from '@/lib/gateway/body'
+import { costColumns } from '@/lib/gateway/cost'
+import { GatewayError } from '@/lib/gateway/errors'
+import type { GatewayCall } from '@/lib/gateway/pipeline'
+import { routeModel, type Route } from '@/lib/gateway/routing'
+import { calculateImageCost } from '@/lib/pricing/media'
+import { listPriceOverrides } from '@/lib/pricing/model-prices'
+import { exchange, UpstreamError } from '@/lib/providers/transport'
+import type { ImageRequest, ImageResult, ImageStep } from '@/lib/providers/types'
+
+export const ImageRequestSchema = z
+  .object({
+    // OpenAI's default when no model is named.
+    model: z.string().min(1).default('dall-e-2'),
+    prompt: z.string({ error: 'is required' }).min(1, { error: 'is required' }).max(32_000, { error: 'must be at most 32,000 characters' }),
+    n: z.number().int().min(1, { error: 'must be between 1 and 10' }).max(10, { error: 'must be between 1 and 10' }).default(1),
+    size: z.string().max(20).optional(),
+    quality: z.string().max(20).optional(),
+    response_format: z.enum(['url', 'b64_json'], { error: 'must be url or b64_json' }).default('url'),
+    campaign: z.string().optional(),
+  })
+  .passthrough()
+
+const POLL_INTERVAL_MS = 500
+
+/** Runs one vendor request to completion, polling asynchronous vendors until done. */
+async function generateOnce(call: GatewayCall, route: Route, req: ImageRequest): Promise<ImageResult> {
+  const image = route.adapter.image!
+  const options = { timeoutMs: env.UPSTREAM_TIMEOUT_MS, signal: call.request.signal }
+  const parse = (fn: () => ImageStep): ImageStep => {
+    try {
+      return fn()
+    } catch (error) {
+      throw new UpstreamError('malformed', `unexpected image response: ${(error as Error).message}`)
+    }
+  }
+  const started = Date.now()
+  const created = await exchange(route.adapter, image.buildRequest(req, route.config), options)
+  let step = parse(() => image.parseResponse(created, req, route.config))
+  while (!step.done) {
+    if (Date.now() - started > env.UPSTREAM_TIMEOUT_MS) throw new UpstreamError('timeout', `${route.adapter.id} did not finish the image in time`)
+    await new Promise((r) => setTimeout(r, POLL_INTERVAL_MS))
+    if (call.request.signal.aborted) throw new UpstreamError('aborted', 'the client closed the connection')
+    const polled = await exchange(route.adapter, step.poll, options)
+    step = parse(() => image.parsePoll!(polled, req, route.config))
+  }
+  return step.result
+}
+
+/** POST /api/v1/images/generations */
+export async function handleImageGeneration(call: GatewayCall): Promise<Response> {
+  const raw = await readJsonObject(call.request)
+  call.model = typeof raw.model === 'string' && raw.model ? raw.model.slice(0, 200) : 'dall-e-2'
+  call.requestPayload = call.sanitize(raw)
+  const { model, prompt, n, size, quality, response_format, campaign, ...extra } = validate(ImageRequestSchema, raw)
+  await call.resolveCampaign(campaign)
+  const overrides = await listPriceOverrides()
+  const route = routeModel('image', model, overrides)
+  call.provider = route.servedBy
+
+  // A size or quality the model has no price for is one it does not offer: refuse it here,
+  // before anything is sent or spent.
+  const quote = calculateImageCost({ provider: route.pricingProvider, model, size, quality, count: n, overrides })
+  if (quote.costStatus === 'unpriced') throw new GatewayError('invalid_request', `${model} does not support this request: ${quote.note}`, { param: size ? 'size' : 'quality' })
+
+  const perRequest = route.adapter.image!.imagesPerRequest ?? n
+  const batches = Array.from({ length: Math.ceil(n / perRequest) }, (_, i) => Math.min(perRequest, n - i * perRequest))
+  const results = await Promise.all(
+    batches.map((count) => generateOnce(call, route, { model, prompt, n: count, size, quality, responseFormat: response_format, extra })),
+  )
+  const images = results.flatMap((r) => r.images)
+  const filtered = results.some((r) => r.contentFiltered)
+  if (images.length === 0) {
+    throw new GatewayError('upstream_rejected', 'The provider blocked this prompt or its output with its content filter', { extra: { content_filtered: true } })
+  }
+  const first = results[0]
+  const tokenUsage = results.every((r) => r.tokenUsage)
+    ? results.reduce(
+        (sum, r) => ({
+          inputTextTokens: sum.inputTextTokens + r.tokenUsage!.inputTextTokens,
+          inputImageTokens: sum.inputImageTokens + r.tokenUsage!.inputImageTokens,
+          outputImageTokens: sum.outputImageTokens + r.tokenUsage!.outputImageTokens,
+        }),
+        { inputTextTokens: 0, inputImageTokens: 0, outputImageTokens: 0 },
+      )
+    : undefined
+  const cost = calculateImageCost({ provider: route.pricingProvider, model, size: first.size ?? size, quality: first.quality ?? quality, count: images.length, usage: tokenUsage, overrides })
+  const answer = {
+    created: Math.floor(Date.now() / 1000),
+    data: images,
+    ...(first.size ? { size: first.size } : {}),
+    ...(first.quality ? { quality: first.quality } : {}),
+    ...(tokenUsage ? { usage: { input_tokens: tokenUsage.inputTextTokens + tokenUsage.inputImageTokens, output_tokens: tokenUsage.outputImageTokens } } : {}),
+  }
+  call.record({
+    provider: route.servedBy,
+    model,
+    status: 'success',
+    images_generated: images.length,
+    input_tokens: tokenUsage ? tokenUsage.inputTextTokens + tokenUsage.inputImageTokens : 0,
+    output_tokens: tokenUsage?.outputImageTokens ?? 0,
+    ...costColumns(cost, route.servedBy === 'simulator'),
+    response_payload: call.sanitize(answer),
+    metadata: { size: first.size ?? size ?? null, quality: first.quality ?? quality ?? null, images_requested: n, ...(filtered ? { content_filtered: true } : {}) },
+  })
+  return Response.json(answer)
+}

@@ -1,0 +1,156 @@
+import 'server-only'
+import { randomBytes } from 'node:crypto'
+import { after } from 'next/server'
+import { z } from 'zod'
+import { db } from '@/lib/db/prisma'
+import { env } from '@/lib/env'
+import { readJsonObject, validate } from '@/lib/gateway/body'
+import { costColumns, ZERO_COST } from '@/lib/gateway/cost'
+import { GatewayError } from '@/lib/gateway/errors'
+import type { GatewayCall } from '@/lib/gateway/pipeline'
+import { trackAPIUsage } from '@/lib/gateway/record'
+import { routeModel, servedBy } from '@/lib/gateway/routing'
+import { calculateVideoCost } from '@/lib/pricing/media'
+import { listPriceOverrides } from '@/lib/pricing/model-prices'
+import { exchange, UpstreamError } from '@/lib/providers/transport'
+import type { VideoStatus } from '@/lib/providers/types'
+import type { VideoJob } from '@/lib/generated/prisma/client'
+
+export const VideoRequestSchema = z
+  .object({
+    model: z.string({ error: 'is required' }).min(1, { error: 'is required' }),
+    prompt: z.string().max(5_000, { error: 'must be at most 5,000 characters' }).default(''),
+    seconds: z.number().positive({ error: 'must be positive' }).max(60, { error: 'must be at most 60' }).default(5),
+    resolution: z.string().max(20).optional(),
+    aspect_ratio: z.string().max(20).optional(),
+    image_url: z.url({ error: 'must be a URL' }).optional(),
+    campaign: z.string().optional(),
+  })
+  .passthrough()
+  .refine((v) => v.prompt.trim() || v.image_url, { message: 'prompt or image_url is required', path: ['prompt'] })
+
+const ENDPOINT = '/api/v1/videos/generations'
+
+/** A job as the API shows it. */
+function present(job: VideoJob) {
+  return {
+    id: job.id,
+    object: 'video.generation',
+    model: job.model,
+    status: job.status,
+    progress: job.progress === null ? null : Number(job.progress),
+    seconds: Number(job.seconds),
+    resolution: job.resolution,
+    created_at: Math.floor(job.createdAt.getTime() / 1000),
+    finished_at: job.finishedAt ? Math.floor(job.finishedAt.getTime() / 1000) : null,
+    output: job.outputUrl ? { url: job.outputUrl } : null,
+    error: job.failure ? { message: job.failure } : null,
+  }
+}
+
+/** POST /api/v1/videos/generations — starts a job; its usage row is written when it ends. */
+export async function handleVideoCreate(call: GatewayCall): Promise<Response> {
+  const raw = await readJsonObject(call.request)
+  call.model = typeof raw.model === 'string' && raw.model ? raw.model.slice(0, 200) : 'unknown'
+  call.requestPayload = call.sanitize(raw)
+  const { model, prompt, seconds, resolution, aspect_ratio, image_url, campaign, ...extra } = validate(VideoRequestSchema, raw)
+  await call.resolveCampaign(campaign)
+  const overrides = await listPriceOverrides()
+  const route = routeModel('video', model, overrides)
+  call.provider = route.servedBy
+  const quote = calculateVideoCost({ provider: route.pricingProvider, model, seconds, resolution, overrides })
+  if (quote.costStatus === 'unpriced') throw new GatewayError('invalid_request', `${model} does not support this request: ${quote.note}`, { param: resolution ? 'resolution' : 'seconds' })
+
+  const video = route.adapter.video!
+  const created = await exchange(route.adapter, video.buildCreate({ model, prompt, seconds, resolution, aspectRatio: aspect_ratio, imageUrl: image_url, extra }, route.config), {
+    timeoutMs: env.UPSTREAM_TIMEOUT_MS,
+    signal: call.request.signal,
+  })
+  let jobId: string
+  try {
+    jobId = video.parseCreate(created).jobId
+  } catch (error) {
+    throw new UpstreamError('malformed', `unexpected video response: ${(error as Error).message}`)
+  }
+  const job = await db().videoJob.create({
+    data: {
+      id: `vid_${randomBytes(12).toString('hex')}`,
+      userId: call.identity.userId,
+      apiKeyId: call.identity.apiKeyId,
+      provider: route.servedBy,
+      pricingProvider: route.pricingProvider,
+      model,
+      upstreamJobId: jobId,
+      seconds,
+      resolution: resolution ?? null,
+      requestId: call.requestId,
+      campaignId: call.campaignId,
+      ipAddress: call.ip,
+      userAgent: call.userAgent,
+      requestPayload: call.requestPayload as object,
+    },
+  })
+  return Response.json(present(job), { status: 201 })
+}
+
+/** GET /api/v1/videos/generations/{id} — the job's state, asking the vendor while it runs. */
+export async function handleVideoStatus(call: GatewayCall, { id }: { id: string }): Promise<Response> {
+  const job = await db().videoJob.findFirst({ where: { id, userId: call.identity.userId } })
+  if (!job) throw new GatewayError('not_found', `No video job ${id}`, { param: 'id' })
+  if (job.finishedAt) return Response.json(present(job))
+
+  const route = servedBy(job.provider === 'simulator' ? 'simulator' : job.provider)
+  const video = route.adapter.video!
+  const polled = await exchange(route.adapter, video.buildPoll(job.upstreamJobId, route.config), { timeoutMs: env.UPSTREAM_TIMEOUT_MS, signal: call.request.signal })
+  let status: VideoStatus
+  try {
+    status = video.parsePoll(polled)
+  } catch (error) {
+    throw new UpstreamError('malformed', `unexpected video status: ${(error as Error).message}`)
+  }
+  if (status.state === 'queued' || status.state === 'running') {
+    const updated = await db().videoJob.update({ where: { id }, data: { status: status.state, progress: status.progress ?? null } })
+    return Response.json(present(updated))
+  }
+  return Response.json(present(await finishJob(job, status)))
+}
+
+/**
+ * Marks a job finished exactly once (concurrent polls race; one wins) and writes its single
+ * usage row: success is charged by output seconds, failure is charged nothing.
+ */
+async function finishJob(job: VideoJob, status: VideoStatus): Promise<VideoJob> {
+  const succeeded = status.state === 'succeeded'
+  const won = await db().videoJob.updateMany({
+    where: { id: job.id, finishedAt: null },
+    data: { status: status.state, progress: succeeded ? 1 : job.progress, outputUrl: status.outputUrl ?? null, failure: succeeded ? null : (status.failure ?? 'generation failed'), finishedAt: new Date() },
+  })
+  const finished = await db().videoJob.findUniqueOrThrow({ where: { id: job.id } })
+  if (won.count === 0) return finished
+
+  const seconds = succeeded ? (status.seconds ?? Number(job.seconds)) : 0
+  const overrides = await listPriceOverrides()
+  const cost = succeeded ? calculateVideoCost({ provider: job.pricingProvider, model: job.model, seconds: String(Math.round(seconds * 1000) / 1000), resolution: job.resolution ?? undefined, at: job.createdAt, overrides }) : null
+  const row = {
+    user_id: job.userId,
+    service_type: 'video' as const,
+    provider: job.provider,
+    model: job.model,
+    endpoint: ENDPOINT,
+    request_id: job.requestId,
+    campaign_id: job.campaignId,
+    video_seconds: seconds,
+    ...(cost ? costColumns(cost, job.provider === 'simulator') : ZERO_COST),
+    status: succeeded ? ('success' as const) : ('error' as const),
+    error_code: succeeded ? null : 'generation_failed',
+    latency_ms: finished.finishedAt!.getTime() - job.createdAt.getTime(),
+    ip_address: job.ipAddress,
+    user_agent: job.userAgent,
+    request_payload: job.requestPayload,
+    response_payload: { id: job.id, status: status.state, output: status.outputUrl?.startsWith('data:') ? '[binary omitted]' : (status.outputUrl ?? null), failure: status.failure ?? null },
+    metadata: { video_job_id: job.id, resolution: job.resolution, ...(job.apiKeyId ? { api_key_id: job.apiKeyId } : {}) },
+    created_at: job.createdAt.toISOString(),
+  }
+  after(() => trackAPIUsage(row))
+  return finished
+}
