@@ -38,14 +38,22 @@ async function generateOnce(call: GatewayCall, route: Route, req: ImageRequest):
     }
   }
   const started = Date.now()
-  const created = await exchange(route.adapter, image.buildRequest(req, route.config), options)
+  let request
+  try {
+    request = image.buildRequest(req, route.config)
+  } catch (error) {
+    // The adapter cannot express this request for its vendor: the caller's input is at fault.
+    throw new GatewayError('invalid_request', (error as Error).message)
+  }
+  const created = await exchange(route.adapter, request, options)
   let step = parse(() => image.parseResponse(created, req, route.config))
   while (!step.done) {
     if (Date.now() - started > env.UPSTREAM_TIMEOUT_MS) throw new UpstreamError('timeout', `${route.adapter.id} did not finish the image in time`)
     await new Promise((r) => setTimeout(r, POLL_INTERVAL_MS))
     if (call.request.signal.aborted) throw new UpstreamError('aborted', 'the client closed the connection')
     const polled = await exchange(route.adapter, step.poll, options)
-    step = parse(() => image.parsePoll!(polled, req, route.config))
+    const poll = step.poll
+    step = parse(() => image.parsePoll!(polled, req, route.config, poll))
   }
   return step.result
 }

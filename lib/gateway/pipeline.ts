@@ -112,12 +112,7 @@ export function errorResponse(error: GatewayError, headers: Record<string, strin
  * row and answers in OpenAI's error shape whatever happens. Unauthenticated calls are refused
  * without a row (there is nobody to record them against).
  */
-export function gatewayRoute<P>(
-  service: Service,
-  endpoint: string,
-  handle: (call: GatewayCall, params: P) => Promise<Response>,
-  options: { metered: boolean } = { metered: true },
-) {
+export function gatewayRoute<P>(service: Service, endpoint: string, handle: (call: GatewayCall, params: P) => Promise<Response>) {
   return async (request: Request, context: { params: Promise<P> }): Promise<Response> => {
     let identity: Identity
     try {
@@ -134,9 +129,25 @@ export function gatewayRoute<P>(
     } catch (thrown) {
       const error = toGatewayError(thrown)
       if (error.code === 'internal_error') console.error(`[gateway] ${call.requestId} failed:`, thrown)
-      // Reads (polling a job, listing models, usage) are not calls to a model: no row for them.
-      if (options.metered) call.recordFailure(error)
+      call.recordFailure(error)
       return errorResponse(error, headers)
+    }
+  }
+}
+
+/**
+ * A gateway read (polling a job, listing models, the usage API): the same identity and error
+ * shape, but it is not a call to a model, so it leaves no usage row.
+ */
+export function gatewayReadRoute<P>(handle: (request: Request, identity: Identity, params: P) => Promise<Response>) {
+  return async (request: Request, context: { params: Promise<P> }): Promise<Response> => {
+    try {
+      const identity = await authenticate(request)
+      return await handle(request, identity, await context.params)
+    } catch (thrown) {
+      const error = toGatewayError(thrown)
+      if (error.code === 'internal_error') console.error(`[gateway] ${request.method} ${new URL(request.url).pathname} failed:`, thrown)
+      return errorResponse(error)
     }
   }
 }

@@ -7,6 +7,7 @@ import { env } from '@/lib/env'
 import { readJsonObject, validate } from '@/lib/gateway/body'
 import { costColumns, ZERO_COST } from '@/lib/gateway/cost'
 import { GatewayError } from '@/lib/gateway/errors'
+import type { Identity } from '@/lib/gateway/identity'
 import type { GatewayCall } from '@/lib/gateway/pipeline'
 import { trackAPIUsage } from '@/lib/gateway/record'
 import { routeModel, servedBy } from '@/lib/gateway/routing'
@@ -62,7 +63,13 @@ export async function handleVideoCreate(call: GatewayCall): Promise<Response> {
   if (quote.costStatus === 'unpriced') throw new GatewayError('invalid_request', `${model} does not support this request: ${quote.note}`, { param: resolution ? 'resolution' : 'seconds' })
 
   const video = route.adapter.video!
-  const created = await exchange(route.adapter, video.buildCreate({ model, prompt, seconds, resolution, aspectRatio: aspect_ratio, imageUrl: image_url, extra }, route.config), {
+  let request
+  try {
+    request = video.buildCreate({ model, prompt, seconds, resolution, aspectRatio: aspect_ratio, imageUrl: image_url, extra }, route.config)
+  } catch (error) {
+    throw new GatewayError('invalid_request', (error as Error).message)
+  }
+  const created = await exchange(route.adapter, request, {
     timeoutMs: env.UPSTREAM_TIMEOUT_MS,
     signal: call.request.signal,
   })
@@ -94,14 +101,14 @@ export async function handleVideoCreate(call: GatewayCall): Promise<Response> {
 }
 
 /** GET /api/v1/videos/generations/{id} — the job's state, asking the vendor while it runs. */
-export async function handleVideoStatus(call: GatewayCall, { id }: { id: string }): Promise<Response> {
-  const job = await db().videoJob.findFirst({ where: { id, userId: call.identity.userId } })
+export async function handleVideoStatus(request: Request, identity: Identity, { id }: { id: string }): Promise<Response> {
+  const job = await db().videoJob.findFirst({ where: { id, userId: identity.userId } })
   if (!job) throw new GatewayError('not_found', `No video job ${id}`, { param: 'id' })
   if (job.finishedAt) return Response.json(present(job))
 
   const route = servedBy(job.provider === 'simulator' ? 'simulator' : job.provider)
   const video = route.adapter.video!
-  const polled = await exchange(route.adapter, video.buildPoll(job.upstreamJobId, route.config), { timeoutMs: env.UPSTREAM_TIMEOUT_MS, signal: call.request.signal })
+  const polled = await exchange(route.adapter, video.buildPoll(job.upstreamJobId, route.config), { timeoutMs: env.UPSTREAM_TIMEOUT_MS, signal: request.signal })
   let status: VideoStatus
   try {
     status = video.parsePoll(polled)

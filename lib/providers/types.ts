@@ -107,8 +107,8 @@ export type ImageAdapter = {
   buildRequest(req: ImageRequest, config: ProviderConfig): HttpCall
   /** Parses the create response (JSON, or raw bytes with their content type). */
   parseResponse(body: ParsedBody, req: ImageRequest, config: ProviderConfig): ImageStep
-  /** For asynchronous vendors (BFL): parses a poll response. */
-  parsePoll?(body: ParsedBody, req: ImageRequest, config: ProviderConfig): ImageStep
+  /** For asynchronous vendors (BFL): parses the answer to `poll`; polling again reuses that call. */
+  parsePoll?(body: ParsedBody, req: ImageRequest, config: ProviderConfig, poll: HttpCall): ImageStep
 }
 
 // ---- Video --------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 // GET /api/v1/videos/generations/{id} — poll a video job; its usage row is written when it ends.
-import { gatewayRoute } from '@/lib/gateway/pipeline'
+import { gatewayReadRoute } from '@/lib/gateway/pipeline'
 import { handleVideoStatus } from '@/lib/gateway/videos'
 
-export const GET = gatewayRoute('video', '/api/v1/videos/generations/{id}', handleVideoStatus, { metered: false })
+export const GET = gatewayReadRoute(handleVideoStatus)
