@@ -1,6 +1,6 @@
 // Black Forest Labs (FLUX): asynchronous. Create answers {id, polling_url}; polling answers a
 // status until the picture is Ready, moderated, or lost.
-import { requestedDimensions } from '@/lib/providers/stability'
+import { requestedDimensions } from '@/lib/providers/shapes'
 import { errorText } from '@/lib/providers/transport'
 import type { HttpCall, ImageRequest, ImageStep, ParsedBody, ProviderAdapter, ProviderConfig } from '@/lib/providers/types'
 

@@ -1,6 +1,6 @@
 // Ideogram: synchronous. 3.0 takes a multipart form on its own endpoint; 2.0 takes JSON on the
 // legacy /generate. Both answer temporary image URLs, several per request.
-import { formOf, nearestRatio, requestedDimensions } from '@/lib/providers/stability'
+import { formOf, nearestRatio, requestedDimensions } from '@/lib/providers/shapes'
 import { errorText } from '@/lib/providers/transport'
 import type { HttpCall, ImageRequest, ImageStep, ParsedBody, ProviderAdapter, ProviderConfig } from '@/lib/providers/types'
 

@@ -1,6 +1,6 @@
 // Luma Dream Machine: asynchronous generations. Create answers the Generation object; GET it
 // until its state is completed or failed.
-import { dimensions, nearestRatio } from '@/lib/providers/stability'
+import { dimensions, nearestRatio } from '@/lib/providers/shapes'
 import { errorText } from '@/lib/providers/transport'
 import type { ParsedBody, ProviderAdapter, ProviderConfig, VideoRequest, VideoStatus } from '@/lib/providers/types'
 

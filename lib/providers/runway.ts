@@ -1,6 +1,6 @@
 // Runway: asynchronous tasks. Create on the endpoint matching the input (text, image, or for
 // Aleph a video), then GET /v1/tasks/{id} until SUCCEEDED, FAILED or CANCELLED.
-import { dimensions, nearestRatio } from '@/lib/providers/stability'
+import { dimensions, nearestRatio } from '@/lib/providers/shapes'
 import { errorText } from '@/lib/providers/transport'
 import type { ParsedBody, ProviderAdapter, ProviderConfig, VideoRequest, VideoStatus } from '@/lib/providers/types'
 
