@@ -1,9 +1,10 @@
 // Runs once when a Next.js server process starts.
-import { env } from '@/lib/env'
-
 export async function register() {
-  if (env.NEXT_RUNTIME !== 'nodejs') return
-  // Usage rows still being written at shutdown go to a spool file, replayed from here on.
-  const { installShutdownSpool } = await import('@/lib/gateway/record')
-  installShutdownSpool()
+  // Next removes the Node-only branch from the edge bundle only when it sees this exact
+  // expression, so it is read here directly rather than through lib/env.
+  if (process.env.NEXT_RUNTIME === 'nodejs') {
+    // Usage rows still being written at shutdown go to a spool file, replayed from here on.
+    const { installShutdownSpool } = await import('@/lib/gateway/record')
+    installShutdownSpool()
+  }
 }

@@ -12,8 +12,6 @@ const schema = z
     // Set by `next build` while it prerenders; secrets that only requests need are not
     // required then.
     NEXT_PHASE: z.string().optional(),
-    /** Set by Next in each bundle: 'nodejs' or 'edge'. */
-    NEXT_RUNTIME: z.enum(['nodejs', 'edge']).optional(),
     /** PostgreSQL connection string. Unset: `npm run dev` / `npm start` run an embedded PostgreSQL. */
     DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
     /** Connections per app process. */

@@ -1,0 +1,90 @@
+import 'server-only'
+import { z } from 'zod'
+import { withUser } from '@/lib/db/with-user'
+import { usd } from '@/lib/usage/money'
+
+export const HistoryQuerySchema = z.object({
+  limit: z.coerce.number({ error: 'must be a number' }).int().min(1, { error: 'must be between 1 and 100' }).max(100, { error: 'must be between 1 and 100' }).default(20),
+  cursor: z.string().max(200).optional(),
+  service: z.enum(['content', 'chat', 'image', 'video'], { error: 'must be one of content, chat, image, video' }).optional(),
+  campaign: z.uuid({ error: 'must be a campaign id (UUID)' }).optional(),
+})
+export type HistoryQuery = z.infer<typeof HistoryQuerySchema>
+
+type Row = {
+  id: string
+  service_type: string
+  provider: string
+  model: string
+  endpoint: string
+  request_id: string
+  campaign_id: string | null
+  input_tokens: number
+  output_tokens: number
+  cached_tokens: number
+  reasoning_tokens: number
+  images_generated: number
+  video_seconds: string
+  input_cost: string | null
+  output_cost: string | null
+  generation_cost: string | null
+  total_cost: string | null
+  price_snapshot: unknown
+  cost_status: string
+  latency_ms: number | null
+  time_to_first_token_ms: number | null
+  status: string
+  error_code: string | null
+  ip_address: string | null
+  user_agent: string | null
+  metadata: unknown
+  created_at: string
+}
+
+/** Opaque to callers: the exact position (timestamp to the microsecond, then id) after which to continue. */
+const encodeCursor = (createdAt: string, id: string) => Buffer.from(JSON.stringify([createdAt, id])).toString('base64url')
+
+export function decodeCursor(cursor: string): [string, string] | null {
+  try {
+    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'))
+    return Array.isArray(value) && value.length === 2 && !Number.isNaN(Date.parse(value[0])) && z.uuid().safeParse(value[1]).success ? [value[0], value[1]] : null
+  } catch {
+    return null
+  }
+}
+
+/**
+ * The original specification's getUserUsageHistory: the caller's calls, newest first, keyset
+ * paginated (stable while new rows arrive), read through RLS. Payloads are left out.
+ */
+export async function listUsageHistory(userId: string, query: HistoryQuery, after: [string, string] | null) {
+  const rows = await withUser(userId, (tx) =>
+    tx.$queryRaw<Row[]>`
+      select id::text, service_type, provider, model, endpoint, request_id, campaign_id::text,
+             input_tokens, output_tokens, cached_tokens, reasoning_tokens, images_generated,
+             video_seconds::text, input_cost::text, output_cost::text, generation_cost::text, total_cost::text,
+             price_snapshot, cost_status, latency_ms, time_to_first_token_ms, status, error_code,
+             host(ip_address) as ip_address, user_agent, metadata,
+             to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as created_at
+        from public.api_usage
+       where (${query.service ?? null}::text is null or service_type = ${query.service ?? null}::text)
+         and (${query.campaign ?? null}::uuid is null or campaign_id = ${query.campaign ?? null}::uuid)
+         and (${after?.[0] ?? null}::timestamptz is null or (created_at, id) < (${after?.[0] ?? null}::timestamptz, ${after?.[1] ?? null}::uuid))
+       order by created_at desc, id desc
+       limit ${query.limit + 1}`,
+  )
+  const page = rows.slice(0, query.limit)
+  const last = page.at(-1)
+  return {
+    object: 'list' as const,
+    data: page.map((r) => ({
+      ...r,
+      video_seconds: Number(r.video_seconds),
+      input_cost: usd(r.input_cost),
+      output_cost: usd(r.output_cost),
+      generation_cost: usd(r.generation_cost),
+      total_cost: usd(r.total_cost),
+    })),
+    next_cursor: rows.length > query.limit && last ? encodeCursor(last.created_at, last.id) : null,
+  }
+}

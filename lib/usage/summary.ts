@@ -1,0 +1,50 @@
+import 'server-only'
+import { withUser } from '@/lib/db/with-user'
+import { usd } from '@/lib/usage/money'
+
+/** Limits at or above this read as "unlimited" (the Demo plan's 999,999). */
+export const UNLIMITED = 999_999
+
+export type ServiceUsage = { used: number; limit: number; unlimited: boolean }
+
+export type UsageSummary = {
+  object: 'usage.summary'
+  plan: { type: string; name: string; status: string; enforcement_mode: string } | null
+  period: { start: string; end: string } | null
+  services: Record<'content' | 'image' | 'video' | 'chat', ServiceUsage> | null
+  cost: { currency: 'USD'; period: string; lifetime: string; unpriced_calls: number }
+  calls: { lifetime: number }
+}
+
+const service = (used: number, limit: number): ServiceUsage => ({ used, limit, unlimited: limit >= UNLIMITED })
+
+/** The original specification's getUserUsage: plan, period, use against limits, costs. Through RLS. */
+export async function getUserUsage(userId: string): Promise<UsageSummary> {
+  const [sub, lifetime] = await withUser(userId, (tx) =>
+    Promise.all([
+      tx.userSubscription.findUnique({ where: { userId } }),
+      // Month rollups cover every call exactly once: their sum is the lifetime.
+      tx.usageAggregation.aggregate({ where: { userId, periodType: 'month' }, _sum: { totalCost: true, requestCount: true, unpricedCount: true } }),
+    ]),
+  )
+  return {
+    object: 'usage.summary',
+    plan: sub ? { type: sub.planType, name: sub.planName, status: sub.status, enforcement_mode: sub.enforcementMode } : null,
+    period: sub ? { start: sub.billingPeriodStart.toISOString(), end: sub.billingPeriodEnd.toISOString() } : null,
+    services: sub
+      ? {
+          content: service(sub.contentGenerationsUsed, sub.contentGenerationsLimit),
+          image: service(sub.imageGenerationsUsed, sub.imageGenerationsLimit),
+          video: service(sub.videoGenerationsUsed, sub.videoGenerationsLimit),
+          chat: service(sub.chatMessagesUsed, sub.chatMessagesLimit),
+        }
+      : null,
+    cost: {
+      currency: 'USD',
+      period: usd(sub?.periodCost ?? '0')!,
+      lifetime: usd(lifetime._sum.totalCost ?? '0')!,
+      unpriced_calls: lifetime._sum.unpricedCount ?? 0,
+    },
+    calls: { lifetime: lifetime._sum.requestCount ?? 0 },
+  }
+}
