@@ -31,7 +31,7 @@ describe('POST /api/auth/signup', () => {
     const cookie = sessionCookie(response)!
     expect(cookie).toMatch(/HttpOnly/i)
     expect(cookie).toMatch(/SameSite=lax/i)
-    expect(cookie).not.toMatch(/Secure/i) // development server: Secure only in production
+    expect(cookie).toMatch(/; Secure/i) // a production server marks it Secure
     const claims = decodeJwt(cookie.split(';')[0].slice('tg_session='.length))
     expect(claims).toMatchObject({ sub: user.id, email, role: 'authenticated', aud: 'authenticated' })
     expect(claims.exp! - claims.iat!).toBe(7 * 24 * 3600)
