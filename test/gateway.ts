@@ -1,0 +1,46 @@
+// Helpers for gateway integration tests: a user with an API key on a running server, the
+// official OpenAI SDK pointed at it, and the usage rows it wrote.
+import { randomUUID } from 'node:crypto'
+import OpenAI from 'openai'
+import { withClient } from './databases'
+
+export type GatewayUser = { id: string; key: string; cookie: string; client: OpenAI }
+
+export async function createGatewayUser(baseUrl: string): Promise<GatewayUser> {
+  const signup = await fetch(`${baseUrl}/api/auth/signup`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: `gw-${randomUUID()}@example.test`, password: 'a long enough password' }),
+  })
+  if (signup.status !== 201) throw new Error(`signup failed: ${signup.status} ${await signup.text()}`)
+  const cookie = signup.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ')
+  const { user } = await signup.json()
+  const created = await fetch(`${baseUrl}/api/keys`, { method: 'POST', headers: { 'content-type': 'application/json', cookie }, body: JSON.stringify({ name: 'tests' }) })
+  const { key } = await created.json()
+  // maxRetries 0: a test that expects a failure must see the first answer, not a retry's.
+  return { id: user.id, key, cookie, client: new OpenAI({ apiKey: key, baseURL: `${baseUrl}/api/v1`, maxRetries: 0 }) }
+}
+
+export type UsageRow = Record<string, unknown> & { request_id: string; status: string; total_cost: string | null }
+
+/** The usage rows of `userId`, oldest first, once at least `count` exist (recording runs after the response). */
+export async function usageRows(databaseUrl: string, userId: string, count = 1, timeoutMs = 10_000): Promise<UsageRow[]> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const rows = await withClient(databaseUrl, async (c) =>
+      (
+        await c.query<UsageRow>(
+          `select *, input_cost::text as input_cost, output_cost::text as output_cost, generation_cost::text as generation_cost,
+                  total_cost::text as total_cost, video_seconds::text as video_seconds, host(ip_address) as ip_address
+             from public.api_usage where user_id = $1 order by created_at, id`,
+          [userId],
+        )
+      ).rows,
+    )
+    if (rows.length >= count || Date.now() > deadline) return rows
+    await new Promise((r) => setTimeout(r, 100))
+  }
+}
+
+/** numeric(24,12) text as the cost engine's canonical string: "0.007500000000" → "0.0075". */
+export const canonical = (value: unknown) => (value === null ? null : String(value).replace(/(\.\d*?)0+$/, '$1').replace(/\.$/, ''))

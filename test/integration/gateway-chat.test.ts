@@ -1,0 +1,166 @@
+// Chat through the gateway with the official OpenAI SDK, against a fake OpenAI upstream: the
+// answers the client sees, and the one usage row each call leaves, field by field.
+import { countTokens } from 'gpt-tokenizer/encoding/o200k_base'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { calculateOpenAICost } from '@/lib/pricing/text'
+import { FAKE_REPLY, startFakeOpenAI, type FakeOpenAI } from '@/test/fakes/openai'
+import { canonical, createGatewayUser, usageRows, type GatewayUser } from '@/test/gateway'
+import { startNextServer, type NextServer } from '@/test/next-server'
+
+let upstream: FakeOpenAI
+let server: NextServer
+let user: GatewayUser
+const db = () => process.env.DATABASE_URL!
+
+beforeAll(async () => {
+  upstream = await startFakeOpenAI()
+  server = await startNextServer({
+    DATABASE_URL: db(),
+    AUTH_SECRET: 'gateway-test-secret-at-least-32-characters',
+    OPENAI_API_KEY: upstream.apiKey,
+    OPENAI_BASE_URL: upstream.url,
+  })
+  user = await createGatewayUser(server.url)
+})
+
+afterAll(async () => {
+  await server?.stop()
+  await upstream?.close()
+})
+
+const newUser = () => createGatewayUser(server.url)
+
+describe('POST /api/v1/chat/completions', () => {
+  it('forwards a plain completion and records one row priced by the cost engine', async () => {
+    const u = await newUser()
+    const { data, response } = await u.client.chat.completions
+      .create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'Hi [cached] [reasoning]' }] })
+      .withResponse()
+    expect(data.choices[0].message.content).toBe(FAKE_REPLY.join(''))
+    expect(data.usage).toMatchObject({ prompt_tokens: 1000, completion_tokens: 500 })
+    const requestId = response.headers.get('x-request-id')
+    expect(requestId).toMatch(/^req_[0-9a-f]{32}$/)
+
+    const [row] = await usageRows(db(), u.id)
+    const expected = calculateOpenAICost(1000, 500, 'gpt-4o', { cachedInputTokens: 800 })
+    expect(row).toMatchObject({
+      request_id: requestId,
+      service_type: 'chat',
+      provider: 'openai',
+      model: 'gpt-4o',
+      endpoint: '/api/v1/chat/completions',
+      status: 'success',
+      error_code: null,
+      input_tokens: 1000,
+      output_tokens: 500,
+      cached_tokens: 800,
+      reasoning_tokens: 100,
+      cost_status: 'priced',
+    })
+    expect(canonical(row.input_cost)).toBe(expected.inputCost)
+    expect(canonical(row.output_cost)).toBe(expected.outputCost)
+    expect(canonical(row.total_cost)).toBe(expected.totalCost)
+    expect(row.price_snapshot).toMatchObject({ provider: 'openai', model: 'gpt-4o', rates: { input_mtok: '2.5', cache_read_mtok: '1.25', output_mtok: '10' } })
+    expect(row.latency_ms).toBeGreaterThanOrEqual(0)
+    expect(row.user_agent).toMatch(/OpenAI\/JS/)
+    expect(row.request_payload).toMatchObject({ model: 'gpt-4o', messages: [{ role: 'user', content: 'Hi [cached] [reasoning]' }] })
+    expect(JSON.stringify(row.request_payload)).not.toContain(u.key)
+    expect(row.metadata).toMatchObject({ auth: 'api_key', usage_source: 'upstream' })
+    // The upstream got our key, never the caller's.
+    expect(upstream.calls.at(-1)?.authorization).toBe(`Bearer ${upstream.apiKey}`)
+  })
+
+  it('streams, always asks the upstream for usage, and hides the usage chunk from a client that did not ask', async () => {
+    const u = await newUser()
+    const stream = await u.client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'stream' }], stream: true })
+    const chunks = []
+    for await (const chunk of stream) chunks.push(chunk)
+    expect(chunks[0].choices[0].delta.role).toBe('assistant')
+    expect(chunks.map((c) => c.choices[0]?.delta.content ?? '').join('')).toBe(FAKE_REPLY.join(''))
+    expect(chunks.every((c) => c.choices.length > 0 && !('usage' in c))).toBe(true)
+    expect(upstream.calls.at(-1)?.body.stream_options).toEqual({ include_usage: true })
+
+    const [row] = await usageRows(db(), u.id)
+    expect(row).toMatchObject({ status: 'success', input_tokens: 1000, output_tokens: 500, cached_tokens: 0 })
+    expect(canonical(row.total_cost)).toBe(calculateOpenAICost(1000, 500, 'gpt-4o-mini').totalCost)
+    expect(row.time_to_first_token_ms).toBeGreaterThanOrEqual(0)
+    expect(row.time_to_first_token_ms).toBeLessThanOrEqual(row.latency_ms as number)
+  })
+
+  it('passes the usage chunk to a client that asked for it (the SDK helper needs it)', async () => {
+    const u = await newUser()
+    const runner = u.client.chat.completions.stream({ model: 'gpt-5', messages: [{ role: 'user', content: 'helper [reasoning]' }], stream_options: { include_usage: true } })
+    const final = await runner.finalChatCompletion()
+    expect(final.usage).toMatchObject({ prompt_tokens: 1000, completion_tokens: 500, completion_tokens_details: { reasoning_tokens: 100 } })
+    const [row] = await usageRows(db(), u.id)
+    expect(row).toMatchObject({ status: 'success', reasoning_tokens: 100 })
+    expect(canonical(row.total_cost)).toBe(calculateOpenAICost(1000, 500, 'gpt-5').totalCost)
+  })
+
+  it('counts tokens itself when the upstream reports no usage', async () => {
+    const u = await newUser()
+    await u.client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'quiet [fault:no-usage]' }] })
+    const stream = await u.client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'quiet stream [fault:no-usage]' }], stream: true })
+    for await (const chunk of stream) void chunk
+    const rows = await usageRows(db(), u.id, 2)
+    for (const row of rows) {
+      expect(row.metadata).toMatchObject({ usage_source: 'counted' })
+      expect(row.input_tokens).toBeGreaterThan(5)
+      expect(row.output_tokens).toBe(countTokens(FAKE_REPLY.join('')))
+      expect(row.cost_status).toBe('priced')
+    }
+  })
+
+  it('aborts the upstream when the client disconnects and records what was streamed as client_aborted', async () => {
+    const u = await newUser()
+    const controller = new AbortController()
+    const stream = await u.client.chat.completions.create(
+      { model: 'gpt-4o', messages: [{ role: 'user', content: 'tell me a long story [fault:long-stream]' }], stream: true },
+      { signal: controller.signal },
+    )
+    let received = ''
+    try {
+      for await (const chunk of stream) {
+        received += chunk.choices[0]?.delta.content ?? ''
+        if (received.split('word').length > 10) controller.abort()
+      }
+    } catch {
+      // the SDK may end the iteration or throw its abort error: either way the client is gone
+    }
+    expect(received.split('word').length).toBeLessThan(50)
+    const [row] = await usageRows(db(), u.id)
+    expect(row.status).toBe('client_aborted')
+    expect(row.output_tokens).toBeGreaterThanOrEqual(10)
+    expect(row.output_tokens).toBeLessThan(150)
+    expect(row.cost_status).toBe('priced')
+    await expect.poll(() => upstream.calls.at(-1)?.aborted, { timeout: 5_000 }).toBe(true)
+  })
+
+  it('ends a stream that fails mid-way with an error event and records it as an error', async () => {
+    const u = await newUser()
+    const stream = await u.client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'crash [fault:stream-error]' }], stream: true })
+    await expect(
+      (async () => {
+        for await (const chunk of stream) void chunk
+      })(),
+    ).rejects.toThrow(/crashed mid-stream/)
+    const [row] = await usageRows(db(), u.id)
+    expect(row).toMatchObject({ status: 'error', error_code: 'upstream_error' })
+  })
+
+  it('records the campaign given in the body or the x-campaign-id header, and refuses someone else\'s', async () => {
+    const u = await newUser()
+    const { withClient } = await import('@/test/databases')
+    const [mine, theirs] = await withClient(db(), async (c) => [
+      (await c.query(`insert into public.campaigns (user_id, name) values ($1, 'launch') returning id::text`, [u.id])).rows[0].id,
+      (await c.query(`insert into public.campaigns (user_id, name) values ($1, 'other') returning id::text`, [user.id])).rows[0].id,
+    ])
+    await u.client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'a' }], campaign: mine } as never)
+    await u.client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'b' }] }, { headers: { 'x-campaign-id': mine } })
+    await expect(u.client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'c' }], campaign: theirs } as never)).rejects.toMatchObject({ status: 400 })
+    const rows = await usageRows(db(), u.id, 3)
+    expect(rows.map((r) => r.campaign_id)).toEqual([mine, mine, null])
+    // The campaign field is Tollgate's: it never reaches the upstream.
+    expect(upstream.calls.some((c) => 'campaign' in c.body)).toBe(false)
+  })
+})
