@@ -53,7 +53,9 @@ export async function send(adapter: ProviderAdapter, call: HttpCall, signal: Abo
       : await fetch(call.url, { method: call.method, headers: call.headers, body: call.body, signal, redirect: 'error' })
   } catch (error) {
     if (signal.aborted) throw failureFromAbort(clock, adapter.id)
-    throw new UpstreamError('unreachable', `${adapter.id} is unreachable: ${(error as Error).cause ?? (error as Error).message}`)
+    // The cause names internal hosts and ports: it goes to the server log, not to the caller.
+    console.warn(`[upstream] ${adapter.id} unreachable: ${String((error as Error).cause ?? (error as Error).message)}`)
+    throw new UpstreamError('unreachable', `${adapter.id} is unreachable`)
   }
   if (response.ok) return response
   const body = await readBody(response, clock).catch(() => ({ contentType: '', headers: response.headers }) as ParsedBody)

@@ -32,7 +32,7 @@ afterAll(async () => {
   await Promise.all([openai?.close(), bfl?.close(), runway?.close()])
 })
 
-async function pollVideo(key: string, id: string, until = (s: string) => s === 'succeeded' || s === 'failed') {
+async function pollVideo(key: string, id: string, until: (status: string) => boolean = (s) => s === 'succeeded' || s === 'failed') {
   for (let i = 0; i < 40; i++) {
     const job = await (await fetch(`${server.url}/api/v1/videos/generations/${id}`, { headers: { authorization: `Bearer ${key}` } })).json()
     if (until(job.status)) return job
