@@ -1,0 +1,81 @@
+// trackAPIUsage against the real database: one round trip writes the row, its rollups and the
+// counters; a failing database never throws at the caller, and what could not be written is
+// spooled and replayed exactly once.
+import { existsSync, readFileSync } from 'node:fs'
+import path from 'node:path'
+import { randomUUID } from 'node:crypto'
+import { afterAll, describe, expect, it, vi } from 'vitest'
+import { db } from '@/lib/db/prisma'
+import { replaySpool, trackAPIUsage, type UsageRecord } from '@/lib/gateway/record'
+import { withClient } from '@/test/databases'
+import { insertUser } from '@/test/fixtures'
+
+afterAll(() => db().$disconnect())
+
+const url = () => process.env.DATABASE_URL!
+const spoolFile = () => path.join(process.env.DATA_DIR!, 'usage-spool.jsonl')
+
+function record(userId: string, overrides: Partial<UsageRecord> = {}): UsageRecord {
+  return {
+    user_id: userId,
+    service_type: 'chat',
+    provider: 'openai',
+    model: 'gpt-4o',
+    endpoint: '/api/v1/chat/completions',
+    request_id: `req_${randomUUID()}`,
+    input_tokens: 1000,
+    output_tokens: 500,
+    input_cost: '0.0025',
+    output_cost: '0.005',
+    generation_cost: '0',
+    total_cost: '0.0075',
+    price_snapshot: { rates: { input_mtok: '2.5', output_mtok: '10' } },
+    cost_status: 'priced',
+    status: 'success',
+    ...overrides,
+  }
+}
+
+describe('trackAPIUsage', () => {
+  it('writes the row, the day/week/month rollups and the counters together, and only once per request id', async () => {
+    const userId = await withClient(url(), (c) => insertUser(c))
+    const row = record(userId)
+    await trackAPIUsage(row)
+    await trackAPIUsage(row) // a retry of the same call
+    await trackAPIUsage(record(userId, { status: 'error', error_code: 'upstream_error', input_cost: '0', output_cost: '0', total_cost: '0' }))
+    await trackAPIUsage(record(userId, { total_cost: null, input_cost: null, output_cost: null, generation_cost: null, cost_status: 'unpriced', model: 'mystery' }))
+    const state = await withClient(url(), async (c) => ({
+      rows: (await c.query('select count(*)::int as n from public.api_usage where user_id = $1', [userId])).rows[0].n,
+      rollups: (await c.query(`select period_type, request_count, success_count, error_count, total_cost::text, unpriced_count from public.usage_aggregations where user_id = $1 and model = 'gpt-4o' order by period_type`, [userId])).rows,
+      unpriced: (await c.query(`select sum(unpriced_count)::int as n from public.usage_aggregations where user_id = $1 and period_type = 'day'`, [userId])).rows[0].n,
+      sub: (await c.query('select chat_messages_used, period_cost::text from public.user_subscriptions where user_id = $1', [userId])).rows[0],
+    }))
+    expect(state.rows).toBe(3)
+    expect(state.rollups).toEqual(
+      ['day', 'month', 'week'].map((p) => ({ period_type: p, request_count: 2, success_count: 1, error_count: 1, total_cost: '0.007500000000', unpriced_count: 0 })),
+    )
+    expect(state.unpriced).toBe(1)
+    expect(state.sub).toEqual({ chat_messages_used: 2, period_cost: '0.007500000000' })
+  })
+
+  it('never throws when the database fails: it retries, spools, and replays exactly once', async () => {
+    const userId = await withClient(url(), (c) => insertUser(c))
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => {})
+    const row = record(userId)
+    await withClient(url(), (c) => c.query('alter function public.record_usage(jsonb) rename to record_usage_unavailable'))
+    try {
+      await expect(trackAPIUsage(row)).resolves.toBeUndefined()
+    } finally {
+      await withClient(url(), (c) => c.query('alter function public.record_usage_unavailable(jsonb) rename to record_usage'))
+    }
+    expect(errors.mock.calls.some(([line]) => String(line).includes(row.request_id))).toBe(true)
+    expect(readFileSync(spoolFile(), 'utf8')).toContain(row.request_id)
+
+    expect(await replaySpool()).toBe(1)
+    expect(existsSync(spoolFile())).toBe(false)
+    expect(await replaySpool()).toBe(0)
+    const count = await withClient(url(), async (c) => (await c.query('select count(*)::int as n from public.api_usage where request_id = $1', [row.request_id])).rows[0].n)
+    expect(count).toBe(1)
+    errors.mockRestore()
+  })
+})
