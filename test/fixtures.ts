@@ -27,13 +27,24 @@ export async function insertOwnedRows(client: pg.Client, userId: string): Promis
     [userId],
   )
   await client.query(
-    `insert into public.api_rate_limits (user_id, service_type, requests_per_minute) values ($1, 'chat', 60)`,
+    `insert into public.api_rate_limits (user_id, service_type, requests_per_minute) values ($1, 'chat', 60)
+     on conflict (user_id, service_type) do update set requests_per_minute = 60`,
     [userId],
   )
   await client.query(
     `insert into public.usage_aggregations (user_id, period_type, period_start, service_type, provider, model,
                                             request_count, total_cost)
      values ($1, 'day', current_date, 'chat', 'simulator', 'sim-chat', 1, 0.0001234567)`,
+    [userId],
+  )
+  await client.query(
+    `insert into public.usage_holds (request_id, user_id, service_type, units, period_start, expires_at)
+     values ('hold-' || gen_random_uuid(), $1, 'chat', 1, now(), now() + interval '1 minute')`,
+    [userId],
+  )
+  await client.query(
+    `insert into public.video_jobs (id, user_id, provider, pricing_provider, model, upstream_job_id, seconds, request_id)
+     values ('vid_' || gen_random_uuid(), $1, 'simulator', 'runway', 'gen4_turbo', 'up-1', 5, 'video-' || gen_random_uuid())`,
     [userId],
   )
   await client.query(

@@ -15,6 +15,8 @@ const USER_TABLES = [
   'usage_aggregations',
   'campaigns',
   'api_keys',
+  'usage_holds',
+  'video_jobs',
 ] as const
 
 let alice: string
@@ -64,7 +66,7 @@ describe('row level security', () => {
         )
       ).rows,
     }))
-    expect(tables.map((t) => t.relname)).toEqual(expect.arrayContaining([...USER_TABLES, 'auth_login_throttle']))
+    expect(tables.map((t) => t.relname)).toEqual(expect.arrayContaining([...USER_TABLES, 'auth_login_throttle', 'model_prices', 'usage_alert_deliveries']))
     expect(tables.filter((t) => !t.relrowsecurity)).toEqual([])
     expect(uncommented).toEqual([])
   })
@@ -77,12 +79,12 @@ describe('row level security', () => {
     expect(new Set(rows.map((r) => r.user_id))).toEqual(new Set([alice]))
   })
 
-  it.each([...USER_TABLES, 'auth_login_throttle'])('gives anon nothing from %s', async (table) => {
+  it.each([...USER_TABLES, 'auth_login_throttle', 'usage_alert_deliveries'])('gives anon nothing from %s', async (table) => {
     expect(await asRole('anon', `select * from public.${table}`)).toEqual({ code: '42501' })
   })
 
-  it('gives a signed-in user nothing from the login throttle', async () => {
-    expect(await asRole('authenticated', 'select * from public.auth_login_throttle')).toEqual({ code: '42501' })
+  it.each(['auth_login_throttle', 'usage_alert_deliveries'])('gives a signed-in user nothing from the server-only %s', async (table) => {
+    expect(await asRole('authenticated', `select * from public.${table}`)).toEqual({ code: '42501' })
   })
 
   it('reads the identity from request.jwt.claims exactly as Supabase sets it', async () => {

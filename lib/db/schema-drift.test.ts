@@ -16,13 +16,24 @@ type Field = {
   nativeType: [string, string[]] | null
 }
 type Model = { name: string; dbName: string | null; fields: Field[] }
-type Column = { table_name: string; column_name: string; data_type: string; is_nullable: 'YES' | 'NO'; numeric_precision: number | null; numeric_scale: number | null }
+type Column = { table_name: string; column_name: string; data_type: string; udt_name: string; is_nullable: 'YES' | 'NO'; numeric_precision: number | null; numeric_scale: number | null }
 
 const dmmf = JSON.parse(get_dmmf(JSON.stringify({ prismaSchema: readFileSync('prisma/schema.prisma', 'utf8') })))
 const models: Model[] = dmmf.datamodel.models
 
+// Element types of array columns, as information_schema names them (udt_name).
+const ARRAY_ELEMENT: Record<string, string> = {
+  _text: 'text',
+  _int4: 'integer',
+  _int8: 'bigint',
+  _uuid: 'uuid',
+  _timestamptz: 'timestamp with time zone',
+  _jsonb: 'jsonb',
+}
+
 /** The PostgreSQL type a Prisma scalar field maps to (what `prisma db pull` would produce). */
 function expectedType(field: Field): string {
+  if (field.isList) return `${expectedType({ ...field, isList: false })}[]`
   const native = field.nativeType?.[0]
   switch (field.type) {
     case 'String':
@@ -45,6 +56,7 @@ function expectedType(field: Field): string {
 }
 
 function actualType(c: Column): string {
+  if (c.data_type === 'ARRAY') return `${ARRAY_ELEMENT[c.udt_name] ?? c.udt_name}[]`
   return c.data_type === 'numeric' ? `numeric(${c.numeric_precision},${c.numeric_scale})` : c.data_type
 }
 
@@ -52,7 +64,7 @@ async function publicColumns(): Promise<Column[]> {
   return withClient(process.env.DATABASE_URL!, async (client) =>
     (
       await client.query<Column>(
-        `select c.table_name, c.column_name, c.data_type, c.is_nullable, c.numeric_precision, c.numeric_scale
+        `select c.table_name, c.column_name, c.data_type, c.udt_name, c.is_nullable, c.numeric_precision, c.numeric_scale
            from information_schema.columns c
            join information_schema.tables t using (table_schema, table_name)
           where c.table_schema = 'public' and t.table_type = 'BASE TABLE'`,

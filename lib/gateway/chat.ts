@@ -8,7 +8,7 @@ import { GatewayError, errorBody, toGatewayError } from '@/lib/gateway/errors'
 import type { GatewayCall } from '@/lib/gateway/pipeline'
 import { routeModel, type Route } from '@/lib/gateway/routing'
 import { sseEvents, sseFrame } from '@/lib/gateway/sse'
-import { countPromptTokens } from '@/lib/pricing/estimate'
+import { countPromptTokens, estimateMaxCost, type ChatMessageLike } from '@/lib/pricing/estimate'
 import { listPriceOverrides } from '@/lib/pricing/model-prices'
 import { calculateTextCost, fromOpenAIUsage } from '@/lib/pricing/text'
 import type { PriceOverride } from '@/lib/pricing/types'
@@ -60,7 +60,22 @@ export async function prepareChat(call: GatewayCall, raw: Record<string, unknown
   call.provider = route.servedBy
   const { campaign: _campaign, ...upstream } = body
   void _campaign
+  await admitChat(call, upstream as ChatRequestBody, route, overrides)
   return { body: upstream as ChatRequestBody, route, overrides }
+}
+
+/** Admission for a chat call, holding the most it can cost: the prompt plus max_tokens for each choice. */
+export async function admitChat(call: GatewayCall, body: ChatRequestBody, route: Route, overrides: readonly PriceOverride[]): Promise<void> {
+  const max = body.max_completion_tokens ?? body.max_tokens
+  const estimate = estimateMaxCost({
+    service: 'chat',
+    provider: route.pricingProvider,
+    model: body.model,
+    messages: body.messages as ChatMessageLike[],
+    maxOutputTokens: max ? max * (body.n ?? 1) : undefined,
+    overrides,
+  })
+  await call.admit(1, estimate.totalCost)
 }
 
 /** A non-streamed completion: forwarded, metered, answered as the upstream answered. */

@@ -1,7 +1,7 @@
 import 'server-only'
 import { z } from 'zod'
 import { readJsonObject, validate } from '@/lib/gateway/body'
-import { completeChat } from '@/lib/gateway/chat'
+import { admitChat, completeChat } from '@/lib/gateway/chat'
 import type { GatewayCall } from '@/lib/gateway/pipeline'
 import { routeModel } from '@/lib/gateway/routing'
 import { listPriceOverrides } from '@/lib/pricing/model-prices'
@@ -42,12 +42,9 @@ export async function handleContentGeneration(call: GatewayCall): Promise<Respon
     `You are a senior copywriter. Write ${FORMATS[input.format]}. Tone: ${input.tone}.` +
     (input.audience ? ` Audience: ${input.audience}.` : '') +
     ' Answer with the content only, no preamble.'
-  const { completion, cost } = await completeChat(
-    call,
-    { model: input.model, messages: [{ role: 'system', content: system }, { role: 'user', content: input.brief }], ...(input.max_tokens ? { max_tokens: input.max_tokens } : {}) },
-    route,
-    overrides,
-  )
+  const body = { model: input.model, messages: [{ role: 'system', content: system }, { role: 'user', content: input.brief }], ...(input.max_tokens ? { max_tokens: input.max_tokens } : {}) }
+  await admitChat(call, body, route, overrides)
+  const { completion, cost } = await completeChat(call, body, route, overrides)
   return Response.json({
     id: call.requestId.replace(/^req_/, 'run_'),
     object: 'content.generation',

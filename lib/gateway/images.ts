@@ -74,6 +74,8 @@ export async function handleImageGeneration(call: GatewayCall): Promise<Response
   const quote = calculateImageCost({ provider: route.pricingProvider, model, size, quality, count: n, overrides })
   if (quote.costStatus === 'unpriced') throw new GatewayError('invalid_request', `${model} does not support this request: ${quote.note}`, { param: size ? 'size' : 'quality' })
 
+  await call.admit(n, quote.totalCost)
+
   const perRequest = route.adapter.image!.imagesPerRequest ?? n
   const batches = Array.from({ length: Math.ceil(n / perRequest) }, (_, i) => Math.min(perRequest, n - i * perRequest))
   const results = await Promise.all(

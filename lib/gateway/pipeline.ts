@@ -4,6 +4,7 @@ import { after } from 'next/server'
 import { db } from '@/lib/db/prisma'
 import { env } from '@/lib/env'
 import { extractIPAddress, extractUserAgent } from '@/lib/gateway/client-info'
+import { admitCall, rateHeaders } from '@/lib/gateway/admission'
 import { ZERO_COST } from '@/lib/gateway/cost'
 import { errorBody, GatewayError, toGatewayError } from '@/lib/gateway/errors'
 import { authenticate, type Identity } from '@/lib/gateway/identity'
@@ -26,6 +27,8 @@ export class GatewayCall {
   model = 'unknown'
   provider = 'gateway'
   requestPayload: unknown = null
+  /** Headers every answer to this call carries once it has been admitted or refused (rate limits). */
+  readonly responseHeaders: Record<string, string> = {}
   private recorded = false
 
   constructor(
@@ -54,6 +57,27 @@ export class GatewayCall {
     const found = await db().campaign.findFirst({ where: { id: value, userId: this.identity.userId }, select: { id: true } })
     if (!found) throw new GatewayError('invalid_request', `Unknown campaign ${value}`, { param: 'campaign' })
     this.campaignId = value
+  }
+
+  /**
+   * Admission: one database call checks rate, quota and budget and takes a hold, or refuses
+   * with 429. Must run before anything is sent upstream.
+   */
+  async admit(units: number, estimatedCost: string | null): Promise<void> {
+    try {
+      const admission = await admitCall({
+        userId: this.identity.userId,
+        service: this.service,
+        units,
+        estimatedCost,
+        requestId: this.requestId,
+        upgradeUrl: new URL('/settings/account', this.request.url).toString(),
+      })
+      Object.assign(this.responseHeaders, rateHeaders(admission))
+    } catch (error) {
+      if (error instanceof GatewayError) Object.assign(this.responseHeaders, error.headers)
+      throw error
+    }
   }
 
   /** The complete usage row of this call. */
@@ -121,16 +145,15 @@ export function gatewayRoute<P>(service: Service, endpoint: string, handle: (cal
       return errorResponse(toGatewayError(error))
     }
     const call = new GatewayCall(request, identity, service, endpoint)
-    const headers = { 'x-request-id': call.requestId }
     try {
       const response = await handle(call, await context.params)
-      response.headers.set('x-request-id', call.requestId)
+      for (const [name, value] of Object.entries({ ...call.responseHeaders, 'x-request-id': call.requestId })) response.headers.set(name, value)
       return response
     } catch (thrown) {
       const error = toGatewayError(thrown)
       if (error.code === 'internal_error') console.error(`[gateway] ${call.requestId} failed:`, thrown)
       call.recordFailure(error)
-      return errorResponse(error, headers)
+      return errorResponse(error, { ...call.responseHeaders, 'x-request-id': call.requestId })
     }
   }
 }

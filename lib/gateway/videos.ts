@@ -62,6 +62,8 @@ export async function handleVideoCreate(call: GatewayCall): Promise<Response> {
   const quote = calculateVideoCost({ provider: route.pricingProvider, model, seconds, resolution, overrides })
   if (quote.costStatus === 'unpriced') throw new GatewayError('invalid_request', `${model} does not support this request: ${quote.note}`, { param: resolution ? 'resolution' : 'seconds' })
 
+  await call.admit(1, quote.totalCost)
+
   const video = route.adapter.video!
   let request
   try {

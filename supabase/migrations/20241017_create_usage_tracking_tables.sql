@@ -172,14 +172,16 @@ create table if not exists public.api_rate_limits (
   user_id uuid not null references auth.users (id) on delete cascade,
   service_type text not null check (service_type in ('content', 'chat', 'image', 'video')),
   requests_per_minute integer not null check (requests_per_minute > 0),
-  burst integer not null default 1 check (burst > 0),
-  theoretical_arrival_at timestamptz,
+  -- Sliding-window log: when each request admitted in the last minute arrived. Exact (at most
+  -- requests_per_minute in any 60 s), unlike a fixed window that lets twice that through at
+  -- its boundary.
+  window_hits timestamptz[] not null default '{}',
   created_at timestamptz not null default now(),
   updated_at timestamptz not null default now(),
   unique (user_id, service_type)
 );
 comment on table public.api_rate_limits is
-  'Request-rate state per user and service (GCRA). Users read their own; only the gateway writes.';
+  'Request-rate state per user and service (sliding-window log). Users read their own; only the gateway writes.';
 drop trigger if exists api_rate_limits_updated_at on public.api_rate_limits;
 create trigger api_rate_limits_updated_at
   before update on public.api_rate_limits

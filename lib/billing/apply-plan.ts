@@ -1,0 +1,71 @@
+import 'server-only'
+import { db } from '@/lib/db/prisma'
+import { PLANS, type EnforcementMode, type PlanId } from '@/lib/billing/plans'
+import type { Service } from '@/lib/gateway/routing'
+
+const SERVICES: Service[] = ['content', 'image', 'video', 'chat']
+
+export type PlanChange = {
+  /** A new billing period (Stripe's); the current one is kept when absent. */
+  period?: { start: Date; end: Date }
+  status?: string
+  stripeCustomerId?: string | null
+  stripeSubscriptionId?: string | null
+}
+
+/**
+ * Moves a user to a plan: its name, limits, budget, enforcement and request rates. The
+ * period's use (counters, cost, alerts) is kept, so an upgrade mid-period counts what was
+ * already used against the new limits. Privileged (operators, Stripe webhooks).
+ */
+export async function applyPlan(userId: string, planId: PlanId, change: PlanChange = {}): Promise<void> {
+  const plan = PLANS[planId]
+  await db().$transaction(async (tx) => {
+    await tx.userSubscription.update({
+      where: { userId },
+      data: {
+        planType: plan.id,
+        planName: plan.name,
+        contentGenerationsLimit: plan.limits.content,
+        imageGenerationsLimit: plan.limits.image,
+        videoGenerationsLimit: plan.limits.video,
+        chatMessagesLimit: plan.limits.chat,
+        monthlyCostBudget: plan.monthlyBudget,
+        enforcementMode: plan.enforcement,
+        ...(change.period ? { billingPeriodStart: change.period.start, billingPeriodEnd: change.period.end } : {}),
+        ...(change.status ? { status: change.status } : {}),
+        ...(change.stripeCustomerId !== undefined ? { stripeCustomerId: change.stripeCustomerId } : {}),
+        ...(change.stripeSubscriptionId !== undefined ? { stripeSubscriptionId: change.stripeSubscriptionId } : {}),
+      },
+    })
+    for (const service of SERVICES) {
+      await tx.apiRateLimit.upsert({
+        where: { userId_serviceType: { userId, serviceType: service } },
+        create: { userId, serviceType: service, requestsPerMinute: plan.requestsPerMinute },
+        update: { requestsPerMinute: plan.requestsPerMinute },
+      })
+    }
+  })
+}
+
+/** Operator overrides of one limit, the enforcement mode or the budget, leaving the plan as is. */
+export async function setLimit(userId: string, service: Service, limit: number): Promise<void> {
+  const column = { content: 'contentGenerationsLimit', image: 'imageGenerationsLimit', video: 'videoGenerationsLimit', chat: 'chatMessagesLimit' }[service]
+  await db().userSubscription.update({ where: { userId }, data: { [column]: limit } })
+}
+
+export async function setEnforcement(userId: string, mode: EnforcementMode): Promise<void> {
+  await db().userSubscription.update({ where: { userId }, data: { enforcementMode: mode } })
+}
+
+export async function setBudget(userId: string, budget: string | null): Promise<void> {
+  await db().userSubscription.update({ where: { userId }, data: { monthlyCostBudget: budget } })
+}
+
+export async function setRequestsPerMinute(userId: string, service: Service, rpm: number): Promise<void> {
+  await db().apiRateLimit.upsert({
+    where: { userId_serviceType: { userId, serviceType: service } },
+    create: { userId, serviceType: service, requestsPerMinute: rpm },
+    update: { requestsPerMinute: rpm },
+  })
+}

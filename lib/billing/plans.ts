@@ -1,0 +1,74 @@
+// The plan catalog. Limits are per billing period; requests per minute apply to each service.
+// The Demo plan keeps the original specification's values: 999,999 of everything for a year,
+// tracked but never refused. Its numbers are also written by the signup trigger in SQL
+// (20241018/20241103); plans.test.ts checks the two agree.
+import type { Service } from '@/lib/gateway/routing'
+
+export type PlanId = 'demo' | 'free' | 'pro' | 'business'
+export type EnforcementMode = 'off' | 'soft' | 'hard'
+
+export type Plan = {
+  id: PlanId
+  name: string
+  description: string
+  /** USD per month, as a decimal string; '0' for free plans. */
+  price: string
+  limits: Record<Service, number>
+  requestsPerMinute: number
+  /** USD per period, decimal string; null for no budget. */
+  monthlyBudget: string | null
+  enforcement: EnforcementMode
+  /** How long a period lasts when the plan starts one itself (Stripe sets its own). */
+  period: '1 month' | '1 year'
+}
+
+export const PLANS: Record<PlanId, Plan> = {
+  demo: {
+    id: 'demo',
+    name: 'Demo Plan - Unlimited Access',
+    description: 'Every feature, unlimited, while you evaluate Tollgate. Usage is tracked for analytics.',
+    price: '0',
+    limits: { content: 999_999, image: 999_999, video: 999_999, chat: 999_999 },
+    requestsPerMinute: 600,
+    monthlyBudget: null,
+    enforcement: 'off',
+    period: '1 year',
+  },
+  free: {
+    id: 'free',
+    name: 'Free',
+    description: 'For trying things out: small monthly allowances, hard limits.',
+    price: '0',
+    limits: { content: 25, image: 10, video: 2, chat: 200 },
+    requestsPerMinute: 10,
+    monthlyBudget: '1',
+    enforcement: 'hard',
+    period: '1 month',
+  },
+  pro: {
+    id: 'pro',
+    name: 'Pro',
+    description: 'For individuals and small teams shipping AI features.',
+    price: '29',
+    limits: { content: 500, image: 250, video: 25, chat: 5_000 },
+    requestsPerMinute: 60,
+    monthlyBudget: '50',
+    enforcement: 'hard',
+    period: '1 month',
+  },
+  business: {
+    id: 'business',
+    name: 'Business',
+    description: 'High limits, soft enforcement: alerts instead of refusals.',
+    price: '199',
+    limits: { content: 5_000, image: 2_500, video: 250, chat: 50_000 },
+    requestsPerMinute: 300,
+    monthlyBudget: '500',
+    enforcement: 'soft',
+    period: '1 month',
+  },
+}
+
+export function isPlanId(value: string): value is PlanId {
+  return value in PLANS
+}

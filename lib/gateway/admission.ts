@@ -1,0 +1,69 @@
+import 'server-only'
+import { db } from '@/lib/db/prisma'
+import { env } from '@/lib/env'
+import { GatewayError } from '@/lib/gateway/errors'
+import type { Service } from '@/lib/gateway/routing'
+
+/** What public.gateway_admit answers. */
+export type Admission = {
+  admitted: boolean
+  code: 'rate_limited' | 'usage_limit_exceeded' | null
+  exceeded: { limit: string; used: number | string; max: number | string; resets_at: string } | null
+  warnings: string[]
+  enforcement_mode: 'off' | 'soft' | 'hard'
+  period_end: string
+  rate: { limit: number; remaining: number; reset_seconds: number } | null
+  retry_after_seconds: number | null
+}
+
+export const LIMIT_MESSAGE = 'You have reached your monthly limit. Upgrade your plan to continue.'
+
+/** How long a hold outlives its call: past the upstream timeout (twice, for polled images), or a video job's life. */
+export function holdSeconds(service: Service): number {
+  return service === 'video' ? 6 * 60 * 60 : Math.ceil((2 * env.UPSTREAM_TIMEOUT_MS) / 1000) + 60
+}
+
+/**
+ * Admits or refuses a call in one database round trip (rate, quota, budget, hold). Refusals
+ * throw a 429 GatewayError carrying the limit that was hit; the caller's wrapper records it.
+ */
+export async function admitCall(input: {
+  userId: string
+  service: Service
+  units: number
+  estimatedCost: string | null
+  requestId: string
+  upgradeUrl: string
+}): Promise<Admission> {
+  const rows = await db().$queryRaw<{ result: Admission }[]>`
+    select public.gateway_admit(${input.userId}::uuid, ${input.service}, ${input.units}::int,
+                                ${input.estimatedCost ?? '0'}::numeric, ${input.requestId},
+                                ${holdSeconds(input.service)}::int) as result`
+  const admission = rows[0].result
+  if (admission.admitted) return admission
+  const headers = { ...rateHeaders(admission), 'retry-after': String(admission.retry_after_seconds ?? 60) }
+  const limit = admission.exceeded!
+  if (admission.code === 'rate_limited') {
+    throw new GatewayError('rate_limited', `Rate limit reached: ${limit.max} ${input.service} requests per minute. Try again in ${admission.retry_after_seconds} s.`, {
+      headers,
+      extra: { limit_name: limit.limit, used: limit.used, limit: limit.max, resets_at: limit.resets_at },
+    })
+  }
+  throw new GatewayError('usage_limit_exceeded', LIMIT_MESSAGE, {
+    headers,
+    extra: { limit_name: limit.limit, used: limit.used, limit: limit.max, resets_at: limit.resets_at, upgrade_url: input.upgradeUrl },
+  })
+}
+
+/** OpenAI's rate-limit headers, for every admitted or refused call; plus a warning under soft enforcement. */
+export function rateHeaders(admission: Admission): Record<string, string> {
+  const headers: Record<string, string> = {}
+  if (admission.rate) {
+    headers['x-ratelimit-limit-requests'] = String(admission.rate.limit)
+    headers['x-ratelimit-remaining-requests'] = String(admission.rate.remaining)
+    headers['x-ratelimit-reset-requests'] = `${admission.rate.reset_seconds}s`
+  }
+  if (admission.admitted && admission.warnings.length)
+    headers['x-tollgate-warning'] = `over ${admission.warnings.join(', ')} (soft enforcement: allowed, an alert was raised)`
+  return headers
+}
