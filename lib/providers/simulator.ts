@@ -25,14 +25,18 @@ function promptText(body: ChatRequestBody): string {
   return body.messages.map((m) => (typeof m.content === 'string' ? m.content : JSON.stringify(m.content))).join('\n')
 }
 
-/** A deterministic reply of 12–40 words, capped by max tokens. */
+/** A deterministic reply of 12–40 words, never more tokens than max_tokens allows. */
 function replyFor(body: ChatRequestBody): string[] {
   const seed = digest(`${body.model}\n${promptText(body)}`)
   const length = 12 + (seed[0] % 29)
   const cap = body.max_completion_tokens ?? body.max_tokens ?? Infinity
-  const words = [`[Simulated ${body.model}]`]
-  for (let i = 0; words.length < Math.min(length, Math.max(1, cap)); i++) words.push(WORDS[(seed[i % 32] + i * 7) % WORDS.length])
-  return words.map((w, i) => (i === 0 ? w : ` ${w}`))
+  const words: string[] = []
+  for (let i = 0; words.length < length; i++) {
+    const word = i === 0 ? `[Simulated ${body.model}]` : ` ${WORDS[(seed[i % 32] + i * 7) % WORDS.length]}`
+    if (countTokens(words.join('') + word) > cap) break
+    words.push(word)
+  }
+  return words
 }
 
 function usageFor(body: ChatRequestBody, reply: string[]) {

@@ -1,0 +1,116 @@
+// The operator commands behind `npm run tollgate` (see scripts/tollgate.ts, which makes sure a
+// database is there). Users are named by email or id.
+import { randomBytes } from 'node:crypto'
+import { applyPlan, setBudget, setEnforcement, setLimit, setRequestsPerMinute } from '../lib/billing/apply-plan'
+import { isPlanId, PLANS } from '../lib/billing/plans'
+import { db } from '../lib/db/prisma'
+import { getUserUsage } from '../lib/usage/summary'
+import { reconcileUsage, releaseHolds } from '../lib/usage/reconcile'
+
+const SERVICES = ['content', 'image', 'video', 'chat'] as const
+type ServiceName = (typeof SERVICES)[number]
+
+const HELP = `Usage: npm run tollgate -- <command>
+
+  plan <user> <${Object.keys(PLANS).join('|')}>   move a user to a plan (keeps this period's usage)
+  limit <user> <service> <n>                 set one service's limit (${SERVICES.join(', ')})
+  rpm <user> <service> <n>                   set one service's requests per minute
+  enforcement <user> <off|soft|hard>         set the enforcement mode
+  budget <user> <usd|none>                   set or clear the monthly cost budget
+  webhook <user> <url|none>                  set where alerts are POSTed (prints the signing secret)
+  usage <user>                               plan, use against limits, costs
+  holds release <user|--all> [--expired]     release stuck holds of calls that will never settle
+  reconcile [user]                           check counters against the usage rows; exit 1 on drift`
+
+class UsageError extends Error {}
+
+async function userId(ref: string | undefined): Promise<string> {
+  if (!ref) throw new UsageError('missing <user>')
+  const rows = await db().$queryRaw<{ id: string }[]>`
+    select id::text from auth.users where id::text = ${ref} or lower(email) = lower(${ref})`
+  if (!rows[0]) throw new UsageError(`no user ${ref}`)
+  return rows[0].id
+}
+
+function service(value: string | undefined): ServiceName {
+  if (!SERVICES.includes(value as ServiceName)) throw new UsageError(`service must be one of ${SERVICES.join(', ')}`)
+  return value as ServiceName
+}
+
+function count(value: string | undefined): number {
+  const n = Number(value)
+  if (!Number.isSafeInteger(n) || n < 0) throw new UsageError(`not a whole number: ${value}`)
+  return n
+}
+
+async function run(args: string[]): Promise<number> {
+  const [command, ...rest] = args
+  switch (command) {
+    case 'plan': {
+      if (!isPlanId(rest[1] ?? '')) throw new UsageError(`plan must be one of ${Object.keys(PLANS).join(', ')}`)
+      await applyPlan(await userId(rest[0]), rest[1] as keyof typeof PLANS)
+      console.log(`${rest[0]} is now on ${PLANS[rest[1] as keyof typeof PLANS].name}`)
+      return 0
+    }
+    case 'limit':
+      await setLimit(await userId(rest[0]), service(rest[1]), count(rest[2]))
+      console.log(`${rest[1]} limit of ${rest[0]} set to ${rest[2]}`)
+      return 0
+    case 'rpm':
+      await setRequestsPerMinute(await userId(rest[0]), service(rest[1]), Math.max(1, count(rest[2])))
+      console.log(`${rest[1]} requests per minute of ${rest[0]} set to ${rest[2]}`)
+      return 0
+    case 'enforcement': {
+      const mode = rest[1]
+      if (mode !== 'off' && mode !== 'soft' && mode !== 'hard') throw new UsageError('mode must be off, soft or hard')
+      await setEnforcement(await userId(rest[0]), mode)
+      console.log(`enforcement of ${rest[0]} set to ${mode}`)
+      return 0
+    }
+    case 'budget': {
+      const value = rest[1]
+      if (value !== 'none' && !/^\d{1,12}(\.\d{1,12})?$/.test(value ?? '')) throw new UsageError('budget must be a decimal amount in USD, or none')
+      await setBudget(await userId(rest[0]), value === 'none' ? null : value!)
+      console.log(`budget of ${rest[0]} set to ${value}`)
+      return 0
+    }
+    case 'webhook': {
+      const id = await userId(rest[0])
+      const url = rest[1]
+      if (url !== 'none' && !/^https?:\/\//.test(url ?? '')) throw new UsageError('webhook must be an http(s) URL, or none')
+      const secret = url === 'none' ? null : `whsec_${randomBytes(24).toString('base64url')}`
+      await db().userSubscription.update({ where: { userId: id }, data: { alertWebhookUrl: url === 'none' ? null : url, alertWebhookSecret: secret } })
+      console.log(secret ? `alerts for ${rest[0]} go to ${url}\nsigning secret: ${secret}` : `alert webhook of ${rest[0]} removed`)
+      return 0
+    }
+    case 'usage':
+      console.log(JSON.stringify(await getUserUsage(await userId(rest[0])), null, 2))
+      return 0
+    case 'holds': {
+      if (rest[0] !== 'release') throw new UsageError('holds release <user|--all> [--expired]')
+      const all = rest[1] === '--all'
+      const released = await releaseHolds({ userId: all ? undefined : await userId(rest[1]), expiredOnly: rest.includes('--expired') })
+      console.log(`released ${released} hold(s)`)
+      return 0
+    }
+    case 'reconcile': {
+      const lines = await reconcileUsage(rest[0] ? await userId(rest[0]) : undefined)
+      for (const l of lines) console.log(`${l.ok ? 'ok   ' : 'DRIFT'} ${l.email ?? l.user_id} ${l.measure}: counter ${l.counter}, rows ${l.from_rows}`)
+      const drift = lines.filter((l) => !l.ok).length
+      console.log(drift ? `${drift} counter(s) differ from the usage rows` : `all ${lines.length} counters match the usage rows`)
+      return drift ? 1 : 0
+    }
+    default:
+      console.log(HELP)
+      return command && command !== 'help' ? 2 : 0
+  }
+}
+
+try {
+  process.exitCode = await run(process.argv.slice(2))
+} catch (error) {
+  console.error(error instanceof UsageError ? `tollgate: ${error.message}\n\n${HELP}` : error)
+  process.exitCode = error instanceof UsageError ? 2 : 1
+} finally {
+  await db().$disconnect()
+}
