@@ -1,0 +1,128 @@
+// gateway_admit and its settlement (record_usage) against the real database, with truly
+// parallel connections: rollover once, holds that expire, alerts once, enforcement modes.
+import { randomUUID } from 'node:crypto'
+import pg from 'pg'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { withClient } from '@/test/databases'
+import { insertUser } from '@/test/fixtures'
+
+const url = () => process.env.DATABASE_URL!
+let pool: pg.Pool
+
+beforeAll(() => {
+  pool = new pg.Pool({ connectionString: url(), max: 40 })
+})
+afterAll(() => pool.end())
+
+type Admission = { admitted: boolean; code: string | null; warnings: string[]; exceeded: { limit: string } | null; rate: { limit: number; remaining: number } | null }
+
+async function admit(userId: string, service = 'chat', options: { units?: number; estimate?: string; holdSeconds?: number; requestId?: string } = {}): Promise<Admission & { requestId: string }> {
+  const requestId = options.requestId ?? `req_${randomUUID()}`
+  const { rows } = await pool.query<{ r: Admission }>('select public.gateway_admit($1, $2, $3, $4, $5, $6) as r', [
+    userId,
+    service,
+    options.units ?? 1,
+    options.estimate ?? '0',
+    requestId,
+    options.holdSeconds ?? 300,
+  ])
+  return { ...rows[0].r, requestId }
+}
+
+async function settle(userId: string, requestId: string, service = 'chat', totalCost = '0.001') {
+  await pool.query('select public.record_usage($1::jsonb)', [
+    JSON.stringify({ user_id: userId, service_type: service, provider: 'simulator', model: 'gpt-4o', endpoint: '/test', request_id: requestId, total_cost: totalCost, input_cost: totalCost, output_cost: '0', generation_cost: '0', cost_status: 'priced', status: 'success' }),
+  ])
+}
+
+async function newUser(sql = ''): Promise<string> {
+  return withClient(url(), async (c) => {
+    const id = await insertUser(c)
+    if (sql) await c.query(sql, [id])
+    return id
+  })
+}
+
+const subscription = (userId: string) =>
+  withClient(url(), async (c) => (await c.query('select *, period_cost::text as period_cost from public.user_subscriptions where user_id = $1', [userId])).rows[0])
+
+describe('gateway_admit', () => {
+  it('admits exactly the limit under 60 parallel calls (hard), counting calls in flight', async () => {
+    const user = await newUser(`update public.user_subscriptions set plan_type = 'pro', chat_messages_limit = 25, enforcement_mode = 'hard' where user_id = $1`)
+    const results = await Promise.all(Array.from({ length: 60 }, () => admit(user)))
+    expect(results.filter((r) => r.admitted)).toHaveLength(25)
+    expect(results.filter((r) => !r.admitted).every((r) => r.code === 'usage_limit_exceeded' && r.exceeded?.limit === 'chat_messages')).toBe(true)
+  })
+
+  it('rolls an ended period forward exactly once when many calls race at the boundary', async () => {
+    const user = await newUser(`update public.user_subscriptions set plan_type = 'pro', chat_messages_used = 40, period_cost = 3,
+        billing_period_start = date_trunc('month', now()) - interval '1 month', billing_period_end = date_trunc('month', now()) where user_id = $1`)
+    const results = await Promise.all(Array.from({ length: 30 }, () => admit(user)))
+    expect(results.every((r) => r.admitted)).toBe(true)
+    const sub = await subscription(user)
+    // One step forward (not 30): exactly the calendar month that contains now.
+    const monthStart = await withClient(url(), async (c) => (await c.query(`select date_trunc('month', now()) as d`)).rows[0].d)
+    expect(sub.billing_period_start).toEqual(monthStart)
+    expect(sub.chat_messages_used).toBe(0)
+    expect(sub.period_cost).toBe('0.000000000000')
+    await Promise.all(results.map((r) => settle(user, r.requestId)))
+    expect((await subscription(user)).chat_messages_used).toBe(30)
+  })
+
+  it('lets the hold of a crashed call expire so it stops counting', async () => {
+    const user = await newUser(`update public.user_subscriptions set plan_type = 'pro', image_generations_limit = 1, enforcement_mode = 'hard' where user_id = $1`)
+    expect((await admit(user, 'image', { holdSeconds: 1 })).admitted).toBe(true) // never settled: the call "crashed"
+    expect((await admit(user, 'image')).admitted).toBe(false)
+    await new Promise((r) => setTimeout(r, 1_100))
+    expect((await admit(user, 'image')).admitted).toBe(true)
+  })
+
+  it('refuses past a cost budget counting in-flight estimates, and settles the real cost', async () => {
+    const user = await newUser(`update public.user_subscriptions set plan_type = 'pro', monthly_cost_budget = 0.01, enforcement_mode = 'hard' where user_id = $1`)
+    const results = await Promise.all(Array.from({ length: 10 }, () => admit(user, 'chat', { estimate: '0.003' })))
+    expect(results.filter((r) => r.admitted)).toHaveLength(3)
+    expect(results.find((r) => !r.admitted)?.exceeded?.limit).toBe('monthly_cost_budget')
+    await Promise.all(results.filter((r) => r.admitted).map((r) => settle(user, r.requestId, 'chat', '0.001')))
+    expect((await subscription(user)).period_cost).toBe('0.003000000000')
+  })
+
+  it('admits past the limit under soft enforcement, with a warning; tracks only under off', async () => {
+    const soft = await newUser(`update public.user_subscriptions set plan_type = 'business', chat_messages_limit = 1, enforcement_mode = 'soft' where user_id = $1`)
+    await admit(soft)
+    const over = await admit(soft)
+    expect(over).toMatchObject({ admitted: true, code: null, warnings: ['chat_messages'] })
+    const off = await newUser(`update public.user_subscriptions set chat_messages_limit = 1 where user_id = $1`)
+    await admit(off)
+    expect(await admit(off)).toMatchObject({ admitted: true, warnings: [] })
+  })
+
+  it('raises each threshold alert exactly once per period under concurrent settlement; demo users get none', async () => {
+    const paid = await newUser(`update public.user_subscriptions set plan_type = 'business', chat_messages_limit = 10, enforcement_mode = 'soft', monthly_cost_budget = 0.02 where user_id = $1`)
+    const demo = await newUser()
+    for (const user of [paid, demo]) {
+      const admitted = await Promise.all(Array.from({ length: 30 }, () => admit(user)))
+      await Promise.all(admitted.map((r) => settle(user, r.requestId, 'chat', '0.001')))
+    }
+    const alerts = await withClient(url(), async (c) =>
+      (await c.query('select user_id::text, alert_type, threshold_percent from public.usage_alerts where user_id = any($1) order by 2, 3', [[paid, demo]])).rows,
+    )
+    expect(alerts).toEqual([
+      { user_id: paid, alert_type: 'budget', threshold_percent: 50 },
+      { user_id: paid, alert_type: 'budget', threshold_percent: 80 },
+      { user_id: paid, alert_type: 'budget', threshold_percent: 100 },
+      { user_id: paid, alert_type: 'quota', threshold_percent: 50 },
+      { user_id: paid, alert_type: 'quota', threshold_percent: 80 },
+      { user_id: paid, alert_type: 'quota', threshold_percent: 100 },
+    ])
+  })
+
+  it('admits at most N per 60 s per service under a burst, and says when to retry', async () => {
+    const user = await newUser(`update public.api_rate_limits set requests_per_minute = 7 where user_id = $1`)
+    await withClient(url(), (c) => c.query(`update public.user_subscriptions set enforcement_mode = 'hard', plan_type = 'pro' where user_id = $1`, [user]))
+    const results = await Promise.all(Array.from({ length: 30 }, () => admit(user, 'image')))
+    expect(results.filter((r) => r.admitted)).toHaveLength(7)
+    expect(results.filter((r) => !r.admitted).every((r) => r.code === 'rate_limited')).toBe(true)
+    // Other services have their own window.
+    expect((await admit(user, 'chat')).admitted).toBe(true)
+  })
+})
