@@ -6,5 +6,8 @@ export async function register() {
     // Usage rows still being written at shutdown go to a spool file, replayed from here on.
     const { installShutdownSpool } = await import('@/lib/gateway/record')
     installShutdownSpool()
+    // Usage alerts go out to users' webhooks from here, beside the request path.
+    const { startAlertDelivery } = await import('@/lib/usage/alert-webhooks')
+    startAlertDelivery()
   }
 }

@@ -14,6 +14,8 @@ export type UsageSummary = {
   services: Record<'content' | 'image' | 'video' | 'chat', ServiceUsage> | null
   cost: { currency: 'USD'; period: string; lifetime: string; unpriced_calls: number }
   calls: { lifetime: number }
+  /** Thresholds reached this period (50/80/100 % of a limit or the budget), newest first. */
+  alerts: { id: string; alert_type: string; service_type: string | null; threshold_percent: number; message: string; created_at: string; acknowledged: boolean }[]
 }
 
 const service = (used: number, limit: number): ServiceUsage => ({ used, limit, unlimited: limit >= UNLIMITED })
@@ -27,6 +29,11 @@ export async function getUserUsage(userId: string): Promise<UsageSummary> {
       tx.usageAggregation.aggregate({ where: { userId, periodType: 'month' }, _sum: { totalCost: true, requestCount: true, unpricedCount: true } }),
     ]),
   )
+  const alerts = sub
+    ? await withUser(userId, (tx) =>
+        tx.usageAlert.findMany({ where: { userId, periodStart: sub.billingPeriodStart }, orderBy: { createdAt: 'desc' }, take: 20 }),
+      )
+    : []
   return {
     object: 'usage.summary',
     plan: sub ? { type: sub.planType, name: sub.planName, status: sub.status, enforcement_mode: sub.enforcementMode } : null,
@@ -46,5 +53,14 @@ export async function getUserUsage(userId: string): Promise<UsageSummary> {
       unpriced_calls: lifetime._sum.unpricedCount ?? 0,
     },
     calls: { lifetime: lifetime._sum.requestCount ?? 0 },
+    alerts: alerts.map((a) => ({
+      id: a.id,
+      alert_type: a.alertType,
+      service_type: a.serviceType,
+      threshold_percent: a.thresholdPercent,
+      message: a.message,
+      created_at: a.createdAt.toISOString(),
+      acknowledged: a.acknowledgedAt !== null,
+    })),
   }
 }

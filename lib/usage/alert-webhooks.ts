@@ -1,0 +1,107 @@
+import 'server-only'
+import { createHmac } from 'node:crypto'
+import { db } from '@/lib/db/prisma'
+
+// Usage alerts are POSTed to the user's webhook as signed JSON, from an outbox filled in the
+// same transaction that raised the alert. Delivery runs beside the gateway, never in it: a
+// slow or failing receiver can delay only its own alerts.
+
+const MAX_ATTEMPTS = 8
+const BATCH = 20
+const TIMEOUT_MS = 5_000
+
+type Due = {
+  id: string
+  url: string
+  attempts: number
+  secret: string | null
+  alert_id: string
+  user_id: string
+  alert_type: string
+  service_type: string | null
+  threshold_percent: number
+  current_value: string
+  limit_value: string
+  message: string
+  period_start: Date
+  created_at: Date
+}
+
+/** `t=<unix seconds>,v1=<hex HMAC-SHA256 of "t.body">`, as Stripe signs its webhooks. */
+export function signAlert(body: string, secret: string, at = Math.floor(Date.now() / 1000)): string {
+  return `t=${at},v1=${createHmac('sha256', secret).update(`${at}.${body}`).digest('hex')}`
+}
+
+/**
+ * Sends the deliveries that are due. Claiming a row pushes its next attempt into the future
+ * (backoff doubling from 30 s), which is also a lease: instances racing here skip rows
+ * another has locked, and a crashed sender's rows come due again.
+ */
+export async function deliverDueAlerts(): Promise<{ delivered: number; failed: number }> {
+  const due = await db().$queryRaw<Due[]>`
+    with claimed as (
+      update public.usage_alert_deliveries d
+         set attempts = d.attempts + 1,
+             next_attempt_at = now() + make_interval(secs => least(3600, 30 * power(2, d.attempts)))
+       where d.id in (
+         select id from public.usage_alert_deliveries
+          where delivered_at is null and next_attempt_at <= now() and attempts < ${MAX_ATTEMPTS}
+          order by next_attempt_at
+          limit ${BATCH}
+          for update skip locked)
+      returning d.*
+    )
+    select c.id::text, c.url, c.attempts, s.alert_webhook_secret as secret, a.id::text as alert_id, a.user_id::text,
+           a.alert_type, a.service_type, a.threshold_percent, a.current_value::text, a.limit_value::text, a.message,
+           a.period_start, a.created_at
+      from claimed c
+      join public.usage_alerts a on a.id = c.alert_id
+      left join public.user_subscriptions s on s.user_id = a.user_id`
+  let delivered = 0
+  for (const d of due) {
+    const body = JSON.stringify({
+      id: d.alert_id,
+      type: 'usage_alert.created',
+      created_at: d.created_at.toISOString(),
+      data: {
+        user_id: d.user_id,
+        alert_type: d.alert_type,
+        service_type: d.service_type,
+        threshold_percent: d.threshold_percent,
+        current_value: d.current_value,
+        limit_value: d.limit_value,
+        message: d.message,
+        period_start: d.period_start.toISOString(),
+      },
+    })
+    let error: string | null = null
+    try {
+      const response = await fetch(d.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'user-agent': 'Tollgate-Webhooks/1', ...(d.secret ? { 'tollgate-signature': signAlert(body, d.secret) } : {}) },
+        body,
+        redirect: 'error',
+        signal: AbortSignal.timeout(TIMEOUT_MS),
+      })
+      if (!response.ok) error = `HTTP ${response.status}`
+    } catch (e) {
+      error = (e as Error).message.slice(0, 300)
+    }
+    if (error === null) delivered++
+    await db().usageAlertDelivery.update({
+      where: { id: d.id },
+      data: error === null ? { deliveredAt: new Date(), lastError: null } : { lastError: `attempt ${d.attempts}: ${error}` },
+    })
+  }
+  return { delivered, failed: due.length - delivered }
+}
+
+let timer: NodeJS.Timeout | undefined
+/** Runs deliveries every few seconds in this process; failures are logged and retried later. */
+export function startAlertDelivery(intervalMs = 5_000): void {
+  if (timer) return
+  timer = setInterval(() => {
+    deliverDueAlerts().catch((e) => console.error(`[alerts] delivery run failed: ${(e as Error).message}`))
+  }, intervalMs)
+  timer.unref()
+}

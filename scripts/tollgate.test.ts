@@ -1,0 +1,66 @@
+// The operator CLI as an operator runs it (a child process), against this file's database.
+import { spawnSync } from 'node:child_process'
+import { randomUUID } from 'node:crypto'
+import { describe, expect, it } from 'vitest'
+import { withClient } from '@/test/databases'
+import { insertUser } from '@/test/fixtures'
+
+const url = () => process.env.DATABASE_URL!
+
+function tollgate(...args: string[]) {
+  const result = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/tollgate.ts', ...args], { env: { ...process.env, DATABASE_URL: url() }, encoding: 'utf8', timeout: 60_000 })
+  return { code: result.status, out: result.stdout + result.stderr }
+}
+
+async function userWithEmail(): Promise<{ id: string; email: string }> {
+  const email = `op-${randomUUID()}@example.test`
+  return { id: await withClient(url(), (c) => insertUser(c, email)), email }
+}
+
+const subscription = (id: string) =>
+  withClient(url(), async (c) => (await c.query(`select plan_type, plan_name, chat_messages_limit, chat_messages_used, enforcement_mode, monthly_cost_budget::text as budget from public.user_subscriptions where user_id = $1`, [id])).rows[0])
+
+describe('npm run tollgate', () => {
+  it('moves a user to a plan keeping the period\'s usage, and sets limits, enforcement and budget', async () => {
+    const user = await userWithEmail()
+    await withClient(url(), (c) => c.query('update public.user_subscriptions set chat_messages_used = 7 where user_id = $1', [user.id]))
+    expect(tollgate('plan', user.email, 'pro')).toMatchObject({ code: 0 })
+    expect(await subscription(user.id)).toMatchObject({ plan_type: 'pro', plan_name: 'Pro', chat_messages_limit: 5000, chat_messages_used: 7, enforcement_mode: 'hard', budget: '50.000000000000' })
+    const rpm = await withClient(url(), async (c) => (await c.query('select distinct requests_per_minute from public.api_rate_limits where user_id = $1', [user.id])).rows)
+    expect(rpm).toEqual([{ requests_per_minute: 60 }])
+
+    expect(tollgate('limit', user.id, 'chat', '3').code).toBe(0)
+    expect(tollgate('enforcement', user.email, 'soft').code).toBe(0)
+    expect(tollgate('budget', user.email, 'none').code).toBe(0)
+    expect(await subscription(user.id)).toMatchObject({ chat_messages_limit: 3, enforcement_mode: 'soft', budget: null })
+  })
+
+  it('refuses bad commands with usage help and exit code 2', () => {
+    expect(tollgate('plan', 'nobody@example.test', 'pro')).toMatchObject({ code: 2, out: expect.stringContaining('no user nobody@example.test') })
+    expect(tollgate('enforcement', 'x', 'maybe').code).toBe(2)
+    expect(tollgate('frobnicate')).toMatchObject({ code: 2, out: expect.stringContaining('Usage: npm run tollgate') })
+  })
+
+  it('reconciles counters with the usage rows, and exits 1 on drift', async () => {
+    const user = await userWithEmail()
+    await withClient(url(), (c) =>
+      c.query('select public.record_usage($1::jsonb)', [
+        JSON.stringify({ user_id: user.id, service_type: 'chat', provider: 'simulator', model: 'gpt-4o', endpoint: '/t', request_id: `req_${randomUUID()}`, total_cost: '0.25', input_cost: '0.25', output_cost: '0', generation_cost: '0', cost_status: 'priced', status: 'success' }),
+      ]),
+    )
+    const clean = tollgate('reconcile', user.email)
+    expect(clean.code).toBe(0)
+    expect(clean.out).toContain('all 5 counters match the usage rows')
+    await withClient(url(), (c) => c.query('update public.user_subscriptions set chat_messages_used = 9 where user_id = $1', [user.id]))
+    const drift = tollgate('reconcile', user.email)
+    expect(drift.code).toBe(1)
+    expect(drift.out).toMatch(/DRIFT .* chat_messages_used: counter 9, rows 1/)
+  })
+
+  it('releases stuck holds', async () => {
+    const user = await userWithEmail()
+    await withClient(url(), (c) => c.query(`select public.gateway_admit($1, 'chat', 1, 0, $2, 3600)`, [user.id, `req_${randomUUID()}`]))
+    expect(tollgate('holds', 'release', user.email, '--expired').out).toContain('released 0 hold(s)')
+    expect(tollgate('holds', 'release', user.email).out).toContain('released 1 hold(s)')
+  })
+})
