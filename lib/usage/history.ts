@@ -8,6 +8,11 @@ export const HistoryQuerySchema = z.object({
   cursor: z.string().max(200).optional(),
   service: z.enum(['content', 'chat', 'image', 'video'], { error: 'must be one of content, chat, image, video' }).optional(),
   campaign: z.uuid({ error: 'must be a campaign id (UUID)' }).optional(),
+  status: z.enum(['success', 'error', 'rate_limited', 'limit_exceeded', 'client_aborted'], { error: 'must be one of success, error, rate_limited, limit_exceeded, client_aborted' }).optional(),
+  model: z.string().min(1).max(200).optional(),
+  request_id: z.string().min(1).max(100).optional(),
+  from: z.iso.datetime({ offset: true, error: 'must be an ISO date-time' }).or(z.iso.date({ error: 'must be a date (YYYY-MM-DD)' })).optional(),
+  to: z.iso.datetime({ offset: true, error: 'must be an ISO date-time' }).or(z.iso.date({ error: 'must be a date (YYYY-MM-DD)' })).optional(),
 })
 export type HistoryQuery = z.infer<typeof HistoryQuerySchema>
 
@@ -69,6 +74,11 @@ export async function listUsageHistory(userId: string, query: HistoryQuery, afte
         from public.api_usage
        where (${query.service ?? null}::text is null or service_type = ${query.service ?? null}::text)
          and (${query.campaign ?? null}::uuid is null or campaign_id = ${query.campaign ?? null}::uuid)
+         and (${query.status ?? null}::text is null or status = ${query.status ?? null}::text)
+         and (${query.model ?? null}::text is null or model = ${query.model ?? null}::text)
+         and (${query.request_id ?? null}::text is null or request_id = ${query.request_id ?? null}::text)
+         and (${query.from ?? null}::timestamptz is null or created_at >= ${query.from ?? null}::timestamptz)
+         and (${query.to ?? null}::timestamptz is null or created_at < ${query.to ?? null}::timestamptz)
          and (${after?.[0] ?? null}::timestamptz is null or (created_at, id) < (${after?.[0] ?? null}::timestamptz, ${after?.[1] ?? null}::uuid))
        order by created_at desc, id desc
        limit ${query.limit + 1}`,
