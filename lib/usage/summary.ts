@@ -12,7 +12,7 @@ export type UsageSummary = {
   plan: { type: string; name: string; status: string; enforcement_mode: string } | null
   period: { start: string; end: string } | null
   services: Record<'content' | 'image' | 'video' | 'chat', ServiceUsage> | null
-  cost: { currency: 'USD'; period: string; lifetime: string; unpriced_calls: number }
+  cost: { currency: 'USD'; period: string; lifetime: string; unpriced_calls: number; budget: string | null }
   calls: { lifetime: number }
   /** Thresholds reached this period (50/80/100 % of a limit or the budget), newest first. */
   alerts: { id: string; alert_type: string; service_type: string | null; threshold_percent: number; message: string; created_at: string; acknowledged: boolean }[]
@@ -51,6 +51,7 @@ export async function getUserUsage(userId: string): Promise<UsageSummary> {
       period: usd(sub?.periodCost ?? '0')!,
       lifetime: usd(lifetime._sum.totalCost ?? '0')!,
       unpriced_calls: lifetime._sum.unpricedCount ?? 0,
+      budget: usd(sub?.monthlyCostBudget),
     },
     calls: { lifetime: lifetime._sum.requestCount ?? 0 },
     alerts: alerts.map((a) => ({

@@ -65,7 +65,7 @@ describe('usage API', () => {
     })
     const exact = rows.reduce((sum, r) => sum + BigInt(String(r.total_cost).replace('.', '')), 0n)
     const asString = (n: bigint) => { const s = n.toString().padStart(13, '0'); return `${s.slice(0, -12)}.${s.slice(-12)}`.replace(/\.?0+$/, '') }
-    expect(summary.cost).toEqual({ currency: 'USD', period: asString(exact), lifetime: asString(exact), unpriced_calls: 0 })
+    expect(summary.cost).toEqual({ currency: 'USD', period: asString(exact), lifetime: asString(exact), unpriced_calls: 0, budget: null })
   })
 
   it('pages the history newest first with a cursor, filtered by service, without repeats or gaps', async () => {

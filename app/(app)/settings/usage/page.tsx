@@ -1,0 +1,198 @@
+import type { Metadata } from 'next'
+import Link from 'next/link'
+import { AlertTriangle, Bell, Sparkles, TrendingUp } from 'lucide-react'
+import { Badge } from '@/components/ui/badge'
+import { Card, CardContent, CardDescription, CardHeader, CardTitle } from '@/components/ui/card'
+import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from '@/components/ui/table'
+import { RefreshOnFocus } from '@/components/usage/refresh-on-focus'
+import { DailyChart, ModelChart } from '@/components/usage/usage-charts'
+import { UsageCards } from '@/components/usage/usage-cards'
+import { requireUser } from '@/lib/auth'
+import { formatDate, formatDateTime, formatMoney } from '@/lib/format'
+import { getUsageDashboard } from '@/lib/usage/dashboard'
+
+export const metadata: Metadata = { title: 'Usage & Costs' }
+
+const DEMO_NOTICE = '🎉 Demo Mode: You have unlimited access to all features. Usage tracking is enabled for analytics purposes.'
+const LIMIT_LABEL: Record<string, string> = {
+  content: 'Content generations',
+  image: 'Images',
+  video: 'Video generations',
+  chat: 'Chat messages',
+  monthly_cost_budget: 'Monthly budget',
+}
+
+export default async function UsagePage() {
+  const user = await requireUser('/settings/usage')
+  const { summary, planDescription, daily, byModel, recent, forecasts } = await getUsageDashboard(user.id)
+  const hasCalls = summary.calls.lifetime > 0
+  return (
+    <div className="grid gap-6">
+      <RefreshOnFocus />
+      {summary.plan?.type === 'demo' ? (
+        <p data-testid="demo-notice" className="rounded-lg border border-primary/20 bg-primary/5 px-4 py-3 text-sm">
+          {DEMO_NOTICE}
+        </p>
+      ) : null}
+
+      <Card>
+        <CardHeader>
+          <CardTitle className="flex flex-wrap items-center gap-2">
+            {summary.plan?.name ?? 'No plan'}
+            {summary.plan ? <Badge variant="secondary">{summary.plan.status}</Badge> : null}
+            {summary.plan && summary.plan.enforcement_mode !== 'off' ? <Badge variant="outline">{summary.plan.enforcement_mode} limits</Badge> : null}
+          </CardTitle>
+          <CardDescription>
+            {planDescription}
+            {summary.period ? ` Current period: ${formatDate(summary.period.start)} – ${formatDate(summary.period.end)}.` : ''}
+          </CardDescription>
+        </CardHeader>
+      </Card>
+
+      {summary.services ? <UsageCards services={summary.services} /> : null}
+
+      <div className="grid gap-4 md:grid-cols-3">
+        <Card data-testid="cost-period">
+          <CardHeader>
+            <CardDescription>Cost this period</CardDescription>
+            <CardTitle className="text-3xl tabular-nums">{formatMoney(summary.cost.period)}</CardTitle>
+          </CardHeader>
+          <CardContent className="text-xs text-muted-foreground">
+            {summary.cost.budget ? `of a ${formatMoney(summary.cost.budget)} budget` : 'No budget set'} · exact: ${summary.cost.period}
+          </CardContent>
+        </Card>
+        <Card data-testid="cost-lifetime">
+          <CardHeader>
+            <CardDescription>Lifetime cost</CardDescription>
+            <CardTitle className="text-3xl tabular-nums">{formatMoney(summary.cost.lifetime)}</CardTitle>
+          </CardHeader>
+          <CardContent className="text-xs text-muted-foreground">
+            {summary.calls.lifetime.toLocaleString('en-US')} calls
+            {summary.cost.unpriced_calls ? ` · ${summary.cost.unpriced_calls} could not be priced` : ''}
+          </CardContent>
+        </Card>
+        <Card>
+          <CardHeader>
+            <CardDescription className="flex items-center gap-2">
+              <TrendingUp className="size-4" aria-hidden /> Forecast
+            </CardDescription>
+          </CardHeader>
+          <CardContent className="grid gap-2 text-sm">
+            {forecasts.length === 0 ? (
+              <p className="text-muted-foreground">At this pace, no limit runs out before the period ends.</p>
+            ) : (
+              forecasts.map((f) => (
+                <p key={f.limit} data-testid="forecast" className="flex items-start gap-2">
+                  <AlertTriangle className="mt-0.5 size-4 shrink-0 text-warning" aria-hidden />
+                  {LIMIT_LABEL[f.limit] ?? f.limit} run out around {formatDate(f.runs_out_at)}.
+                </p>
+              ))
+            )}
+          </CardContent>
+        </Card>
+      </div>
+
+      {summary.alerts.length ? (
+        <Card>
+          <CardHeader>
+            <CardTitle className="flex items-center gap-2 text-base">
+              <Bell className="size-4" aria-hidden /> Alerts this period
+            </CardTitle>
+          </CardHeader>
+          <CardContent className="grid gap-2">
+            {summary.alerts.map((a) => (
+              <p key={a.id} className="flex flex-wrap items-center gap-2 text-sm">
+                <Badge variant={a.threshold_percent >= 100 ? 'destructive' : a.threshold_percent >= 80 ? 'warning' : 'secondary'}>{a.threshold_percent}%</Badge>
+                {a.message}
+                <span className="text-xs text-muted-foreground">{formatDateTime(a.created_at)}</span>
+              </p>
+            ))}
+          </CardContent>
+        </Card>
+      ) : null}
+
+      {hasCalls ? (
+        <div className="grid gap-4 lg:grid-cols-2">
+          <Card>
+            <CardHeader>
+              <CardTitle className="text-base">Daily cost, last 30 days</CardTitle>
+              <CardDescription>Stacked by service</CardDescription>
+            </CardHeader>
+            <CardContent>
+              <DailyChart data={daily} metric="cost" />
+            </CardContent>
+          </Card>
+          <Card>
+            <CardHeader>
+              <CardTitle className="text-base">Daily calls, last 30 days</CardTitle>
+              <CardDescription>Stacked by service</CardDescription>
+            </CardHeader>
+            <CardContent>
+              <DailyChart data={daily} metric="calls" />
+            </CardContent>
+          </Card>
+          <Card className="lg:col-span-2">
+            <CardHeader>
+              <CardTitle className="text-base">Cost by model, last 30 days</CardTitle>
+              <CardDescription>Provider “simulator” marks calls served offline, priced as the real model</CardDescription>
+            </CardHeader>
+            <CardContent>
+              <ModelChart data={byModel} />
+            </CardContent>
+          </Card>
+        </div>
+      ) : (
+        <Card>
+          <CardContent className="flex flex-col items-start gap-3 py-6 text-sm text-muted-foreground sm:flex-row sm:items-center">
+            <Sparkles className="size-5 text-primary" aria-hidden />
+            No calls yet. Generate something in the Studio, or call the API with a key from Security, and your costs appear here.
+            <Link href="/studio" className="font-medium text-foreground underline-offset-4 hover:underline">
+              Open Studio
+            </Link>
+          </CardContent>
+        </Card>
+      )}
+
+      <Card>
+        <CardHeader>
+          <CardTitle className="text-base">Recent activity</CardTitle>
+          <CardDescription>
+            The last 10 calls. <Link className="underline underline-offset-4" href="/settings/activity">See all activity</Link>
+          </CardDescription>
+        </CardHeader>
+        <CardContent>
+          {recent.length === 0 ? (
+            <p className="text-sm text-muted-foreground">Nothing yet.</p>
+          ) : (
+            <Table data-testid="recent-activity">
+              <TableHeader>
+                <TableRow>
+                  <TableHead>Service</TableHead>
+                  <TableHead>Provider</TableHead>
+                  <TableHead>Model</TableHead>
+                  <TableHead className="text-right">Cost</TableHead>
+                  <TableHead>Status</TableHead>
+                  <TableHead>Time</TableHead>
+                </TableRow>
+              </TableHeader>
+              <TableBody>
+                {recent.map((r) => (
+                  <TableRow key={r.id}>
+                    <TableCell className="capitalize">{r.service_type}</TableCell>
+                    <TableCell>{r.provider}</TableCell>
+                    <TableCell className="font-mono text-xs">{r.model}</TableCell>
+                    <TableCell className="text-right tabular-nums">{formatMoney(r.total_cost)}</TableCell>
+                    <TableCell>
+                      <Badge variant={r.status === 'success' ? 'success' : r.status === 'client_aborted' ? 'secondary' : 'destructive'}>{r.status.replace('_', ' ')}</Badge>
+                    </TableCell>
+                    <TableCell className="whitespace-nowrap text-xs text-muted-foreground">{formatDateTime(r.created_at)}</TableCell>
+                  </TableRow>
+                ))}
+              </TableBody>
+            </Table>
+          )}
+        </CardContent>
+      </Card>
+    </div>
+  )
+}

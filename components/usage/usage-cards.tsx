@@ -1,0 +1,46 @@
+import { Film, ImageIcon, MessageSquareText, PenLine } from 'lucide-react'
+import { Card, CardContent, CardHeader, CardTitle } from '@/components/ui/card'
+import { Progress } from '@/components/ui/progress'
+import { formatCount } from '@/lib/format'
+import { cn } from '@/lib/utils'
+
+type ServiceUsage = { used: number; limit: number; unlimited: boolean }
+
+const CARDS = [
+  { key: 'content', title: 'Content Generations', icon: PenLine },
+  { key: 'image', title: 'Images Generated', icon: ImageIcon },
+  { key: 'video', title: 'Video Generations', icon: Film },
+  { key: 'chat', title: 'Chat Messages', icon: MessageSquareText },
+] as const
+
+export function UsageCards({ services }: { services: Record<'content' | 'image' | 'video' | 'chat', ServiceUsage> }) {
+  return (
+    <div className="grid gap-4 sm:grid-cols-2 xl:grid-cols-4">
+      {CARDS.map(({ key, title, icon: Icon }) => {
+        const u = services[key]
+        // An "unlimited" plan's 999,999 is not a target: show use alone, never "0 %".
+        const percent = u.unlimited ? null : Math.min(100, Math.round((u.used / Math.max(1, u.limit)) * 100))
+        return (
+          <Card key={key} data-testid={`usage-card-${key}`} className="gap-3">
+            <CardHeader className="flex flex-row items-center justify-between">
+              <CardTitle className="text-sm font-medium text-muted-foreground">{title}</CardTitle>
+              <Icon className="size-4 text-muted-foreground" aria-hidden />
+            </CardHeader>
+            <CardContent className="grid gap-2">
+              <p className="text-2xl font-semibold tabular-nums">
+                {formatCount(u.used)}
+                <span className="text-base font-normal text-muted-foreground"> / {u.unlimited ? 'Unlimited' : formatCount(u.limit)}</span>
+              </p>
+              <Progress
+                value={percent ?? 0}
+                aria-label={`${title}: ${u.unlimited ? 'unlimited' : `${percent}% used`}`}
+                indicatorClassName={cn(percent !== null && percent >= 100 ? 'bg-destructive' : percent !== null && percent >= 80 ? 'bg-warning' : undefined)}
+              />
+              <p className="text-xs text-muted-foreground">{u.unlimited ? 'Unlimited on this plan' : `${percent}% used`}</p>
+            </CardContent>
+          </Card>
+        )
+      })}
+    </div>
+  )
+}
