@@ -11,12 +11,7 @@ import {
   DropdownMenuSeparator,
   DropdownMenuTrigger,
 } from '@/components/ui/dropdown-menu'
-
-export function initials(name: string | null, email: string): string {
-  const source = name?.trim() || email.split('@')[0]
-  const parts = source.split(/[\s._-]+/).filter(Boolean)
-  return ((parts[0]?.[0] ?? '') + (parts[1]?.[0] ?? '')).toUpperCase() || '?'
-}
+import { initials } from '@/lib/initials'
 
 export function UserMenu({ name, email, signOut }: { name: string | null; email: string; signOut: () => Promise<void> }) {
   return (

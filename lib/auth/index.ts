@@ -3,9 +3,9 @@ import { cookies } from 'next/headers'
 import { redirect } from 'next/navigation'
 import { cache } from 'react'
 import { authBackend } from '@/lib/env'
-import { findLocalUser, localSignIn, localSignUp } from '@/lib/auth/local'
+import { changeLocalPassword, findLocalUser, localSignIn, localSignUp, revokeLocalSessions, updateLocalDisplayName } from '@/lib/auth/local'
 import { SESSION_COOKIE, sessionCookieOptions, signSession, verifySession } from '@/lib/auth/session'
-import { supabaseGetUser, supabaseSignIn, supabaseSignOut, supabaseSignUp } from '@/lib/auth/supabase'
+import { supabaseGetUser, supabaseServerClient, supabaseSignIn, supabaseSignOut, supabaseSignUp } from '@/lib/auth/supabase'
 import { clearFailures, lockedForSeconds, recordFailure } from '@/lib/auth/throttle'
 import type { AuthResult, AuthUser, SignInInput, SignUpInput } from '@/lib/auth/types'
 
@@ -17,8 +17,9 @@ import type { AuthResult, AuthUser, SignInInput, SignUpInput } from '@/lib/auth/
 export const getUser = cache(async (): Promise<AuthUser | null> => {
   if (authBackend === 'supabase') return supabaseGetUser()
   const claims = await verifySession((await cookies()).get(SESSION_COOKIE)?.value)
-  // The token alone is not enough: a user removed from the database is signed out.
-  return claims ? findLocalUser(claims.sub) : null
+  // The token alone is not enough: a removed user, or one who signed out everywhere since the
+  // token was issued, is signed out.
+  return claims ? findLocalUser(claims.sub, claims.iat) : null
 })
 
 /** The signed-in user; redirects to /login (coming back to `returnTo`) when there is none. */
@@ -69,4 +70,44 @@ function tooManyAttempts(seconds: number): AuthResult {
     message: `Too many failed sign-in attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`,
     retryAfterSeconds: seconds,
   }
+}
+
+/** Signs the user out on every device, this one included. */
+export async function signOutEverywhere(user: AuthUser): Promise<void> {
+  if (authBackend === 'supabase') {
+    await (await supabaseServerClient()).auth.signOut({ scope: 'global' })
+    return
+  }
+  await revokeLocalSessions(user.id)
+  ;(await cookies()).delete({ name: SESSION_COOKIE, path: '/' })
+}
+
+/**
+ * Changes the password after checking the current one, and signs out every other session
+ * (a changed password must lock out whoever knew the old one). This browser stays signed in.
+ */
+export async function changePassword(user: AuthUser, current: string, next: string): Promise<{ ok: true } | { ok: false; error: string }> {
+  if (authBackend === 'supabase') {
+    const supabase = await supabaseServerClient()
+    const check = await supabase.auth.signInWithPassword({ email: user.email, password: current })
+    if (check.error) return { ok: false, error: 'Current password is wrong' }
+    const { error } = await supabase.auth.updateUser({ password: next })
+    if (error) return { ok: false, error: error.message }
+    await supabase.auth.signOut({ scope: 'others' })
+    return { ok: true }
+  }
+  if (!(await changeLocalPassword(user.id, current, next))) return { ok: false, error: 'Current password is wrong' }
+  await revokeLocalSessions(user.id)
+  // Issued after the epoch (next second), so this browser stays signed in.
+  await new Promise((r) => setTimeout(r, 1_000 - (Date.now() % 1_000) + 5))
+  await startLocalSession(user)
+  return { ok: true }
+}
+
+export async function updateDisplayName(user: AuthUser, displayName: string | null): Promise<void> {
+  if (authBackend === 'supabase') {
+    await (await supabaseServerClient()).auth.updateUser({ data: { display_name: displayName } })
+    return
+  }
+  await updateLocalDisplayName(user.id, displayName)
 }

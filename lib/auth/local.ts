@@ -10,11 +10,36 @@ type UserRow = { id: string; email: string; display_name: string | null; encrypt
 
 const toUser = (row: UserRow): AuthUser => ({ id: row.id, email: row.email, displayName: row.display_name })
 
-export async function findLocalUser(id: string): Promise<AuthUser | null> {
+/** The user of a session issued at `issuedAt` (unix seconds), unless they signed out everywhere since. */
+export async function findLocalUser(id: string, issuedAt: number): Promise<AuthUser | null> {
   const rows = await db().$queryRaw<UserRow[]>`
-    select id::text, email, raw_user_meta_data ->> 'display_name' as display_name, null as encrypted_password
-      from auth.users where id = ${id}::uuid`
+    select u.id::text, u.email, u.raw_user_meta_data ->> 'display_name' as display_name, null as encrypted_password
+      from auth.users u
+      left join public.auth_session_epochs e on e.user_id = u.id
+     where u.id = ${id}::uuid and (e.valid_after is null or ${issuedAt} >= extract(epoch from e.valid_after))`
   return rows[0] ? toUser(rows[0]) : null
+}
+
+/** Ends every session of the user issued until now (this second included). */
+export async function revokeLocalSessions(userId: string): Promise<void> {
+  await db().$executeRaw`
+    insert into public.auth_session_epochs (user_id, valid_after) values (${userId}::uuid, date_trunc('second', now()) + interval '1 second')
+    on conflict (user_id) do update set valid_after = excluded.valid_after`
+}
+
+/** Checks the current password and stores a new hash. False when the current one is wrong. */
+export async function changeLocalPassword(userId: string, current: string, next: string): Promise<boolean> {
+  const rows = await db().$queryRaw<{ encrypted_password: string | null }[]>`select encrypted_password from auth.users where id = ${userId}::uuid`
+  if (!(await verifyPassword(rows[0]?.encrypted_password, current))) return false
+  await db().$executeRaw`update auth.users set encrypted_password = ${await hashPassword(next)}, updated_at = now() where id = ${userId}::uuid`
+  return true
+}
+
+export async function updateLocalDisplayName(userId: string, displayName: string | null): Promise<void> {
+  await db().$executeRaw`
+    update auth.users set raw_user_meta_data = coalesce(raw_user_meta_data, '{}'::jsonb) || jsonb_build_object('display_name', ${displayName}::text),
+           updated_at = now()
+     where id = ${userId}::uuid`
 }
 
 export async function localSignUp(input: SignUpInput): Promise<AuthResult> {

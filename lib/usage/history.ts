@@ -98,3 +98,69 @@ export async function listUsageHistory(userId: string, query: HistoryQuery, afte
     next_cursor: rows.length > query.limit && last ? encodeCursor(last.created_at, last.id) : null,
   }
 }
+
+/** One of the caller's calls in full (sanitized payloads and price snapshot included), or null. */
+export async function getUsageRow(userId: string, id: string) {
+  if (!z.uuid().safeParse(id).success) return null
+  const row = await withUser(userId, (tx) => tx.apiUsage.findFirst({ where: { id } }))
+  if (!row) return null
+  return {
+    id: row.id,
+    request_id: row.requestId,
+    service_type: row.serviceType,
+    provider: row.provider,
+    model: row.model,
+    endpoint: row.endpoint,
+    status: row.status,
+    error_code: row.errorCode,
+    campaign_id: row.campaignId,
+    tokens: { input: row.inputTokens, output: row.outputTokens, cached: row.cachedTokens, reasoning: row.reasoningTokens },
+    images_generated: row.imagesGenerated,
+    video_seconds: Number(row.videoSeconds),
+    cost: { input: usd(row.inputCost), output: usd(row.outputCost), generation: usd(row.generationCost), total: usd(row.totalCost), status: row.costStatus },
+    price_snapshot: row.priceSnapshot,
+    latency_ms: row.latencyMs,
+    time_to_first_token_ms: row.timeToFirstTokenMs,
+    request_payload: row.requestPayload,
+    response_payload: row.responsePayload,
+    created_at: row.createdAt.toISOString(),
+  }
+}
+
+const CSV_COLUMNS = [
+  'created_at', 'request_id', 'service_type', 'provider', 'model', 'status', 'error_code', 'campaign_id',
+  'input_tokens', 'output_tokens', 'cached_tokens', 'reasoning_tokens', 'images_generated', 'video_seconds',
+  'input_cost', 'output_cost', 'generation_cost', 'total_cost', 'cost_status', 'latency_ms', 'time_to_first_token_ms',
+] as const
+
+function csvCell(value: unknown): string {
+  if (value === null || value === undefined) return ''
+  const text = String(value)
+  // Quote anything with separators; prefix formulas so a spreadsheet never runs a cell.
+  const safe = /^[=+\-@\t\r]/.test(text) && !/^-?\d/.test(text) ? `'${text}` : text
+  return /[",\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe
+}
+
+/**
+ * The caller's filtered history as CSV, produced a page of 1,000 rows at a time as the client
+ * reads it: an export of millions of rows never sits in memory.
+ */
+export function exportUsageCsv(userId: string, query: Omit<HistoryQuery, 'limit' | 'cursor'>): ReadableStream<Uint8Array> {
+  const encoder = new TextEncoder()
+  let after: [string, string] | null = null
+  let started = false
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      if (!started) {
+        started = true
+        controller.enqueue(encoder.encode(`${CSV_COLUMNS.join(',')}\n`))
+        return
+      }
+      const page = await listUsageHistory(userId, { ...query, limit: 1000 }, after)
+      const rows = page.data as unknown as Record<string, unknown>[]
+      if (rows.length) controller.enqueue(encoder.encode(rows.map((r) => CSV_COLUMNS.map((c) => csvCell(r[c])).join(',')).join('\n') + '\n'))
+      if (!page.next_cursor) return controller.close()
+      after = decodeCursor(page.next_cursor)
+    },
+  })
+}

@@ -1,0 +1,75 @@
+import type { Metadata } from 'next'
+import { Check } from 'lucide-react'
+import { Badge } from '@/components/ui/badge'
+import { Button } from '@/components/ui/button'
+import { Card, CardContent, CardDescription, CardFooter, CardHeader, CardTitle } from '@/components/ui/card'
+import { requireUser } from '@/lib/auth'
+import { PLANS } from '@/lib/billing/plans'
+import { formatCount, formatMoney } from '@/lib/format'
+import { getUserUsage } from '@/lib/usage/summary'
+
+export const metadata: Metadata = { title: 'Account' }
+
+export default async function AccountPage() {
+  const user = await requireUser('/settings/account')
+  const { plan } = await getUserUsage(user.id)
+  return (
+    <div className="grid gap-6">
+      <Card>
+        <CardHeader>
+          <CardTitle className="text-base">Account</CardTitle>
+          <CardDescription>{user.email}</CardDescription>
+        </CardHeader>
+        <CardContent className="text-sm">
+          Current plan: <span className="font-medium">{plan?.name ?? 'none'}</span>
+        </CardContent>
+      </Card>
+      <section aria-labelledby="plans-heading" className="grid gap-3" id="plans">
+        <h2 id="plans-heading" className="text-lg font-semibold">Plans</h2>
+        <p className="text-sm text-muted-foreground">
+          Upgrades are handled by Stripe. Billing is not configured on this deployment yet, so plan changes are made by an
+          operator (<code className="font-mono text-xs">npm run tollgate -- plan</code>).
+        </p>
+        <div className="grid gap-4 md:grid-cols-2 xl:grid-cols-4">
+          {Object.values(PLANS).map((p) => {
+            const current = plan?.type === p.id
+            return (
+              <Card key={p.id} data-testid={`plan-${p.id}`} className={current ? 'border-primary' : undefined}>
+                <CardHeader>
+                  <CardTitle className="flex items-center gap-2 text-base">
+                    {p.name}
+                    {current ? <Badge>Current</Badge> : null}
+                  </CardTitle>
+                  <CardDescription>{p.description}</CardDescription>
+                </CardHeader>
+                <CardContent className="grid gap-1 text-sm">
+                  <p className="text-2xl font-semibold">{p.price === '0' ? 'Free' : `${formatMoney(p.price)}/mo`}</p>
+                  {(
+                    [
+                      ['Content', p.limits.content],
+                      ['Images', p.limits.image],
+                      ['Video', p.limits.video],
+                      ['Chat', p.limits.chat],
+                    ] as const
+                  ).map(([label, n]) => (
+                    <p key={label} className="flex items-center gap-2 text-muted-foreground">
+                      <Check className="size-3.5" aria-hidden /> {n >= 999_999 ? 'Unlimited' : formatCount(n)} {label.toLowerCase()}
+                    </p>
+                  ))}
+                  <p className="flex items-center gap-2 text-muted-foreground">
+                    <Check className="size-3.5" aria-hidden /> {p.requestsPerMinute} requests/min
+                  </p>
+                </CardContent>
+                <CardFooter>
+                  <Button className="w-full" variant={current ? 'outline' : 'default'} disabled title="Billing is not configured on this deployment">
+                    {current ? 'Your plan' : 'Upgrade — billing not configured'}
+                  </Button>
+                </CardFooter>
+              </Card>
+            )
+          })}
+        </div>
+      </section>
+    </div>
+  )
+}
