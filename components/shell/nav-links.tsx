@@ -27,7 +27,8 @@ export function NavLinks() {
             )}
           >
             <Icon className="size-4" aria-hidden />
-            {label}
+            {/* On a phone the icons carry the bar; the names stay for screen readers. */}
+            <span className="sr-only sm:not-sr-only">{label}</span>
           </Link>
         )
       })}

@@ -12,7 +12,7 @@ const selectClass =
 /** A plain GET form: filters live in the URL, so a filtered view can be linked and needs no script. */
 export function ActivityFilters({ values, campaigns, exportHref }: { values: ActivityFilterValues; campaigns: { id: string; name: string }[]; exportHref: string }) {
   return (
-    <form method="get" action="/settings/activity" className="grid gap-3 sm:grid-cols-3 lg:grid-cols-7 lg:items-end" aria-label="Filter activity">
+    <form method="get" action="/settings/activity" className="grid gap-3 sm:grid-cols-3 lg:grid-cols-6 lg:items-end" aria-label="Filter activity">
       <div className="grid gap-1.5">
         <Label htmlFor="f-service">Service</Label>
         <select id="f-service" name="service" defaultValue={values.service ?? ''} className={selectClass}>
@@ -57,14 +57,14 @@ export function ActivityFilters({ values, campaigns, exportHref }: { values: Act
         <Label htmlFor="f-to">To (inclusive)</Label>
         <Input id="f-to" name="to" type="date" defaultValue={values.to ?? ''} />
       </div>
-      <div className="flex gap-2">
+      <div className="flex flex-wrap gap-2 sm:col-span-3 lg:col-span-6">
         <Button type="submit">Apply</Button>
         <Button variant="outline" asChild>
           <Link href="/settings/activity">Reset</Link>
         </Button>
-        <Button variant="ghost" size="icon" asChild>
-          <a href={exportHref} download aria-label="Export CSV" title="Export CSV">
-            <Download className="size-4" aria-hidden />
+        <Button variant="outline" asChild className="sm:ml-auto">
+          <a href={exportHref} download>
+            <Download className="size-4" aria-hidden /> Export CSV
           </a>
         </Button>
       </div>

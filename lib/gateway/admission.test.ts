@@ -116,6 +116,15 @@ describe('gateway_admit', () => {
     ])
   })
 
+  it('settles expired holds while admissions run for the same user, without deadlocks', async () => {
+    const user = await newUser(`update public.user_subscriptions set plan_type = 'pro', enforcement_mode = 'hard' where user_id = $1`)
+    for (let i = 0; i < 25; i++) {
+      const held = await admit(user, 'chat', { holdSeconds: 0 }) // expired by the next statement
+      const results = await Promise.allSettled([settle(user, held.requestId), admit(user), admit(user), settle(user, held.requestId)])
+      expect(results.filter((r) => r.status === 'rejected')).toEqual([])
+    }
+  })
+
   it('admits at most N per 60 s per service under a burst, and says when to retry', async () => {
     const user = await newUser(`update public.api_rate_limits set requests_per_minute = 7 where user_id = $1`)
     await withClient(url(), (c) => c.query(`update public.user_subscriptions set enforcement_mode = 'hard', plan_type = 'pro' where user_id = $1`, [user]))

@@ -18,9 +18,13 @@ export type Admission = {
 
 export const LIMIT_MESSAGE = 'You have reached your monthly limit. Upgrade your plan to continue.'
 
-/** How long a hold outlives its call: past the upstream timeout (twice, for polled images), or a video job's life. */
+/**
+ * How long a hold outlives its call: past the upstream timeout (twice, for polled images),
+ * at least ten minutes (a stream is cut before its hold expires, see chat.ts), or a video
+ * job's life.
+ */
 export function holdSeconds(service: Service): number {
-  return service === 'video' ? 6 * 60 * 60 : Math.ceil((2 * env.UPSTREAM_TIMEOUT_MS) / 1000) + 60
+  return service === 'video' ? 6 * 60 * 60 : Math.max(600, Math.ceil((2 * env.UPSTREAM_TIMEOUT_MS) / 1000) + 60)
 }
 
 /**

@@ -4,6 +4,7 @@ import { z } from 'zod'
 import { env } from '@/lib/env'
 import { readJsonObject, validate } from '@/lib/gateway/body'
 import { costColumns } from '@/lib/gateway/cost'
+import { holdSeconds } from '@/lib/gateway/admission'
 import { GatewayError, errorBody, toGatewayError } from '@/lib/gateway/errors'
 import type { GatewayCall } from '@/lib/gateway/pipeline'
 import { routeModel, type Route } from '@/lib/gateway/routing'
@@ -14,6 +15,8 @@ import { calculateTextCost, fromOpenAIUsage } from '@/lib/pricing/text'
 import type { PriceOverride } from '@/lib/pricing/types'
 import { deadline, exchange, failureFromAbort, send, UpstreamError } from '@/lib/providers/transport'
 import type { ChatCompletion, ChatRequestBody, TextUsage } from '@/lib/providers/types'
+
+const UNPRICED_OPTIONS = ['service_tier', 'modalities', 'audio', 'prediction', 'web_search_options'] as const
 
 const MessageSchema = z
   .object({
@@ -34,6 +37,13 @@ export const ChatRequestSchema = z
     campaign: z.string().optional(),
   })
   .passthrough()
+  .superRefine((body, ctx) => {
+    // Options that change what the vendor bills beyond text tokens: Tollgate could not price
+    // them honestly, so it refuses them rather than undercharge.
+    for (const field of UNPRICED_OPTIONS)
+      if (field in body && (body as Record<string, unknown>)[field] !== null && (body as Record<string, unknown>)[field] !== 'auto' && (body as Record<string, unknown>)[field] !== 'default')
+        ctx.addIssue({ code: 'custom', path: [field], message: 'is not supported by this gateway (it changes billing in ways Tollgate cannot price)' })
+  })
 
 export type ChatInput = z.infer<typeof ChatRequestSchema>
 
@@ -133,6 +143,13 @@ async function streamChat(call: GatewayCall, body: ChatRequestBody, route: Route
   const upstreamBody = { ...body, stream: true, stream_options: { ...body.stream_options, include_usage: true } }
   const aborter = new AbortController()
   const clock = deadline({ timeoutMs: env.UPSTREAM_TIMEOUT_MS, signal: AbortSignal.any([call.request.signal, aborter.signal]) })
+  // A stream must end before its admission hold expires, or it would stop counting against
+  // limits while still running.
+  let overran = false
+  const overrun = setTimeout(() => {
+    overran = true
+    aborter.abort()
+  }, holdSeconds(call.service) * 1000 - 30_000)
   let upstream: Response
   try {
     upstream = await send(route.adapter, chat.buildRequest(upstreamBody, route.config), clock.signal, clock)
@@ -153,6 +170,7 @@ async function streamChat(call: GatewayCall, body: ChatRequestBody, route: Route
     if (finished) return
     finished = true
     clock.clear()
+    clearTimeout(overrun)
     const measured = usage ?? countedUsage(body, text)
     call.record(
       {
@@ -203,8 +221,12 @@ async function streamChat(call: GatewayCall, body: ChatRequestBody, route: Route
         finish('success')
         controller.close()
       } catch (thrown) {
-        if (call.request.signal.aborted || aborter.signal.aborted) return finish('client_aborted')
-        const error = clock.timedOut() ? toGatewayError(failureFromAbort(clock, route.adapter.id)) : toGatewayError(thrown)
+        if (!overran && (call.request.signal.aborted || aborter.signal.aborted)) return finish('client_aborted')
+        const error = overran
+          ? new GatewayError('upstream_timeout', 'The stream ran longer than the gateway allows and was cut')
+          : clock.timedOut()
+            ? toGatewayError(failureFromAbort(clock, route.adapter.id))
+            : toGatewayError(thrown)
         finish('error', error)
         try {
           controller.enqueue(sseFrame(errorBody(error)))

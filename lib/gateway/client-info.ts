@@ -1,3 +1,4 @@
+import { isIP } from 'node:net'
 import { env } from '@/lib/env'
 
 /**
@@ -11,9 +12,8 @@ export function extractIPAddress(request: Request): string | null {
   return candidate && isIp(candidate) ? candidate : null
 }
 
-function isIp(value: string): boolean {
-  return /^(\d{1,3}\.){3}\d{1,3}$/.test(value) || (/^[0-9a-f:]+$/i.test(value) && value.includes(':'))
-}
+// Exactly what PostgreSQL's inet accepts: a value it refused would lose the whole usage row.
+const isIp = (value: string) => isIP(value) !== 0
 
 export function extractUserAgent(request: Request): string | null {
   const ua = request.headers.get('user-agent')

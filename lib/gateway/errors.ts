@@ -46,7 +46,11 @@ export function toGatewayError(error: unknown): GatewayError {
   if (error instanceof UpstreamError) {
     switch (error.failure) {
       case 'client_error':
-        // The upstream judged the request wrong: the caller's fault, passed through with its status.
+        // 401/403 concern the gateway's own vendor credentials, not the caller's request: the
+        // vendor's message may quote the key, so it is neither shown nor passed through.
+        if (error.upstreamStatus === 401 || error.upstreamStatus === 403)
+          return new GatewayError('upstream_error', 'The provider refused the gateway\'s credentials; the operator has to fix its configuration')
+        // Otherwise the upstream judged the request wrong: the caller's fault, passed through with its status.
         return new GatewayError('upstream_rejected', `Upstream rejected the request: ${error.message}`, { status: error.upstreamStatus })
       case 'timeout':
         return new GatewayError('upstream_timeout', `Upstream timed out: ${error.message}`)

@@ -3,7 +3,7 @@ import { z } from 'zod'
 import { env } from '@/lib/env'
 import { readJsonObject, validate } from '@/lib/gateway/body'
 import { costColumns } from '@/lib/gateway/cost'
-import { GatewayError } from '@/lib/gateway/errors'
+import { errorBody, GatewayError, toGatewayError } from '@/lib/gateway/errors'
 import type { GatewayCall } from '@/lib/gateway/pipeline'
 import { routeModel, type Route } from '@/lib/gateway/routing'
 import { calculateImageCost } from '@/lib/pricing/media'
@@ -78,9 +78,22 @@ export async function handleImageGeneration(call: GatewayCall): Promise<Response
 
   const perRequest = route.adapter.image!.imagesPerRequest ?? n
   const batches = Array.from({ length: Math.ceil(n / perRequest) }, (_, i) => Math.min(perRequest, n - i * perRequest))
-  const results = await Promise.all(
+  // All batches are let finish: when one fails, the images the others made were billed
+  // upstream, so they are charged on the failed call's row rather than lost.
+  const settled = await Promise.allSettled(
     batches.map((count) => generateOnce(call, route, { model, prompt, n: count, size, quality, responseFormat: response_format, extra })),
   )
+  const failure = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected')
+  const results = settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []))
+  if (failure) {
+    const made = results.reduce((n, r) => n + r.images.length, 0)
+    if (made > 0) {
+      const partial = calculateImageCost({ provider: route.pricingProvider, model, size, quality, count: made, overrides })
+      const error = toGatewayError(failure.reason)
+      call.record({ provider: route.servedBy, model, status: 'error', error_code: error.code, images_generated: made, ...costColumns(partial, route.servedBy === 'simulator'), response_payload: errorBody(error) })
+    }
+    throw failure.reason
+  }
   const images = results.flatMap((r) => r.images)
   const filtered = results.some((r) => r.contentFiltered)
   if (images.length === 0) {

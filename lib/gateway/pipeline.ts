@@ -20,6 +20,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 export class GatewayCall {
   readonly requestId = `req_${randomUUID().replaceAll('-', '')}`
   readonly startedAt = performance.now()
+  /** When the call arrived: its row's time, even when it is written late (retries, spool). */
+  readonly receivedAt = new Date()
   readonly ip: string | null
   readonly userAgent: string | null
   campaignId: string | null = null
@@ -54,8 +56,9 @@ export class GatewayCall {
     const value = fromBody ?? this.request.headers.get('x-campaign-id') ?? undefined
     if (value === undefined || value === null || value === '') return
     if (typeof value !== 'string' || !UUID.test(value)) throw new GatewayError('invalid_request', 'campaign must be a campaign id (UUID)', { param: 'campaign' })
-    const found = await db().campaign.findFirst({ where: { id: value, userId: this.identity.userId }, select: { id: true } })
+    const found = await db().campaign.findFirst({ where: { id: value, userId: this.identity.userId }, select: { status: true } })
     if (!found) throw new GatewayError('invalid_request', `Unknown campaign ${value}`, { param: 'campaign' })
+    if (found.status === 'archived') throw new GatewayError('invalid_request', `Campaign ${value} is archived`, { param: 'campaign' })
     this.campaignId = value
   }
 
@@ -92,6 +95,7 @@ export class GatewayCall {
       user_agent: this.userAgent,
       latency_ms: this.elapsedMs(),
       request_payload: this.requestPayload,
+      created_at: this.receivedAt.toISOString(),
       ...outcome,
       metadata: { auth: this.identity.via, ...(this.identity.apiKeyId ? { api_key_id: this.identity.apiKeyId } : {}), ...outcome.metadata },
     }

@@ -58,6 +58,24 @@ describe('trackAPIUsage', () => {
     expect(state.sub).toEqual({ chat_messages_used: 2, period_cost: '0.007500000000' })
   })
 
+  it('still books a call whose details the database refuses (a campaign deleted meanwhile)', async () => {
+    const userId = await withClient(url(), (c) => insertUser(c))
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => {})
+    const row = record(userId, { campaign_id: randomUUID() })
+    await trackAPIUsage(row)
+    errors.mockRestore()
+    const [stored] = await withClient(url(), async (c) => (await c.query('select campaign_id, total_cost::text, metadata from public.api_usage where request_id = $1', [row.request_id])).rows)
+    expect(stored).toEqual({ campaign_id: null, total_cost: '0.007500000000', metadata: { stored_without_details: true } })
+  })
+
+  it('clamps counts the integer columns cannot hold instead of losing the row', async () => {
+    const userId = await withClient(url(), (c) => insertUser(c))
+    const row = record(userId, { input_tokens: 3e9, output_tokens: -5, cached_tokens: 1.5 })
+    await trackAPIUsage(row)
+    const [stored] = await withClient(url(), async (c) => (await c.query('select input_tokens, output_tokens, cached_tokens from public.api_usage where request_id = $1', [row.request_id])).rows)
+    expect(stored).toEqual({ input_tokens: 2147483647, output_tokens: 0, cached_tokens: 2 })
+  })
+
   it('never throws when the database fails: it retries, spools, and replays exactly once', async () => {
     const userId = await withClient(url(), (c) => insertUser(c))
     const errors = vi.spyOn(console, 'error').mockImplementation(() => {})

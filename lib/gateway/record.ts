@@ -1,5 +1,5 @@
 import 'server-only'
-import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs'
+import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs'
 import path from 'node:path'
 import { db } from '@/lib/db/prisma'
 import { env } from '@/lib/env'
@@ -43,13 +43,42 @@ const SPOOL = path.join(env.DATA_DIR, 'usage-spool.jsonl')
 const RETRY_DELAYS_MS = [100, 500, 2_000]
 const pending = new Map<string, UsageRecord>()
 
+const INT_MAX = 2_147_483_647
+const COUNTS = ['input_tokens', 'output_tokens', 'cached_tokens', 'reasoning_tokens', 'images_generated', 'latency_ms', 'time_to_first_token_ms'] as const
+
+/** Counts as the integer columns accept them: an upstream's odd number must not cost the row. */
+function clampCounts(record: UsageRecord): UsageRecord {
+  const out = { ...record }
+  for (const key of COUNTS) {
+    const v = out[key]
+    if (v === undefined || v === null) continue
+    out[key] = Number.isFinite(v) ? Math.min(INT_MAX, Math.max(0, Math.round(v))) : 0
+  }
+  return out
+}
+
 async function writeOnce(record: UsageRecord): Promise<void> {
-  await db().$queryRaw`select public.record_usage(${JSON.stringify(record)}::jsonb)`
+  try {
+    await db().$queryRaw`select public.record_usage(${JSON.stringify(record)}::jsonb)`
+  } catch (error) {
+    // A data error (SQLSTATE class 22/23: a value the columns refuse, a campaign deleted
+    // meanwhile) would fail every retry. The call must still be booked: drop the optional
+    // details and write the rest.
+    if (!/\b2[23][0-9A-Z]{3}\b|invalid input|violates|unsupported Unicode/i.test(String((error as Error).message))) throw error
+    console.error(`[usage] ${record.request_id}: stored without payloads after a data error: ${(error as Error).message.split('\n')[0]}`)
+    const bare = { ...record, request_payload: null, response_payload: null, ip_address: null, user_agent: null, campaign_id: null, metadata: { stored_without_details: true } }
+    await db().$queryRaw`select public.record_usage(${JSON.stringify(bare)}::jsonb)`
+  }
 }
 
 function spool(record: UsageRecord): void {
-  mkdirSync(path.dirname(SPOOL), { recursive: true })
-  appendFileSync(SPOOL, `${JSON.stringify(record)}\n`)
+  try {
+    mkdirSync(path.dirname(SPOOL), { recursive: true })
+    appendFileSync(SPOOL, `${JSON.stringify(record)}\n`)
+  } catch (error) {
+    // Disk full or read-only: the row is lost, loudly, rather than crashing the server.
+    console.error(`[usage] could not spool ${record.request_id}: ${(error as Error).message}; row: ${JSON.stringify(record)}`)
+  }
 }
 
 /**
@@ -57,7 +86,8 @@ function spool(record: UsageRecord): void {
  * trip. Never throws — a failure is logged with the request id, retried, and finally spooled
  * to disk for replay, so the caller's response is never affected and no row is lost.
  */
-export async function trackAPIUsage(record: UsageRecord): Promise<void> {
+export async function trackAPIUsage(input: UsageRecord): Promise<void> {
+  const record = clampCounts(input)
   pending.set(record.request_id, record)
   try {
     for (let attempt = 0; ; attempt++) {
@@ -79,20 +109,34 @@ export async function trackAPIUsage(record: UsageRecord): Promise<void> {
 
 /** Replays spooled rows; keeps the ones that still fail. Returns how many were recorded. */
 export async function replaySpool(): Promise<number> {
-  if (!existsSync(SPOOL)) return 0
-  const claimed = `${SPOOL}.${process.pid}.replaying`
-  renameSync(SPOOL, claimed) // claim the file, so concurrent writers start a fresh spool
-  let recorded = 0
-  for (const line of readFileSync(claimed, 'utf8').split('\n').filter(Boolean)) {
-    const record = JSON.parse(line) as UsageRecord
-    try {
-      await writeOnce(record)
-      recorded++
-    } catch {
-      spool(record)
-    }
+  const dir = path.dirname(SPOOL)
+  // Files claimed by a replay that died half-way are adopted too.
+  const leftovers = existsSync(dir) ? readdirSync(dir).filter((f) => f.startsWith(`${path.basename(SPOOL)}.`) && f.endsWith('.replaying')).map((f) => path.join(dir, f)) : []
+  const claimed: string[] = [...leftovers]
+  if (existsSync(SPOOL)) {
+    const mine = `${SPOOL}.${process.pid}.${Date.now()}.replaying`
+    renameSync(SPOOL, mine) // claim the file, so concurrent writers start a fresh spool
+    claimed.push(mine)
   }
-  rmSync(claimed)
+  let recorded = 0
+  for (const file of claimed) {
+    for (const line of readFileSync(file, 'utf8').split('\n').filter(Boolean)) {
+      let record: UsageRecord
+      try {
+        record = JSON.parse(line) as UsageRecord
+      } catch {
+        console.error(`[usage] unreadable spool line dropped: ${line.slice(0, 200)}`)
+        continue
+      }
+      try {
+        await writeOnce(record)
+        recorded++
+      } catch {
+        spool(record)
+      }
+    }
+    rmSync(file)
+  }
   return recorded
 }
 

@@ -26,6 +26,14 @@ describe('sanitizePayload', () => {
     expect(sanitizePayload({ prompt: 'x'.repeat(30) }, 10)).toEqual({ prompt: `${'x'.repeat(10)}…[20 more characters]` })
   })
 
+  it('stores only what jsonb accepts: no NUL, no lone surrogates (even when a cut splits an emoji)', () => {
+    const out = sanitizePayload({ a: 'x\u0000y', b: 'ab😀cd', ['k\u0000']: 1 }, 3) as Record<string, string>
+    expect(out.a).toBe('xy')
+    expect(out.b.isWellFormed()).toBe(true)
+    expect(JSON.stringify(out)).not.toContain('\\u0000')
+    expect(Object.keys(out)).toContain('k')
+  })
+
   it('bounds arrays and depth', () => {
     const out = sanitizePayload({ messages: Array.from({ length: 60 }, (_, i) => ({ role: 'user', content: String(i) })) }, 100) as { messages: unknown[] }
     expect(out.messages).toHaveLength(51)

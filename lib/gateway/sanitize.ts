@@ -11,8 +11,16 @@ function looksLikeBlob(text: string): boolean {
   return text.startsWith('data:') || (text.length > 256 && /^[A-Za-z0-9+/=_-]+$/.test(text))
 }
 
+/**
+ * PostgreSQL's jsonb refuses NUL characters and lone UTF-16 surrogates (a cut through an
+ * emoji makes one), and one refused row would never be recorded: both are repaired here.
+ */
+function storable(text: string): string {
+  return text.toWellFormed().replaceAll('\u0000', '')
+}
+
 function cut(text: string, max: number): string {
-  return text.length > max ? `${text.slice(0, max)}…[${text.length - max} more characters]` : text
+  return storable(text.length > max ? `${text.slice(0, max)}…[${text.length - max} more characters]` : text)
 }
 
 export function sanitizePayload(value: unknown, maxChars: number, depth = 0): unknown {
@@ -24,8 +32,9 @@ export function sanitizePayload(value: unknown, maxChars: number, depth = 0): un
     return value.length > MAX_ITEMS ? [...items, `[${value.length - MAX_ITEMS} more items]`] : items
   }
   const out: Record<string, unknown> = {}
-  for (const [key, v] of Object.entries(value)) {
-    if (SECRET_KEYS.test(key)) continue
+  for (const [rawKey, v] of Object.entries(value)) {
+    if (SECRET_KEYS.test(rawKey)) continue
+    const key = storable(rawKey)
     if (IMAGE_KEYS.test(key) && typeof v === 'string') {
       out[key] = v.startsWith('http') && !v.includes('?') ? cut(v, 300) : '[image omitted]'
       continue

@@ -1,6 +1,5 @@
 import 'server-only'
 import { randomBytes } from 'node:crypto'
-import { after } from 'next/server'
 import { z } from 'zod'
 import { db } from '@/lib/db/prisma'
 import { env } from '@/lib/env'
@@ -9,7 +8,6 @@ import { costColumns, ZERO_COST } from '@/lib/gateway/cost'
 import { GatewayError } from '@/lib/gateway/errors'
 import type { Identity } from '@/lib/gateway/identity'
 import type { GatewayCall } from '@/lib/gateway/pipeline'
-import { trackAPIUsage } from '@/lib/gateway/record'
 import { routeModel, servedBy } from '@/lib/gateway/routing'
 import { calculateVideoCost } from '@/lib/pricing/media'
 import { listPriceOverrides } from '@/lib/pricing/model-prices'
@@ -125,21 +123,19 @@ export async function handleVideoStatus(request: Request, identity: Identity, { 
 }
 
 /**
- * Marks a job finished exactly once (concurrent polls race; one wins) and writes its single
- * usage row: success is charged by output seconds, failure is charged nothing.
+ * Marks a job finished and writes its single usage row in ONE transaction: concurrent polls
+ * race on `finished_at is null` and one wins; a crash cannot finish a job without its row.
+ * Success is charged by output seconds, failure nothing; the row is dated when the job ended,
+ * so it is booked in the period it ended in.
  */
 async function finishJob(job: VideoJob, status: VideoStatus): Promise<VideoJob> {
   const succeeded = status.state === 'succeeded'
-  const won = await db().videoJob.updateMany({
-    where: { id: job.id, finishedAt: null },
-    data: { status: status.state, progress: succeeded ? 1 : job.progress, outputUrl: status.outputUrl ?? null, failure: succeeded ? null : (status.failure ?? 'generation failed'), finishedAt: new Date() },
-  })
-  const finished = await db().videoJob.findUniqueOrThrow({ where: { id: job.id } })
-  if (won.count === 0) return finished
-
   const seconds = succeeded ? (status.seconds ?? Number(job.seconds)) : 0
   const overrides = await listPriceOverrides()
-  const cost = succeeded ? calculateVideoCost({ provider: job.pricingProvider, model: job.model, seconds: String(Math.round(seconds * 1000) / 1000), resolution: job.resolution ?? undefined, at: job.createdAt, overrides }) : null
+  const cost = succeeded
+    ? calculateVideoCost({ provider: job.pricingProvider, model: job.model, seconds: String(Math.round(seconds * 1000) / 1000), resolution: job.resolution ?? undefined, at: job.createdAt, overrides })
+    : null
+  const finishedAt = new Date()
   const row = {
     user_id: job.userId,
     service_type: 'video' as const,
@@ -152,14 +148,20 @@ async function finishJob(job: VideoJob, status: VideoStatus): Promise<VideoJob> 
     ...(cost ? costColumns(cost, job.provider === 'simulator') : ZERO_COST),
     status: succeeded ? ('success' as const) : ('error' as const),
     error_code: succeeded ? null : 'generation_failed',
-    latency_ms: finished.finishedAt!.getTime() - job.createdAt.getTime(),
+    latency_ms: Math.min(2_147_483_647, finishedAt.getTime() - job.createdAt.getTime()),
     ip_address: job.ipAddress,
     user_agent: job.userAgent,
     request_payload: job.requestPayload,
     response_payload: { id: job.id, status: status.state, output: status.outputUrl?.startsWith('data:') ? '[binary omitted]' : (status.outputUrl ?? null), failure: status.failure ?? null },
-    metadata: { video_job_id: job.id, resolution: job.resolution, ...(job.apiKeyId ? { api_key_id: job.apiKeyId } : {}) },
-    created_at: job.createdAt.toISOString(),
+    metadata: { video_job_id: job.id, resolution: job.resolution, started_at: job.createdAt.toISOString(), ...(job.apiKeyId ? { api_key_id: job.apiKeyId } : {}) },
+    created_at: finishedAt.toISOString(),
   }
-  after(() => trackAPIUsage(row))
-  return finished
+  await db().$transaction(async (tx) => {
+    const won = await tx.videoJob.updateMany({
+      where: { id: job.id, finishedAt: null },
+      data: { status: status.state, progress: succeeded ? 1 : job.progress, outputUrl: status.outputUrl ?? null, failure: succeeded ? null : (status.failure ?? 'generation failed'), finishedAt },
+    })
+    if (won.count === 1) await tx.$queryRaw`select public.record_usage(${JSON.stringify(row)}::jsonb)`
+  })
+  return db().videoJob.findUniqueOrThrow({ where: { id: job.id } })
 }

@@ -43,3 +43,9 @@ describe('estimateMaxCost', () => {
     expect(estimateMaxCost({ service: 'chat', provider: 'openai', model: 'mystery', messages })).toMatchObject({ costStatus: 'unpriced', totalCost: null })
   })
 })
+
+describe('countPromptTokens with unusual messages', () => {
+  it('accepts an assistant turn that only calls tools, and parts of any shape', () => {
+    expect(() => countPromptTokens([{ role: 'assistant' }, { role: 'user', content: [null, 7, { type: 'text', text: 'hi' }] }])).not.toThrow()
+  })
+})

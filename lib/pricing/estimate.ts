@@ -8,7 +8,7 @@ import { unpriced, type CostBreakdown, type PriceOverride } from '@/lib/pricing/
 /** An OpenAI-style chat message; content parts other than text count as one image each. */
 export type ChatMessageLike = {
   role: string
-  content: string | null | ({ type: string; text?: string } | Record<string, unknown>)[]
+  content?: string | null | unknown[]
   name?: string
 }
 
@@ -42,11 +42,14 @@ const UNKNOWN_CONTEXT_OUTPUT = 4_096
 export function countPromptTokens(messages: ChatMessageLike[]): number {
   let images = 0
   const flat = messages.map((m) => {
-    if (typeof m.content === 'string' || m.content === null) return { role: m.role, content: m.content ?? '', name: m.name }
+    // Content may be absent (an assistant turn that only calls tools) or hold parts of any shape.
+    if (!Array.isArray(m.content)) return { role: m.role, content: typeof m.content === 'string' ? m.content : '', name: m.name }
     const text = m.content
       .map((part) => {
-        if (part.type === 'text' && typeof part.text === 'string') return part.text
-        images += 1
+        if (!part || typeof part !== 'object') return ''
+        const p = part as { type?: unknown; text?: unknown }
+        if (p.type === 'text' && typeof p.text === 'string') return p.text
+        if (typeof p.type === 'string' && /image/.test(p.type)) images += 1
         return ''
       })
       .join('\n')

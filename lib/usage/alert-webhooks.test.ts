@@ -80,7 +80,7 @@ describe('alert webhooks', () => {
     failNext = 1
     expect(await deliverDueAlerts()).toEqual({ delivered: 0, failed: 1 })
     const [row] = await withClient(url(), async (c) =>
-      (await c.query(`select d.attempts, d.last_error, d.next_attempt_at > now() + interval '20 seconds' as backed_off from public.usage_alert_deliveries d join public.usage_alerts a on a.id = d.alert_id where a.user_id = $1`, [user])).rows,
+      (await c.query(`select d.attempts, d.last_error, d.next_attempt_at > now() + interval '150 seconds' as backed_off from public.usage_alert_deliveries d join public.usage_alerts a on a.id = d.alert_id where a.user_id = $1`, [user])).rows,
     )
     expect(row).toEqual({ attempts: 1, last_error: 'attempt 1: HTTP 503', backed_off: true })
     // Not due yet: nothing is sent. Once due, it goes through.

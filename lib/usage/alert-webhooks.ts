@@ -9,6 +9,7 @@ import { db } from '@/lib/db/prisma'
 const MAX_ATTEMPTS = 8
 const BATCH = 20
 const TIMEOUT_MS = 5_000
+const LEASE_SECONDS = (BATCH * TIMEOUT_MS) / 1000 + 60
 
 type Due = {
   id: string
@@ -42,7 +43,9 @@ export async function deliverDueAlerts(): Promise<{ delivered: number; failed: n
     with claimed as (
       update public.usage_alert_deliveries d
          set attempts = d.attempts + 1,
-             next_attempt_at = now() + make_interval(secs => least(3600, 30 * power(2, d.attempts)))
+             -- The lease outlasts the longest batch (BATCH × TIMEOUT_MS), so no other run
+             -- re-claims a row while this one is still sending it.
+             next_attempt_at = now() + make_interval(secs => greatest(${LEASE_SECONDS}::int, least(3600, 30 * power(2, d.attempts))))
        where d.id in (
          select id from public.usage_alert_deliveries
           where delivered_at is null and next_attempt_at <= now() and attempts < ${MAX_ATTEMPTS}
@@ -97,11 +100,16 @@ export async function deliverDueAlerts(): Promise<{ delivered: number; failed: n
 }
 
 let timer: NodeJS.Timeout | undefined
-/** Runs deliveries every few seconds in this process; failures are logged and retried later. */
+let running = false
+/** Runs deliveries every few seconds in this process, one run at a time; failures are logged and retried later. */
 export function startAlertDelivery(intervalMs = 5_000): void {
   if (timer) return
   timer = setInterval(() => {
-    deliverDueAlerts().catch((e) => console.error(`[alerts] delivery run failed: ${(e as Error).message}`))
+    if (running) return
+    running = true
+    deliverDueAlerts()
+      .catch((e) => console.error(`[alerts] delivery run failed: ${(e as Error).message}`))
+      .finally(() => (running = false))
   }, intervalMs)
   timer.unref()
 }

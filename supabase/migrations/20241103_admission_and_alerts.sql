@@ -319,11 +319,13 @@ begin
       total_latency_ms = a.total_latency_ms + excluded.total_latency_ms;
   end loop;
 
-  -- Settle: release the call's hold, then book its use and cost in the period it falls in
-  -- (rolling the period first if it has ended), and raise any threshold alerts it crossed.
-  delete from public.usage_holds where request_id = r.request_id;
+  -- Settle: book the call's use and cost in the period it falls in (rolling the period first
+  -- if it has ended), release its hold, and raise any threshold alerts it crossed. The
+  -- subscription row is locked BEFORE the hold is touched: gateway_admit takes the same two
+  -- locks in the same order, so the two can never deadlock.
   select * into s from public.user_subscriptions where user_id = r.user_id for update;
-  if found then
+  delete from public.usage_holds where request_id = r.request_id;
+  if s.id is not null then
     s := public.roll_subscription_period(s.id);
     if r.created_at >= s.billing_period_start then
       update public.user_subscriptions u set

@@ -1,7 +1,7 @@
 // A FAKE of OpenAI's API for gateway tests, on 127.0.0.1: chat completions (plain and SSE, in
 // OpenAI's exact shapes) and image generation. Faults are chosen by markers in the last user
 // message, so each test asks for the behaviour it checks:
-//   [fault:500] [fault:400] [fault:malformed] [fault:slow] [fault:no-usage]
+//   [fault:401] [fault:500] [fault:400] [fault:malformed] [fault:slow] [fault:no-usage]
 //   [fault:long-stream] (200 chunks, 40 ms apart) [fault:stream-error]
 // Usage is fixed: 1,000 prompt tokens (800 cached with [cached]), 500 completion tokens
 // (100 of them reasoning with [reasoning]).
@@ -48,6 +48,8 @@ export async function startFakeOpenAI(apiKey = 'sk-fake-openai'): Promise<FakeOp
     if (req.headers.authorization !== `Bearer ${apiKey}`)
       return send(res, 401, { error: { message: 'Incorrect API key provided', type: 'invalid_request_error', param: null, code: 'invalid_api_key' } })
     const text = lastUserText(body)
+    if (text.includes('[fault:401]'))
+      return send(res, 401, { error: { message: `Incorrect API key provided: ${apiKey.slice(0, 3)}…${apiKey.slice(-4)}`, type: 'invalid_request_error', param: null, code: 'invalid_api_key' } })
     if (text.includes('[fault:500]')) return send(res, 500, { error: { message: 'The server had an error while processing your request.', type: 'server_error', param: null, code: null } })
     if (text.includes('[fault:400]'))
       return send(res, 400, { error: { message: "Invalid value for 'temperature': must be at most 2.", type: 'invalid_request_error', param: 'temperature', code: 'invalid_value' } })

@@ -93,7 +93,7 @@ describe('POST /api/auth/login and /api/auth/logout', () => {
     const response = await post('/api/auth/login', { email, password: 'long enough pw' })
     expect(response.status).toBe(200)
     const cookie = sessionCookie(response)!.split(';')[0]
-    const settings = await fetch(`${base()}/settings`, { headers: { cookie }, redirect: 'manual' })
+    const settings = await fetch(`${base()}/settings/usage`, { headers: { cookie }, redirect: 'manual' })
     expect(settings.status).toBe(200)
     expect(await settings.text()).toContain('Demo Plan - Unlimited Access')
   })

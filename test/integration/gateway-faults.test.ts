@@ -58,6 +58,8 @@ describe('bad input gets a precise 400 and no upstream call', () => {
     ['an unknown role', { model: 'gpt-4o', messages: [{ role: 'wizard', content: 'x' }] }, {}, 400, 'invalid_request', /^messages\.0\.role: must be one of/, 'messages.0.role'],
     ['a negative max_tokens', { model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }], max_tokens: -5 }, {}, 400, 'invalid_request', /^max_tokens:/, 'max_tokens'],
     ['an unknown model', { model: 'gpt-99-ultra', messages: [{ role: 'user', content: 'x' }] }, {}, 400, 'unknown_model', /gpt-99-ultra/, 'model'],
+    ['an option Tollgate cannot price', { model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }], service_tier: 'priority' }, {}, 400, 'invalid_request', /^service_tier: is not supported/, 'service_tier'],
+    ['an assistant turn without content', { model: 'gpt-4o', messages: [{ role: 'assistant', tool_calls: [] }, { role: 'wizard' }] }, {}, 400, 'invalid_request', /^messages\.1\.role/, 'messages.1.role'],
     ['a form body', 'model=gpt-4o', { 'content-type': 'application/x-www-form-urlencoded' }, 415, 'unsupported_media_type', /application\/json/],
   ]
 
@@ -86,6 +88,11 @@ describe('upstream faults', () => {
 
   it('passes an upstream 4xx through as the caller\'s fault, with the vendor\'s message', async () => {
     await expectError(await chat('[fault:400]'), 400, 'upstream_rejected', /Invalid value for 'temperature'/)
+  })
+
+  it('answers 502 when the provider refuses the gateway\'s own key, without repeating the provider\'s message', async () => {
+    const error = await expectError(await chat('[fault:401]'), 502, 'upstream_error', /refused the gateway's credentials/)
+    expect(error.message).not.toContain(upstream.apiKey.slice(-4))
   })
 
   it('answers 502 for an upstream 5xx', async () => {

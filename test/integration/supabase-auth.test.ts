@@ -110,7 +110,7 @@ describe('Supabase Auth backend', () => {
   it('opens /settings with the Supabase cookies (getUser + RLS), and redirects without a valid session', async () => {
     const email = newEmail()
     const cookie = cookieHeader(await signUp(email, 'Ada'))
-    const settings = await page('/settings', cookie)
+    const settings = await page('/settings/usage', cookie)
     expect(settings.status).toBe(200)
     const html = await settings.text()
     expect(html).toContain('Demo Plan - Unlimited Access')
@@ -151,7 +151,7 @@ describe('Supabase Auth backend', () => {
     const cookie = cookieHeader(right)
     expect(cookie).toMatch(/^sb-127-auth-token/)
     expect(await throttleRows(email)).toEqual([])
-    expect((await page('/settings', cookie)).status).toBe(200)
+    expect((await page('/settings/usage', cookie)).status).toBe(200)
   })
 
   it('locks an email after five failures before asking Supabase again', async () => {
@@ -197,7 +197,7 @@ describe('Supabase Auth backend', () => {
     const cookie = cookieHeader(login)
     const refreshesBefore = gotrue.calls.filter((c) => c.includes('grant_type=refresh_token')).length
 
-    const settings = await page('/settings', cookie)
+    const settings = await page('/settings/usage', cookie)
     expect(settings.status).toBe(200)
     expect(await settings.text()).toContain('Demo Plan - Unlimited Access')
     expect(gotrue.calls.filter((c) => c.includes('grant_type=refresh_token')).length).toBe(refreshesBefore + 1)
@@ -205,7 +205,7 @@ describe('Supabase Auth backend', () => {
     expect(renewed).toMatch(/^sb-127-auth-token/)
     expect(sessionIn(renewed)).toMatchObject({ expires_in: 3600 })
     expect(sessionIn(renewed).refresh_token).not.toBe(sessionIn(cookie).refresh_token)
-    expect((await page('/settings', renewed)).status).toBe(200)
+    expect((await page('/settings/usage', renewed)).status).toBe(200)
   })
 
   it('signs out: 204, the sb cookie cleared, the session ended at Supabase', async () => {
@@ -218,7 +218,7 @@ describe('Supabase Auth backend', () => {
     for (const c of cleared) expect(c).toMatch(/^sb-127-auth-token(\.\d+)?=;.*(Max-Age=0|Expires=Thu, 01 Jan 1970)/i)
     expect(gotrue.calls).toContain('POST /auth/v1/logout?scope=global')
     // The old cookies are dead everywhere, not just forgotten by this browser.
-    const settings = await page('/settings', cookie)
+    const settings = await page('/settings/usage', cookie)
     expect(settings.status).toBe(307)
   })
 
