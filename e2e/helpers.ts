@@ -27,7 +27,9 @@ export function tollgate(...args: string[]): string {
   return result.stdout
 }
 
-/** A full-page screenshot kept with the test's results. */
+/** A full-page screenshot saved with the test's results (test-results/…/<name>.png) and attached to its report. */
 export async function snap(page: Page, info: TestInfo, name: string): Promise<void> {
-  await info.attach(name, { body: await page.screenshot({ fullPage: true }), contentType: 'image/png' })
+  const path = info.outputPath(`${name}.png`)
+  await page.screenshot({ path, fullPage: true })
+  await info.attach(name, { path, contentType: 'image/png' })
 }

@@ -89,3 +89,13 @@ test('a user on a tiny hard-limited plan sees the refusal in the Studio', async 
   await expect(refusal).toContainText('You have reached your monthly limit. Upgrade your plan to continue.')
   await expect(refusal.getByRole('link', { name: /Upgrade your plan/ })).toHaveAttribute('href', /\/settings\/account$/)
 })
+
+test('pages fit a 390 px phone without sideways scrolling', async ({ page }) => {
+  await page.setViewportSize({ width: 390, height: 844 })
+  await signUp(page, 'Phone User')
+  for (const path of ['/studio', '/settings/usage', '/settings/activity', '/settings/security', '/settings/account', '/settings/profile']) {
+    await page.goto(path)
+    await expect(page.getByRole('navigation', { name: 'Main' })).toBeVisible()
+    expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth), path).toBe(0)
+  }
+})

@@ -14,7 +14,7 @@ export default async function AccountPage() {
   const user = await requireUser('/settings/account')
   const { plan } = await getUserUsage(user.id)
   return (
-    <div className="grid gap-6">
+    <div className="grid grid-cols-[minmax(0,1fr)] gap-6">
       <Card>
         <CardHeader>
           <CardTitle className="text-base">Account</CardTitle>

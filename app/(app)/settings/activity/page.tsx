@@ -28,7 +28,7 @@ export default async function ActivityPage({ searchParams }: PageProps<'/setting
   const detail = typeof raw.detail === 'string' ? await getUsageRow(user.id, raw.detail) : null
 
   return (
-    <div className="grid gap-6">
+    <div className="grid grid-cols-[minmax(0,1fr)] gap-6">
       <Card>
         <CardHeader>
           <CardTitle className="text-base">Activity</CardTitle>

@@ -13,7 +13,7 @@ export default async function SecurityPage() {
   const user = await requireUser('/settings/security')
   const keys = await listApiKeys(user.id)
   return (
-    <div className="grid gap-6">
+    <div className="grid grid-cols-[minmax(0,1fr)] gap-6">
       <Card>
         <CardHeader>
           <CardTitle className="text-base">API keys</CardTitle>

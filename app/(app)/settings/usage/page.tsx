@@ -27,7 +27,7 @@ export default async function UsagePage() {
   const { summary, planDescription, daily, byModel, recent, forecasts } = await getUsageDashboard(user.id)
   const hasCalls = summary.calls.lifetime > 0
   return (
-    <div className="grid gap-6">
+    <div className="grid grid-cols-[minmax(0,1fr)] gap-6">
       <RefreshOnFocus />
       {summary.plan?.type === 'demo' ? (
         <p data-testid="demo-notice" className="rounded-lg border border-primary/20 bg-primary/5 px-4 py-3 text-sm">
@@ -112,7 +112,7 @@ export default async function UsagePage() {
       ) : null}
 
       {hasCalls ? (
-        <div className="grid gap-4 lg:grid-cols-2">
+        <div className="grid gap-4 lg:grid-cols-2 [&>*]:min-w-0">
           <Card>
             <CardHeader>
               <CardTitle className="text-base">Daily cost, last 30 days</CardTitle>
