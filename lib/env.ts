@@ -49,6 +49,15 @@ const schema = z
     UPSTREAM_TIMEOUT_MS: z.coerce.number().int().min(100).max(900_000).default(60_000),
     /** Trust the first hop of X-Forwarded-For (only behind a proxy that sets it). */
     TRUST_PROXY: bool.default(false),
+    /** Stripe secret key: enables Checkout and the Customer Portal. Unset: the upgrade button explains billing is off. */
+    STRIPE_SECRET_KEY: z.string().min(1).optional(),
+    /** Signing secret of the webhook endpoint (whsec_…); without it webhooks are refused. */
+    STRIPE_WEBHOOK_SECRET: z.string().min(1).optional(),
+    /** Stripe price ids of the paid plans. */
+    STRIPE_PRICE_PRO: z.string().min(1).optional(),
+    STRIPE_PRICE_BUSINESS: z.string().min(1).optional(),
+    /** Another Stripe API base (a proxy, or a local fake in tests), e.g. http://127.0.0.1:12111. */
+    STRIPE_API_BASE: z.url().optional(),
     /** Characters of prompt and output kept in a usage row's sanitized payloads. */
     USAGE_PAYLOAD_MAX_CHARS: z.coerce.number().int().min(0).max(100_000).default(2_000),
   })
