@@ -1,12 +1,13 @@
 import 'server-only'
 import { db } from '@/lib/db/prisma'
+import type { Prisma } from '@/lib/generated/prisma/client'
 import { PLANS, type EnforcementMode, type PlanId } from '@/lib/billing/plans'
 import type { Service } from '@/lib/gateway/routing'
 
 const SERVICES: Service[] = ['content', 'image', 'video', 'chat']
 
 export type PlanChange = {
-  /** A new billing period (Stripe's); the current one is kept when absent. */
+  /** A new billing period (Stripe's); the current one is kept when absent. `within`: an open transaction to join. */
   period?: { start: Date; end: Date }
   status?: string
   stripeCustomerId?: string | null
@@ -18,9 +19,10 @@ export type PlanChange = {
  * period's use (counters, cost, alerts) is kept, so an upgrade mid-period counts what was
  * already used against the new limits. Privileged (operators, Stripe webhooks).
  */
-export async function applyPlan(userId: string, planId: PlanId, change: PlanChange = {}): Promise<void> {
+export async function applyPlan(userId: string, planId: PlanId, change: PlanChange = {}, within?: Prisma.TransactionClient): Promise<void> {
   const plan = PLANS[planId]
-  await db().$transaction(async (tx) => {
+  const run = within ? (fn: (tx: Prisma.TransactionClient) => Promise<void>) => fn(within) : (fn: (tx: Prisma.TransactionClient) => Promise<void>) => db().$transaction(fn)
+  await run(async (tx) => {
     await tx.userSubscription.update({
       where: { userId },
       data: {
