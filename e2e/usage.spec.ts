@@ -75,6 +75,9 @@ test('a new user generates in the Studio and sees the calls and costs in Setting
     await page.goto(`/settings/${tab}`)
     await snap(page, info, tab)
   }
+  // Without Stripe keys the plan picker still shows, and says why upgrading is off.
+  await expect(page.getByTestId('billing-status')).toContainText('Billing is not configured on this deployment')
+  await expect(page.getByTestId('plan-pro')).toContainText('$29.00/mo')
 })
 
 test('a user on a tiny hard-limited plan sees the refusal in the Studio', async ({ page }) => {

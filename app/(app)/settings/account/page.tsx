@@ -3,8 +3,12 @@ import { Check } from 'lucide-react'
 import { Badge } from '@/components/ui/badge'
 import { Button } from '@/components/ui/button'
 import { Card, CardContent, CardDescription, CardFooter, CardHeader, CardTitle } from '@/components/ui/card'
+import { manageBillingAction, upgradeAction } from '@/app/(app)/settings/actions'
+import { ManageBillingButton, UpgradeButton } from '@/components/settings/billing-buttons'
 import { requireUser } from '@/lib/auth'
+import { BILLING_OFF } from '@/lib/billing/checkout'
 import { PLANS } from '@/lib/billing/plans'
+import { billingConfigured, priceForPlan } from '@/lib/billing/stripe'
 import { formatCount, formatMoney } from '@/lib/format'
 import { getUserUsage } from '@/lib/usage/summary'
 
@@ -20,15 +24,24 @@ export default async function AccountPage() {
           <CardTitle className="text-base">Account</CardTitle>
           <CardDescription>{user.email}</CardDescription>
         </CardHeader>
-        <CardContent className="text-sm">
-          Current plan: <span className="font-medium">{plan?.name ?? 'none'}</span>
+        <CardContent className="flex flex-wrap items-center justify-between gap-3 text-sm">
+          <span>
+            Current plan: <span className="font-medium">{plan?.name ?? 'none'}</span>
+            {plan && plan.status !== 'active' ? <Badge variant="warning" className="ml-2">{plan.status.replace('_', ' ')}</Badge> : null}
+          </span>
+          {billingConfigured ? <ManageBillingButton action={manageBillingAction} /> : null}
         </CardContent>
       </Card>
       <section aria-labelledby="plans-heading" className="grid gap-3" id="plans">
         <h2 id="plans-heading" className="text-lg font-semibold">Plans</h2>
-        <p className="text-sm text-muted-foreground">
-          Upgrades are handled by Stripe. Billing is not configured on this deployment yet, so plan changes are made by an
-          operator (<code className="font-mono text-xs">npm run tollgate -- plan</code>).
+        <p className="text-sm text-muted-foreground" data-testid="billing-status">
+          {billingConfigured ? 'Upgrades go through Stripe Checkout; your plan changes as soon as Stripe confirms the payment.' : BILLING_OFF}
+          {billingConfigured ? null : (
+            <>
+              {' '}
+              (<code className="font-mono text-xs">npm run tollgate -- plan</code>)
+            </>
+          )}
         </p>
         <div className="grid gap-4 md:grid-cols-2 xl:grid-cols-4">
           {Object.values(PLANS).map((p) => {
@@ -61,9 +74,17 @@ export default async function AccountPage() {
                   </p>
                 </CardContent>
                 <CardFooter>
-                  <Button className="w-full" variant={current ? 'outline' : 'default'} disabled title="Billing is not configured on this deployment">
-                    {current ? 'Your plan' : 'Upgrade — billing not configured'}
-                  </Button>
+                  {current ? (
+                    <Button className="w-full" variant="outline" disabled>
+                      Your plan
+                    </Button>
+                  ) : billingConfigured && priceForPlan(p.id) ? (
+                    <UpgradeButton plan={p.id} label={`Upgrade to ${p.name}`} action={upgradeAction} />
+                  ) : (
+                    <Button className="w-full" variant="secondary" disabled title={BILLING_OFF}>
+                      {p.price === '0' ? 'Included' : 'Billing not configured'}
+                    </Button>
+                  )}
                 </CardFooter>
               </Card>
             )
