@@ -257,7 +257,9 @@ end
 $$;
 revoke all on function public.raise_usage_alerts(public.user_subscriptions, text) from public, anon, authenticated;
 
--- record_usage, now also the settlement of admission: see 20241102 for the row and rollups.
+-- record_usage(row): inserts one api_usage row (idempotent on request_id, so a retried
+-- recording never counts twice), folds it into the day/week/month rollups, and settles its
+-- admission. Returns false when the row was already recorded.
 create or replace function public.record_usage(p jsonb) returns boolean
   language plpgsql
   set search_path = ''
