@@ -1,7 +1,7 @@
 // The plan catalog. Limits are per billing period; requests per minute apply to each service.
 // The Demo plan keeps the original specification's values: 999,999 of everything for a year,
 // tracked but never refused. Its numbers are also written by the signup trigger in SQL
-// (20241018/20241103); plans.test.ts checks the two agree.
+// (20241018, 20241103); plans.test.ts checks the two agree.
 import type { Service } from '@/lib/gateway/routing'
 
 export type PlanId = 'demo' | 'free' | 'pro' | 'business'
