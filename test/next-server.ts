@@ -19,7 +19,7 @@ export async function freePort(): Promise<number> {
   })
 }
 
-export type NextServer = { url: string; output: () => string; stop: () => Promise<void> }
+export type NextServer = { url: string; output: () => string; stop: () => Promise<void>; pid?: number }
 type Env = Record<string, string | undefined>
 
 const BUILD_INPUTS = ['app', 'components', 'lib', 'public', 'proxy.ts', 'instrumentation.ts', 'next.config.ts', 'postcss.config.mjs', 'tsconfig.json', 'package-lock.json']
@@ -76,7 +76,7 @@ async function serve(args: string[], distDir: string, env: Env, nodeEnv: 'produc
   const deadline = Date.now() + 90_000
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`next ${args[0]} exited with ${child.exitCode}:\n${log}`)
-    if (await fetch(`${url}/api/health`).then((r) => r.ok, () => false)) return { url, output: () => log, stop }
+    if (await fetch(`${url}/api/health`).then((r) => r.ok, () => false)) return { url, output: () => log, stop, pid: child.pid }
     await new Promise((r) => setTimeout(r, 250))
   }
   await stop()
@@ -85,8 +85,13 @@ async function serve(args: string[], distDir: string, env: Env, nodeEnv: 'produc
 
 /** `next start` on the shared test build (.next-test), with `env` layered on this process's. */
 export async function startNextServer(env: Env): Promise<NextServer> {
-  ensureProductionBuild('.next-test')
-  return serve(['start'], '.next-test', env, 'production')
+  return startProductionServer('.next-test', env)
+}
+
+/** `next start` on a production build in `distDir` (made or refreshed first). */
+export async function startProductionServer(distDir: string, env: Env): Promise<NextServer & { pid: number }> {
+  ensureProductionBuild(distDir)
+  return serve(['start'], distDir, env, 'production') as Promise<NextServer & { pid: number }>
 }
 
 /** `next dev`, for configurations that a production build would bake in. */

@@ -1,0 +1,192 @@
+// `npm run bench`: what the gateway costs per call, as ratios against baselines measured in the
+// same run on the same machine:
+//   (a) the fake upstream called directly,
+//   (b) a bare Next.js route that only forwards to it (no auth, no database): the floor,
+//   (c) the full gateway: API key, admission, forwarding, settle, rollups.
+// Each at concurrency 1 and 32, with autocannon, after a warm-up. Also: server peak RSS,
+// database transactions per gateway call, rows written = requests, streaming time to first token.
+// Writes bench/results/gateway-latest.json and prints a table.
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync, chmodSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import autocannon from 'autocannon'
+import pg from 'pg'
+import { ensureDatabase, startEmbeddedPostgres } from '../lib/db/embedded'
+import { migrate } from '../lib/db/migrate'
+import { startFakeOpenAI } from '../test/fakes/openai'
+import { startProductionServer } from '../test/next-server'
+
+const DURATION = Number(process.env.BENCH_SECONDS ?? 10)
+const WARMUP = 3
+const BODY = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Say hello' }], max_tokens: 16 })
+
+const dir = mkdtempSync(path.join(tmpdir(), 'tollgate-bench-'))
+chmodSync(dir, 0o755)
+const pgServer = await startEmbeddedPostgres({ dataDir: path.join(dir, 'pg'), port: 40000 + Math.floor(Math.random() * 10000), persistent: false })
+await ensureDatabase(pgServer.adminUrl, 'bench')
+const databaseUrl = pgServer.urlFor('bench')
+await migrate(databaseUrl)
+const upstream = await startFakeOpenAI()
+console.log('building / starting next start …')
+const server = await startProductionServer('.next-bench', {
+  DATABASE_URL: databaseUrl,
+  AUTH_SECRET: 'bench-secret-at-least-32-characters-long',
+  OPENAI_API_KEY: upstream.apiKey,
+  OPENAI_BASE_URL: upstream.url,
+  BENCH_FORWARD_URL: upstream.url,
+  DATA_DIR: path.join(dir, 'data'),
+})
+const sql = new pg.Client({ connectionString: databaseUrl })
+await sql.connect()
+
+async function userWithKey(): Promise<{ id: string; key: string }> {
+  const signup = await fetch(`${server.url}/api/auth/signup`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: `bench-${Date.now()}-${Math.random()}@example.test`, password: 'a long enough password' }),
+  })
+  const cookie = signup.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ')
+  const { user } = await signup.json()
+  const { key } = await (await fetch(`${server.url}/api/keys`, { method: 'POST', headers: { 'content-type': 'application/json', cookie }, body: JSON.stringify({ name: 'bench' }) })).json()
+  // Admission still runs in full; the demo plan's 600/min would otherwise be the bottleneck.
+  await sql.query('update public.api_rate_limits set requests_per_minute = 1000000 where user_id = $1', [user.id])
+  return { id: user.id, key }
+}
+
+/** Resident memory of the server process and its children, sampled while `fn` runs. */
+async function peakRss<T>(fn: () => Promise<T>): Promise<[T, number]> {
+  const rssOf = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0)
+  const tree = (root: number): number[] => {
+    const kids = readdirSync('/proc').filter((p) => /^\d+$/.test(p)).map(Number).filter((p) => {
+      try {
+        const stat = readFileSync(`/proc/${p}/stat`, 'utf8')
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === root
+      } catch {
+        return false
+      }
+    })
+    return [root, ...kids.flatMap(tree)]
+  }
+  let peak = 0
+  const timer = setInterval(() => {
+    try {
+      peak = Math.max(peak, tree(server.pid!).reduce((sum, p) => sum + rssOf(p), 0))
+    } catch {
+      // a process ended between listing and reading
+    }
+  }, 200)
+  try {
+    return [await fn(), peak / 1024]
+  } finally {
+    clearInterval(timer)
+  }
+}
+
+type Run = { name: string; connections: number; rps: number; p50: number; p99: number; p999: number; ok: number; errors: number }
+
+async function load(name: string, url: string, headers: Record<string, string>, connections: number): Promise<Run> {
+  const options = { url, method: 'POST' as const, headers: { 'content-type': 'application/json', ...headers }, body: BODY, connections }
+  await autocannon({ ...options, duration: WARMUP })
+  const r = await autocannon({ ...options, duration: DURATION })
+  return { name, connections, rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, p999: r.latency.p99_9, ok: r['2xx'], errors: r.non2xx + r.errors + r.timeouts }
+}
+
+const transactions = async () => Number((await sql.query(`select xact_commit + xact_rollback as n from pg_stat_database where datname = 'bench'`)).rows[0].n)
+const rows = async (userId: string) => Number((await sql.query('select count(*) as n from public.api_usage where user_id = $1', [userId])).rows[0].n)
+async function settled(userId: string, expected: number): Promise<number> {
+  for (let i = 0; i < 100; i++) {
+    const n = await rows(userId)
+    if (n >= expected) return n
+    await new Promise((r) => setTimeout(r, 200))
+  }
+  return rows(userId)
+}
+
+/** The row count once recording has caught up (unchanged for a second). */
+async function quiet(userId: string): Promise<number> {
+  let last = -1
+  for (;;) {
+    const n = await rows(userId)
+    if (n === last) return n
+    last = n
+    await new Promise((r) => setTimeout(r, 1_000))
+  }
+}
+
+const runs: Run[] = []
+const direct = { url: `${upstream.url}/chat/completions`, headers: { authorization: `Bearer ${upstream.apiKey}` } }
+const forward = { url: `${server.url}/api/bench/forward`, headers: { 'x-upstream-authorization': `Bearer ${upstream.apiKey}` } }
+let peak = 0
+const gatewayChecks: { connections: number; requests: number; rows: number; transactionsPerCall: number }[] = []
+for (const connections of [1, 32]) {
+  runs.push(await load('a. upstream direct', direct.url, direct.headers, connections))
+  const [f, rssF] = await peakRss(() => load('b. bare Next.js forward', forward.url, forward.headers, connections))
+  runs.push(f)
+  const user = await userWithKey()
+  const before = { rows: await rows(user.id), tx: 0 }
+  // Warm-up calls are metered too: count rows and transactions around the measured run only.
+  await autocannon({ url: `${server.url}/api/v1/chat/completions`, method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${user.key}` }, body: BODY, connections, duration: WARMUP })
+  before.rows = await quiet(user.id)
+  before.tx = await transactions()
+  const [g, rssG] = await peakRss(async () => {
+    const r = await autocannon({ url: `${server.url}/api/v1/chat/completions`, method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${user.key}` }, body: BODY, connections, duration: DURATION })
+    return { name: 'c. full gateway (one user)', connections, rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, p999: r.latency.p99_9, ok: r['2xx'], errors: r.non2xx + r.errors + r.timeouts } as Run
+  })
+  runs.push(g)
+  const requests = g.ok + g.errors
+  const after = await settled(user.id, before.rows + requests)
+  gatewayChecks.push({ connections, requests, rows: after - before.rows, transactionsPerCall: ((await transactions()) - before.tx) / requests })
+  peak = Math.max(peak, rssF, rssG)
+}
+
+// Streaming: time to first token, direct vs through the gateway (median of 30, sequential).
+async function ttft(url: string, headers: Record<string, string>): Promise<number> {
+  const times: number[] = []
+  for (let i = 0; i < 30; i++) {
+    const t = performance.now()
+    const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ ...JSON.parse(BODY), stream: true }) })
+    const reader = response.body!.getReader()
+    let text = ''
+    while (!/"content":"[^"]/.test(text)) {
+      const { value, done } = await reader.read()
+      if (done) break
+      text += new TextDecoder().decode(value)
+    }
+    times.push(performance.now() - t)
+    await reader.cancel()
+  }
+  return times.sort((a, b) => a - b)[15]
+}
+const streamUser = await userWithKey()
+const ttftDirect = await ttft(direct.url, direct.headers)
+const ttftGateway = await ttft(`${server.url}/api/v1/chat/completions`, { authorization: `Bearer ${streamUser.key}` })
+
+const at = (name: string, c: number) => runs.find((r) => r.name.startsWith(name) && r.connections === c)!
+const summary = [1, 32].map((c) => ({
+  connections: c,
+  metering_added_p50_ms: at('c.', c).p50 - at('b.', c).p50,
+  metering_added_p99_ms: at('c.', c).p99 - at('b.', c).p99,
+  gateway_added_over_direct_p50_ms: at('c.', c).p50 - at('a.', c).p50,
+  gateway_added_over_direct_p99_ms: at('c.', c).p99 - at('a.', c).p99,
+  gateway_throughput_vs_forward: at('c.', c).rps / at('b.', c).rps,
+}))
+const result = {
+  date: new Date().toISOString(),
+  machine: { cpus: (await import('node:os')).cpus().length, memory_gib: Math.round((await import('node:os')).totalmem() / 2 ** 30), node: process.version },
+  duration_seconds: DURATION,
+  runs,
+  summary,
+  gateway_checks: gatewayChecks,
+  server_peak_rss_mb: Math.round(peak),
+  streaming_ttft_ms: { direct: ttftDirect, gateway: ttftGateway, added: ttftGateway - ttftDirect },
+}
+mkdirSync('bench/results', { recursive: true })
+writeFileSync('bench/results/gateway-latest.json', `${JSON.stringify(result, null, 2)}\n`)
+console.table(runs.map((r) => ({ target: r.name, conc: r.connections, 'req/s': Math.round(r.rps), 'p50 ms': r.p50, 'p99 ms': r.p99, 'p99.9 ms': r.p999, ok: r.ok, errors: r.errors })))
+console.table(summary)
+console.log({ gatewayChecks, server_peak_rss_mb: result.server_peak_rss_mb, streaming_ttft_ms: result.streaming_ttft_ms })
+
+await sql.end()
+await server.stop()
+await upstream.close()
+await pgServer.stop()
