@@ -2,15 +2,13 @@ import 'server-only'
 import { countTokens } from 'gpt-tokenizer/encoding/o200k_base'
 import { z } from 'zod'
 import { env } from '@/lib/env'
-import { readJsonObject, validate } from '@/lib/gateway/body'
 import { costColumns } from '@/lib/gateway/cost'
 import { holdSeconds } from '@/lib/gateway/admission'
 import { GatewayError, errorBody, toGatewayError } from '@/lib/gateway/errors'
 import type { GatewayCall } from '@/lib/gateway/pipeline'
-import { routeModel, type Route } from '@/lib/gateway/routing'
+import type { Route } from '@/lib/gateway/routing'
 import { sseEvents, sseFrame } from '@/lib/gateway/sse'
 import { countPromptTokens, estimateMaxCost, type ChatMessageLike } from '@/lib/pricing/estimate'
-import { listPriceOverrides } from '@/lib/pricing/model-prices'
 import { calculateTextCost, fromOpenAIUsage } from '@/lib/pricing/text'
 import type { PriceOverride } from '@/lib/pricing/types'
 import { deadline, exchange, failureFromAbort, send, UpstreamError } from '@/lib/providers/transport'
@@ -59,15 +57,9 @@ export function priceTokens(route: Route, model: string, usage: TextUsage, overr
   }
 }
 
-/** Parses the body and decides who serves it; shared by chat and content generation. */
-export async function prepareChat(call: GatewayCall, raw: Record<string, unknown>) {
-  call.model = typeof raw.model === 'string' && raw.model ? raw.model.slice(0, 200) : 'unknown'
-  call.requestPayload = call.sanitize(raw)
-  const body = validate(ChatRequestSchema, raw)
-  await call.resolveCampaign(body.campaign)
-  const overrides = await listPriceOverrides()
-  const route = routeModel(call.service, body.model, overrides)
-  call.provider = route.servedBy
+/** Opens and admits a chat call; the campaign field is Tollgate's and never goes upstream. */
+async function prepareChat(call: GatewayCall) {
+  const { input: body, route, overrides } = await call.open(ChatRequestSchema, 'unknown')
   const { campaign: _campaign, ...upstream } = body
   void _campaign
   await admitChat(call, upstream as ChatRequestBody, route, overrides)
@@ -127,7 +119,7 @@ const usageSource = (source: 'upstream' | 'counted') => ({ usage_source: source 
 
 /** POST /api/v1/chat/completions */
 export async function handleChatCompletions(call: GatewayCall): Promise<Response> {
-  const { body, route, overrides } = await prepareChat(call, await readJsonObject(call.request))
+  const { body, route, overrides } = await prepareChat(call)
   if (!body.stream) return Response.json((await completeChat(call, body, route, overrides)).completion)
   return streamChat(call, body, route, overrides)
 }

@@ -1,10 +1,7 @@
 import 'server-only'
 import { z } from 'zod'
-import { readJsonObject, validate } from '@/lib/gateway/body'
 import { admitChat, completeChat } from '@/lib/gateway/chat'
 import type { GatewayCall } from '@/lib/gateway/pipeline'
-import { routeModel } from '@/lib/gateway/routing'
-import { listPriceOverrides } from '@/lib/pricing/model-prices'
 
 const FORMATS = {
   blog_post: 'a blog post with a title, an introduction, three to five sections with headings, and a conclusion',
@@ -29,14 +26,7 @@ export const ContentRequestSchema = z.object({
 
 /** POST /api/v1/content/generations — one content-generation run on a chat model. */
 export async function handleContentGeneration(call: GatewayCall): Promise<Response> {
-  const raw = await readJsonObject(call.request)
-  call.model = typeof raw.model === 'string' && raw.model ? raw.model.slice(0, 200) : 'gpt-4o-mini'
-  call.requestPayload = call.sanitize(raw)
-  const input = validate(ContentRequestSchema, raw)
-  await call.resolveCampaign(input.campaign)
-  const overrides = await listPriceOverrides()
-  const route = routeModel('content', input.model, overrides)
-  call.provider = route.servedBy
+  const { input, route, overrides } = await call.open(ContentRequestSchema, 'gpt-4o-mini')
 
   const system =
     `You are a senior copywriter. Write ${FORMATS[input.format]}. Tone: ${input.tone}.` +

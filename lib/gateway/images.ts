@@ -1,13 +1,11 @@
 import 'server-only'
 import { z } from 'zod'
 import { env } from '@/lib/env'
-import { readJsonObject, validate } from '@/lib/gateway/body'
 import { costColumns } from '@/lib/gateway/cost'
 import { errorBody, GatewayError, toGatewayError } from '@/lib/gateway/errors'
 import type { GatewayCall } from '@/lib/gateway/pipeline'
-import { routeModel, type Route } from '@/lib/gateway/routing'
+import type { Route } from '@/lib/gateway/routing'
 import { calculateImageCost } from '@/lib/pricing/media'
-import { listPriceOverrides } from '@/lib/pricing/model-prices'
 import { exchange, UpstreamError } from '@/lib/providers/transport'
 import type { ImageRequest, ImageResult, ImageStep } from '@/lib/providers/types'
 
@@ -60,14 +58,9 @@ async function generateOnce(call: GatewayCall, route: Route, req: ImageRequest):
 
 /** POST /api/v1/images/generations */
 export async function handleImageGeneration(call: GatewayCall): Promise<Response> {
-  const raw = await readJsonObject(call.request)
-  call.model = typeof raw.model === 'string' && raw.model ? raw.model.slice(0, 200) : 'dall-e-2'
-  call.requestPayload = call.sanitize(raw)
-  const { model, prompt, n, size, quality, response_format, campaign, ...extra } = validate(ImageRequestSchema, raw)
-  await call.resolveCampaign(campaign)
-  const overrides = await listPriceOverrides()
-  const route = routeModel('image', model, overrides)
-  call.provider = route.servedBy
+  const { input, route, overrides } = await call.open(ImageRequestSchema, 'dall-e-2')
+  const { model, prompt, n, size, quality, response_format, campaign: _campaign, ...extra } = input
+  void _campaign
 
   // A size or quality the model has no price for is one it does not offer: refuse it here,
   // before anything is sent or spent.

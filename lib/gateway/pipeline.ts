@@ -4,12 +4,16 @@ import { after } from 'next/server'
 import { db } from '@/lib/db/prisma'
 import { env } from '@/lib/env'
 import { extractIPAddress, extractUserAgent } from '@/lib/gateway/client-info'
+import type { z } from 'zod'
 import { admitCall, rateHeaders } from '@/lib/gateway/admission'
+import { readJsonObject, validate } from '@/lib/gateway/body'
 import { ZERO_COST } from '@/lib/gateway/cost'
 import { errorBody, GatewayError, toGatewayError } from '@/lib/gateway/errors'
 import { authenticate, type Identity } from '@/lib/gateway/identity'
 import { trackAPIUsage, type UsageRecord } from '@/lib/gateway/record'
-import type { Service } from '@/lib/gateway/routing'
+import { routeModel, type Route, type Service } from '@/lib/gateway/routing'
+import { listPriceOverrides } from '@/lib/pricing/model-prices'
+import type { PriceOverride } from '@/lib/pricing/types'
 import { sanitizePayload } from '@/lib/gateway/sanitize'
 
 type Outcome = Omit<UsageRecord, 'user_id' | 'service_type' | 'endpoint' | 'request_id' | 'ip_address' | 'user_agent' | 'campaign_id'>
@@ -60,6 +64,23 @@ export class GatewayCall {
     if (!found) throw new GatewayError('invalid_request', `Unknown campaign ${value}`, { param: 'campaign' })
     if (found.status === 'archived') throw new GatewayError('invalid_request', `Campaign ${value} is archived`, { param: 'campaign' })
     this.campaignId = value
+  }
+
+  /**
+   * The opening every metered handler shares: read the JSON body (remembering model and a
+   * sanitized copy for the row, even if validation then fails), validate it, check the
+   * campaign, and decide who serves the model.
+   */
+  async open<S extends z.ZodType<{ model: string; campaign?: string }>>(schema: S, defaultModel: string): Promise<{ input: z.infer<S>; route: Route; overrides: PriceOverride[] }> {
+    const raw = await readJsonObject(this.request)
+    this.model = typeof raw.model === 'string' && raw.model ? raw.model.slice(0, 200) : defaultModel
+    this.requestPayload = this.sanitize(raw)
+    const input = validate(schema, raw)
+    await this.resolveCampaign(input.campaign)
+    const overrides = await listPriceOverrides()
+    const route = routeModel(this.service, input.model, overrides)
+    this.provider = route.servedBy
+    return { input, route, overrides }
   }
 
   /**

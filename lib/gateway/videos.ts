@@ -3,12 +3,11 @@ import { randomBytes } from 'node:crypto'
 import { z } from 'zod'
 import { db } from '@/lib/db/prisma'
 import { env } from '@/lib/env'
-import { readJsonObject, validate } from '@/lib/gateway/body'
 import { costColumns, ZERO_COST } from '@/lib/gateway/cost'
 import { GatewayError } from '@/lib/gateway/errors'
 import type { Identity } from '@/lib/gateway/identity'
 import type { GatewayCall } from '@/lib/gateway/pipeline'
-import { routeModel, servedBy } from '@/lib/gateway/routing'
+import { servedBy } from '@/lib/gateway/routing'
 import { calculateVideoCost } from '@/lib/pricing/media'
 import { listPriceOverrides } from '@/lib/pricing/model-prices'
 import { exchange, UpstreamError } from '@/lib/providers/transport'
@@ -49,14 +48,9 @@ function present(job: VideoJob) {
 
 /** POST /api/v1/videos/generations — starts a job; its usage row is written when it ends. */
 export async function handleVideoCreate(call: GatewayCall): Promise<Response> {
-  const raw = await readJsonObject(call.request)
-  call.model = typeof raw.model === 'string' && raw.model ? raw.model.slice(0, 200) : 'unknown'
-  call.requestPayload = call.sanitize(raw)
-  const { model, prompt, seconds, resolution, aspect_ratio, image_url, campaign, ...extra } = validate(VideoRequestSchema, raw)
-  await call.resolveCampaign(campaign)
-  const overrides = await listPriceOverrides()
-  const route = routeModel('video', model, overrides)
-  call.provider = route.servedBy
+  const { input, route, overrides } = await call.open(VideoRequestSchema, 'unknown')
+  const { model, prompt, seconds, resolution, aspect_ratio, image_url, campaign: _campaign, ...extra } = input
+  void _campaign
   const quote = calculateVideoCost({ provider: route.pricingProvider, model, seconds, resolution, overrides })
   if (quote.costStatus === 'unpriced') throw new GatewayError('invalid_request', `${model} does not support this request: ${quote.note}`, { param: resolution ? 'resolution' : 'seconds' })
 
