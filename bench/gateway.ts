@@ -6,12 +6,12 @@
 // Each at concurrency 1 and 32, with autocannon, after a warm-up. Also: server peak RSS,
 // database transactions per gateway call, rows written = requests, streaming time to first token.
 // Writes bench/results/gateway-latest.json and prints a table.
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync, chmodSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import autocannon from 'autocannon'
 import pg from 'pg'
-import { ensureDatabase, startEmbeddedPostgres } from '../lib/db/embedded'
+import { ensureDatabase, startThrowawayPostgres } from '../lib/db/embedded'
 import { migrate } from '../lib/db/migrate'
 import { startFakeOpenAI } from '../test/fakes/openai'
 import { startProductionServer } from '../test/next-server'
@@ -20,9 +20,7 @@ const DURATION = Number(process.env.BENCH_SECONDS ?? 10)
 const WARMUP = 3
 const BODY = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Say hello' }], max_tokens: 16 })
 
-const dir = mkdtempSync(path.join(tmpdir(), 'tollgate-bench-'))
-chmodSync(dir, 0o755)
-const pgServer = await startEmbeddedPostgres({ dataDir: path.join(dir, 'pg'), port: 40000 + Math.floor(Math.random() * 10000), persistent: false })
+const pgServer = await startThrowawayPostgres('tollgate-bench')
 await ensureDatabase(pgServer.adminUrl, 'bench')
 const databaseUrl = pgServer.urlFor('bench')
 await migrate(databaseUrl)
@@ -34,7 +32,8 @@ const server = await startProductionServer('.next-bench', {
   OPENAI_API_KEY: upstream.apiKey,
   OPENAI_BASE_URL: upstream.url,
   BENCH_FORWARD_URL: upstream.url,
-  DATA_DIR: path.join(dir, 'data'),
+  // The server's spool of unrecorded rows goes to a scratch folder, not the checkout's .data.
+  DATA_DIR: mkdtempSync(path.join(tmpdir(), 'tollgate-bench-data-')),
 })
 const sql = new pg.Client({ connectionString: databaseUrl })
 await sql.connect()

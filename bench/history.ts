@@ -3,18 +3,13 @@
 // measures admission + settlement latency and the usage reads for each, and prints
 // EXPLAIN (ANALYZE, BUFFERS) of the hot queries to show none of them scans api_usage.
 import { spawnSync } from 'node:child_process'
-import { chmodSync, mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import path from 'node:path'
 import { randomUUID } from 'node:crypto'
 import pg from 'pg'
-import { ensureDatabase, startEmbeddedPostgres } from '../lib/db/embedded'
+import { ensureDatabase, startThrowawayPostgres } from '../lib/db/embedded'
 import { migrate } from '../lib/db/migrate'
 
 const rows = Number(process.argv[2] ?? 1_000_000)
-const dir = mkdtempSync(path.join(tmpdir(), 'tollgate-history-'))
-chmodSync(dir, 0o755)
-const server = await startEmbeddedPostgres({ dataDir: path.join(dir, 'pg'), port: 40000 + Math.floor(Math.random() * 10000), persistent: false })
+const server = await startThrowawayPostgres('tollgate-history')
 await ensureDatabase(server.adminUrl, 'history')
 const url = server.urlFor('history')
 await migrate(url)

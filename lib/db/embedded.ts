@@ -179,3 +179,23 @@ export async function ensureDatabase(adminUrl: string, database: string, templat
     await client.end()
   }
 }
+
+/**
+ * A PostgreSQL that lives for one run (tests, benchmarks): a fresh 0755 folder under the OS
+ * temp dir (reachable by the `postgres` OS user when we are root), a random free-ish port, and
+ * a stop that deletes everything.
+ */
+export async function startThrowawayPostgres(prefix: string): Promise<EmbeddedDatabase> {
+  const { mkdtemp, rm } = await import('node:fs/promises')
+  const { tmpdir } = await import('node:os')
+  const dir = await mkdtemp(path.join(tmpdir(), `${prefix}-`))
+  await chmod(dir, 0o755)
+  const server = await startEmbeddedPostgres({ dataDir: path.join(dir, 'data'), port: 30000 + Math.floor(Math.random() * 20000), persistent: false })
+  return {
+    ...server,
+    stop: async () => {
+      await server.stop()
+      await rm(dir, { recursive: true, force: true })
+    },
+  }
+}
