@@ -16,6 +16,12 @@ const schema = z
     DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
     /** Connections per app process. */
     DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(100).default(10),
+    /** How long a request waits for a free pooled connection (or a new one) before it is refused with 503. */
+    DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5_000),
+    /** Longest a single statement of the app may run (lock waits included) before it is cancelled. */
+    DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
+    /** How long `npm start`/`npm run dev` give Next.js to finish in-flight calls on SIGTERM before killing it. */
+    SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
     /** Apply pending migrations before serving. */
     MIGRATE_ON_START: bool.default(true),
     /** Port of the web server. */

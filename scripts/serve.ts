@@ -47,7 +47,9 @@ function shutdown(code: number): Promise<never> {
   stopping ??= (async () => {
     if (next.exitCode === null && next.signalCode === null) {
       next.kill('SIGTERM')
-      const forced = setTimeout(() => next.kill('SIGKILL'), 10_000)
+      // Next stops accepting, finishes in-flight calls and their usage rows, then exits; a
+      // call that outlives the grace period is cut (its row is spooled and replayed later).
+      const forced = setTimeout(() => next.kill('SIGKILL'), env.SHUTDOWN_GRACE_MS)
       await new Promise((resolve) => next.once('exit', resolve))
       clearTimeout(forced)
     }

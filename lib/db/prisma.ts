@@ -16,7 +16,14 @@ const cache = globalThis as unknown as { tollgatePrisma?: PrismaClient }
  */
 export function db(): PrismaClient {
   cache.tollgatePrisma ??= new PrismaClient({
-    adapter: new PrismaPg({ connectionString: requireDatabaseUrl(), max: env.DATABASE_POOL_MAX }),
+    adapter: new PrismaPg({
+      connectionString: requireDatabaseUrl(),
+      max: env.DATABASE_POOL_MAX,
+      // Without these a burst that exhausts the pool, or a lock held elsewhere, would make a
+      // request wait forever; with them it fails, and the gateway answers 503 (errors.ts).
+      connectionTimeoutMillis: env.DATABASE_CONNECT_TIMEOUT_MS,
+      statement_timeout: env.DATABASE_STATEMENT_TIMEOUT_MS,
+    }),
   })
   return cache.tollgatePrisma
 }

@@ -233,6 +233,7 @@ async function streamChat(call: GatewayCall, body: ChatRequestBody, route: Route
       finish('client_aborted')
     },
   })
+  call.holdShutdownUntilRecorded()
   return new Response(stream, {
     headers: { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' },
   })

@@ -1,5 +1,6 @@
 // Every failure on the request path becomes one of these codes, each with its HTTP status and
 // OpenAI error type, answered in OpenAI's shape: { error: { message, type, code, param } }.
+import { databaseUnavailable } from '@/lib/db/errors'
 import { UpstreamError } from '@/lib/providers/transport'
 
 const CODES = {
@@ -15,8 +16,12 @@ const CODES = {
   upstream_rejected: { status: 400, type: 'invalid_request_error' },
   upstream_error: { status: 502, type: 'upstream_error' },
   upstream_timeout: { status: 504, type: 'upstream_error' },
+  database_unavailable: { status: 503, type: 'server_error' },
   internal_error: { status: 500, type: 'server_error' },
 } as const
+
+/** Seconds a client is asked to wait when the database is unavailable. */
+export const DATABASE_RETRY_AFTER_SECONDS = 2
 
 export type GatewayErrorCode = keyof typeof CODES
 
@@ -60,6 +65,17 @@ export function toGatewayError(error: unknown): GatewayError {
         return new GatewayError('upstream_error', `Upstream failed: ${error.message}`)
     }
   }
+  // Fail closed: without the database a call can be neither admitted nor metered, so nothing
+  // is forwarded; the caller is told it is temporary.
+  const unavailable = databaseUnavailable(error)
+  if (unavailable)
+    return new GatewayError(
+      'database_unavailable',
+      unavailable === 'busy'
+        ? 'Tollgate\'s database is overloaded and did not answer in time; nothing was forwarded or charged. Retry shortly.'
+        : 'Tollgate cannot reach its database, so no call can be admitted or metered; nothing was forwarded or charged. Retry shortly.',
+      { headers: { 'retry-after': String(DATABASE_RETRY_AFTER_SECONDS) } },
+    )
   return new GatewayError('internal_error', 'The gateway failed to handle this request; it has been logged')
 }
 

@@ -36,6 +36,9 @@ export class GatewayCall {
   /** Headers every answer to this call carries once it has been admitted or refused (rate limits). */
   readonly responseHeaders: Record<string, string> = {}
   private recorded = false
+  private markSettled!: () => void
+  /** Resolves once this call's row has been written (or spooled). */
+  readonly settled = new Promise<void>((resolve) => (this.markSettled = resolve))
 
   constructor(
     readonly request: Request,
@@ -130,8 +133,16 @@ export class GatewayCall {
     if (this.recorded) throw new Error(`usage for ${this.requestId} recorded twice`)
     this.recorded = true
     const row = this.row(outcome)
-    if (timing === 'now') void trackAPIUsage(row)
-    else after(() => trackAPIUsage(row))
+    if (timing === 'now') void trackAPIUsage(row).finally(this.markSettled)
+    else after(() => trackAPIUsage(row).finally(this.markSettled))
+  }
+
+  /**
+   * For a response that records its row later (a stream, as it closes): registered while the
+   * request is still being handled, so a graceful shutdown (SIGTERM) waits for that row too.
+   */
+  holdShutdownUntilRecorded(): void {
+    after(this.settled)
   }
 
   get isRecorded(): boolean {
@@ -152,6 +163,16 @@ export class GatewayCall {
   }
 }
 
+let lastOutageLog = 0
+/** Unexpected failures are logged whole; an unavailable database once per 5 s, not once per call. */
+function logFailure(error: GatewayError, thrown: unknown, what: string): void {
+  if (error.code === 'internal_error') console.error(`[gateway] ${what} failed:`, thrown)
+  else if (error.code === 'database_unavailable' && Date.now() - lastOutageLog > 5_000) {
+    lastOutageLog = Date.now()
+    console.error(`[gateway] database unavailable, answering 503 (${what}): ${String((thrown as Error)?.message ?? thrown).split('\n').filter(Boolean).pop()}`)
+  }
+}
+
 export function errorResponse(error: GatewayError, headers: Record<string, string> = {}): Response {
   return Response.json(errorBody(error), { status: error.status, headers: { ...headers, ...error.headers } })
 }
@@ -166,8 +187,10 @@ export function gatewayRoute<P>(service: Service, endpoint: string, handle: (cal
     let identity: Identity
     try {
       identity = await authenticate(request)
-    } catch (error) {
-      return errorResponse(toGatewayError(error))
+    } catch (thrown) {
+      const error = toGatewayError(thrown)
+      logFailure(error, thrown, 'authentication')
+      return errorResponse(error)
     }
     const call = new GatewayCall(request, identity, service, endpoint)
     try {
@@ -176,7 +199,7 @@ export function gatewayRoute<P>(service: Service, endpoint: string, handle: (cal
       return response
     } catch (thrown) {
       const error = toGatewayError(thrown)
-      if (error.code === 'internal_error') console.error(`[gateway] ${call.requestId} failed:`, thrown)
+      logFailure(error, thrown, call.requestId)
       call.recordFailure(error)
       return errorResponse(error, { ...call.responseHeaders, 'x-request-id': call.requestId })
     }
@@ -194,7 +217,7 @@ export function gatewayReadRoute<P>(handle: (request: Request, identity: Identit
       return await handle(request, identity, await context.params)
     } catch (thrown) {
       const error = toGatewayError(thrown)
-      if (error.code === 'internal_error') console.error(`[gateway] ${request.method} ${new URL(request.url).pathname} failed:`, thrown)
+      logFailure(error, thrown, `${request.method} ${new URL(request.url).pathname}`)
       return errorResponse(error)
     }
   }

@@ -107,8 +107,19 @@ export async function trackAPIUsage(input: UsageRecord): Promise<void> {
   }
 }
 
-/** Replays spooled rows; keeps the ones that still fail. Returns how many were recorded. */
-export async function replaySpool(): Promise<number> {
+let replaying: Promise<number> | null = null
+
+/**
+ * Replays spooled rows; keeps the ones that still fail. Returns how many were recorded. One
+ * replay at a time per process; the first failure (the database is still away) puts the rest
+ * back untried rather than waiting out a timeout per row.
+ */
+export function replaySpool(): Promise<number> {
+  replaying ??= replayOnce().finally(() => (replaying = null))
+  return replaying
+}
+
+async function replayOnce(): Promise<number> {
   const dir = path.dirname(SPOOL)
   // Files claimed by a replay that died half-way are adopted too.
   const leftovers = existsSync(dir) ? readdirSync(dir).filter((f) => f.startsWith(`${path.basename(SPOOL)}.`) && f.endsWith('.replaying')).map((f) => path.join(dir, f)) : []
@@ -119,6 +130,7 @@ export async function replaySpool(): Promise<number> {
     claimed.push(mine)
   }
   let recorded = 0
+  let databaseAway = false
   for (const file of claimed) {
     for (const line of readFileSync(file, 'utf8').split('\n').filter(Boolean)) {
       let record: UsageRecord
@@ -128,15 +140,21 @@ export async function replaySpool(): Promise<number> {
         console.error(`[usage] unreadable spool line dropped: ${line.slice(0, 200)}`)
         continue
       }
+      if (databaseAway) {
+        spool(record)
+        continue
+      }
       try {
         await writeOnce(record)
         recorded++
       } catch {
+        databaseAway = true
         spool(record)
       }
     }
-    rmSync(file)
+    rmSync(file, { force: true })
   }
+  if (recorded) console.log(`[usage] replayed ${recorded} spooled row(s)`)
   return recorded
 }
 
@@ -151,6 +169,8 @@ export function installShutdownSpool(): void {
   process.on('exit', () => {
     for (const record of pending.values()) spool(record)
   })
-  setInterval(() => void replaySpool().catch(() => {}), 30_000).unref()
+  // Checked often (a missing file costs one stat) so rows spooled during a database outage
+  // land within seconds of its end.
+  setInterval(() => void replaySpool().catch(() => {}), 5_000).unref()
   void replaySpool().catch(() => {})
 }

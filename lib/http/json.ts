@@ -1,4 +1,5 @@
 import type { z } from 'zod'
+import { databaseUnavailable } from '@/lib/db/errors'
 
 const MAX_JSON_BYTES = 64 * 1024
 
@@ -37,4 +38,21 @@ export async function readJsonBody<S extends z.ZodType>(request: Request, schema
 
 export function jsonError(status: number, code: string, message: string, headers?: HeadersInit): Response {
   return Response.json({ error: { code, message } }, { status, headers })
+}
+
+/**
+ * Wraps a JSON route handler so a thrown error still answers in the route's shape: 503 with
+ * Retry-After when the database is unavailable (it is temporary; the client may retry), else
+ * a logged 500 that names no internals.
+ */
+export function jsonRoute<A extends unknown[]>(handler: (...args: A) => Promise<Response>): (...args: A) => Promise<Response> {
+  return async (...args) => {
+    try {
+      return await handler(...args)
+    } catch (error) {
+      if (databaseUnavailable(error)) return jsonError(503, 'database_unavailable', 'The database is unavailable right now; retry shortly.', { 'retry-after': '2' })
+      console.error('[api] request failed:', error)
+      return jsonError(500, 'internal_error', 'The request failed on the server; it has been logged')
+    }
+  }
 }

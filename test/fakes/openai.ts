@@ -3,6 +3,7 @@
 // message, so each test asks for the behaviour it checks:
 //   [fault:401] [fault:500] [fault:400] [fault:malformed] [fault:slow] [fault:no-usage]
 //   [fault:long-stream] (200 chunks, 40 ms apart) [fault:stream-error]
+//   [delay:N] answers after N ms
 // Usage is fixed: 1,000 prompt tokens (800 cached with [cached]), 500 completion tokens
 // (100 of them reasoning with [reasoning]).
 import { createServer, type ServerResponse } from 'node:http'
@@ -55,6 +56,8 @@ export async function startFakeOpenAI(apiKey = 'sk-fake-openai'): Promise<FakeOp
       return send(res, 400, { error: { message: "Invalid value for 'temperature': must be at most 2.", type: 'invalid_request_error', param: 'temperature', code: 'invalid_value' } })
     if (text.includes('[fault:malformed]')) return send(res, 200, '{"id": "chatcmpl-broken", "choices": [')
     if (text.includes('[fault:slow]')) await sleep(3_000)
+    const wait = /\[delay:(\d+)\]/.exec(text)
+    if (wait) await sleep(Number(wait[1]))
     if (res.destroyed) return
 
     if (req.url === '/images/generations') {

@@ -2,10 +2,10 @@
 import { signIn } from '@/lib/auth'
 import { authResponse } from '@/lib/auth/respond'
 import { SignInSchema } from '@/lib/auth/types'
-import { jsonError, readJsonBody } from '@/lib/http/json'
+import { jsonError, jsonRoute, readJsonBody } from '@/lib/http/json'
 
-export async function POST(request: Request) {
+export const POST = jsonRoute(async (request: Request) => {
   const body = await readJsonBody(request, SignInSchema)
   if (!body.ok) return jsonError(body.status, 'invalid_request', body.message)
   return authResponse(await signIn(body.data))
-}
+})

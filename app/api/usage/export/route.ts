@@ -1,9 +1,9 @@
 // GET /api/usage/export?service&status&model&campaign&from&to — the signed-in user's filtered usage as CSV, streamed.
 import { getUser } from '@/lib/auth'
-import { jsonError } from '@/lib/http/json'
+import { jsonError, jsonRoute } from '@/lib/http/json'
 import { exportUsageCsv, HistoryQuerySchema } from '@/lib/usage/history'
 
-export async function GET(request: Request) {
+export const GET = jsonRoute(async (request: Request) => {
   const user = await getUser()
   if (!user) return jsonError(401, 'unauthorized', 'Sign in to export your usage')
   const parsed = HistoryQuerySchema.omit({ limit: true, cursor: true }).safeParse(Object.fromEntries(new URL(request.url).searchParams))
@@ -18,4 +18,4 @@ export async function GET(request: Request) {
       'cache-control': 'no-store',
     },
   })
-}
+})
