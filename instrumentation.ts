@@ -3,6 +3,9 @@ export async function register() {
   // Next removes the Node-only branch from the edge bundle only when it sees this exact
   // expression, so it is read here directly rather than through lib/env.
   if (process.env.NEXT_RUNTIME === 'nodejs') {
+    // SIGTERM lets calls in flight finish and their rows be written, even under keep-alive load.
+    const { installGracefulDrain } = await import('@/lib/server/drain')
+    installGracefulDrain()
     // Usage rows still being written at shutdown go to a spool file, replayed from here on.
     const { installShutdownSpool } = await import('@/lib/gateway/record')
     installShutdownSpool()
