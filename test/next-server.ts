@@ -56,10 +56,10 @@ export function ensureProductionBuild(distDir: string): void {
   writeFileSync(stamp, hash)
 }
 
-async function serve(args: string[], distDir: string, env: Env, nodeEnv: 'production' | 'development'): Promise<NextServer> {
+async function serve(args: string[], distDir: string, env: Env, nodeEnv: 'production' | 'development', nodeArgs: string[] = []): Promise<NextServer> {
   const port = await freePort()
   let log = ''
-  const child = spawn(process.execPath, ['node_modules/next/dist/bin/next', ...args, '--port', String(port)], {
+  const child = spawn(process.execPath, [...nodeArgs, 'node_modules/next/dist/bin/next', ...args, '--port', String(port)], {
     env: childEnv(distDir, env, nodeEnv),
     stdio: ['ignore', 'pipe', 'pipe'],
   })
@@ -88,10 +88,10 @@ export async function startNextServer(env: Env): Promise<NextServer> {
   return startProductionServer('.next-test', env)
 }
 
-/** `next start` on a production build in `distDir` (made or refreshed first). */
-export async function startProductionServer(distDir: string, env: Env): Promise<NextServer & { pid: number }> {
+/** `next start` on a production build in `distDir` (made or refreshed first); `nodeArgs` go to Node (e.g. --cpu-prof). */
+export async function startProductionServer(distDir: string, env: Env, nodeArgs: string[] = []): Promise<NextServer & { pid: number }> {
   ensureProductionBuild(distDir)
-  return serve(['start'], distDir, env, 'production') as Promise<NextServer & { pid: number }>
+  return serve(['start'], distDir, env, 'production', nodeArgs) as Promise<NextServer & { pid: number }>
 }
 
 /** `next dev`, for configurations that a production build would bake in. */

@@ -11,8 +11,10 @@ const UNREACHABLE_KINDS = new Set(['DatabaseNotReachable', 'ConnectionClosed', '
 // stuck behind a lock); 55P03 lock not available.
 const UNREACHABLE_STATE = /^(08...|57P0[123]|53300)$/
 const BUSY_STATE = /^(57014|55P03)$/
-// Errors raised by pg / pg-pool / Node sockets themselves, before PostgreSQL says anything.
-const UNREACHABLE_MESSAGE = /Connection terminated|Can't reach database server|ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|the database system is (starting up|shutting down|in recovery mode)|Client has encountered a connection error/i
+// Errors raised by pg / pg-pool / Prisma themselves, before PostgreSQL says anything. Bare
+// socket codes such as ECONNRESET are not enough on their own: a client that hangs up while
+// sending its request raises them too, and that is not the database's fault.
+const UNREACHABLE_MESSAGE = /Connection terminated|Can't reach database server|the database system is (starting up|shutting down|in recovery mode)|Client has encountered a connection error/i
 const BUSY_MESSAGE = /timeout exceeded when trying to connect/i
 
 type Cause = { kind?: unknown; code?: unknown; originalCode?: unknown }
@@ -30,7 +32,7 @@ export function databaseUnavailable(error: unknown): DatabaseUnavailable | null 
     for (const cause of causes) {
       if (typeof cause.kind === 'string' && UNREACHABLE_KINDS.has(cause.kind)) return 'unreachable'
       const state = String(cause.originalCode ?? cause.code ?? '')
-      if (UNREACHABLE_STATE.test(state) || /^(ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT)$/.test(state)) return 'unreachable'
+      if (UNREACHABLE_STATE.test(state) || state === 'ECONNREFUSED') return 'unreachable'
       if (BUSY_STATE.test(state)) return 'busy'
     }
     const message = typeof e.message === 'string' ? e.message : ''

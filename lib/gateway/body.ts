@@ -12,7 +12,14 @@ async function readLimited(request: Request): Promise<string> {
   const parts: Uint8Array[] = []
   let size = 0
   for (;;) {
-    const { done, value } = await reader.read()
+    let chunk: ReadableStreamReadResult<Uint8Array>
+    try {
+      chunk = await reader.read()
+    } catch {
+      // The only way reading our own request fails: the client went away mid-body.
+      throw new GatewayError('client_closed_request', 'The client closed the connection while sending the request')
+    }
+    const { done, value } = chunk
     if (done) break
     size += value.byteLength
     if (size > MAX_BODY_BYTES) {
