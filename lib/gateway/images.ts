@@ -83,7 +83,7 @@ export async function handleImageGeneration(call: GatewayCall): Promise<Response
     if (made > 0) {
       const partial = calculateImageCost({ provider: route.pricingProvider, model, size, quality, count: made, overrides })
       const error = toGatewayError(failure.reason)
-      call.record({ provider: route.servedBy, model, status: 'error', error_code: error.code, images_generated: made, ...costColumns(partial, route.servedBy === 'simulator'), response_payload: errorBody(error) })
+      call.record({ provider: route.servedBy, model, status: 'error', error_code: error.code, images_generated: made, ...costColumns(partial, route.servedBy === 'simulator'), response_payload: call.sanitize(errorBody(error)) })
     }
     throw failure.reason
   }

@@ -158,7 +158,8 @@ export class GatewayCall {
       ...ZERO_COST,
       status: error.code === 'client_closed_request' ? 'client_aborted' : error.code === 'rate_limited' ? 'rate_limited' : error.code === 'usage_limit_exceeded' ? 'limit_exceeded' : 'error',
       error_code: error.code,
-      response_payload: errorBody(error),
+      // Sanitized like any payload: a vendor's error message may quote the prompt back.
+      response_payload: this.sanitize(errorBody(error)),
     })
   }
 }

@@ -10,6 +10,38 @@ describe('sanitizePayload', () => {
     expect(out).toEqual({ model: 'gpt-4o', max_tokens: 10, headers: {}, nested: [{}] })
   })
 
+  it('removes credentials written into values and keys, keeping the text around them', () => {
+    const key = `tg_${'A1b2_C3d-'.repeat(5)}xyz`
+    const jwt = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U'
+    const out = sanitizePayload(
+      {
+        messages: [{ role: 'user', content: `use ${key} or ${key}x, session ${jwt}` }],
+        headers: { auth_header: `Bearer ${jwt.slice(0, 20)}` },
+        note: `openai sk-proj-${'a'.repeat(40)} anthropic sk-ant-api03-${'b'.repeat(30)} stripe sk_live_${'c'.repeat(24)} whsec_${'d'.repeat(32)}`,
+        [key]: 'a key as a field name',
+      },
+      2000,
+    )
+    const text = JSON.stringify(out)
+    for (const secret of [key, key.slice(3), jwt, jwt.split('.')[2], 'a'.repeat(40), 'b'.repeat(30), 'c'.repeat(24), 'd'.repeat(32)]) expect(text).not.toContain(secret)
+    expect(out).toMatchObject({
+      messages: [{ role: 'user', content: 'use [credential removed] or [credential removed], session [credential removed]' }],
+      headers: { auth_header: 'Bearer [credential removed]' },
+      '[credential removed]': 'a key as a field name',
+    })
+  })
+
+  it('redacts before cutting, so a cut never keeps most of a key', () => {
+    const key = `tg_${'Z'.repeat(43)}`
+    expect(sanitizePayload({ prompt: `${'x'.repeat(5)} ${key}` }, 30)).toEqual({ prompt: 'xxxxx [credential removed]' })
+    expect(sanitizePayload({ prompt: `${key} ${'x'.repeat(40)}` }, 30)).toEqual({ prompt: `[credential removed] ${'x'.repeat(9)}…[31 more characters]` })
+  })
+
+  it('leaves ordinary text that merely resembles a credential', () => {
+    const text = 'tg_short, sk-abc, eyJ alone, a Bearer of good news, max_tokens, task-1234567890'
+    expect(sanitizePayload({ prompt: text }, 2000)).toEqual({ prompt: text })
+  })
+
   it('never stores images inline', () => {
     const png = 'iVBORw0KGgo'.padEnd(5000, 'A')
     expect(sanitizePayload({ data: [{ b64_json: png }, { url: `data:image/png;base64,${png}` }] }, 100)).toEqual({

@@ -3,6 +3,17 @@
 // not an archive of what users wrote.
 
 const SECRET_KEYS = /^(authorization|proxy-authorization|cookie|set-cookie|api[-_]?key|x-api-key|x-key|password|secret|client_secret|access_token|refresh_token|webhook_secret)$/i
+// Credentials written into values: people paste keys into prompts, and a vendor may echo a
+// prompt back. Tollgate keys (near misses included), JWTs (session and Supabase access tokens),
+// provider and Stripe secret keys, and whatever follows "Bearer". Redacted before any cut, so
+// a cut can never leave most of a key behind.
+const SECRET_VALUES: [RegExp, string][] = [
+  [/\bBearer\s+[A-Za-z0-9._~+/=-]{8,}/gi, 'Bearer [credential removed]'],
+  [/tg_[A-Za-z0-9_-]{20,}/g, '[credential removed]'],
+  [/eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g, '[credential removed]'],
+  [/sk-[A-Za-z0-9_-]{20,}/g, '[credential removed]'],
+  [/(?:[sr]k_(?:live|test)|whsec)_[A-Za-z0-9]{10,}/g, '[credential removed]'],
+]
 const IMAGE_KEYS = /^(b64_json|image|input_image(_\d)?|promptImage|image_url|mask)$/i
 const MAX_DEPTH = 8
 const MAX_ITEMS = 50
@@ -19,8 +30,13 @@ function storable(text: string): string {
   return text.toWellFormed().replaceAll('\u0000', '')
 }
 
+function redact(text: string): string {
+  return SECRET_VALUES.reduce((out, [pattern, replacement]) => out.replace(pattern, replacement), text)
+}
+
 function cut(text: string, max: number): string {
-  return storable(text.length > max ? `${text.slice(0, max)}…[${text.length - max} more characters]` : text)
+  const clean = redact(text)
+  return storable(clean.length > max ? `${clean.slice(0, max)}…[${clean.length - max} more characters]` : clean)
 }
 
 export function sanitizePayload(value: unknown, maxChars: number, depth = 0): unknown {
@@ -34,7 +50,7 @@ export function sanitizePayload(value: unknown, maxChars: number, depth = 0): un
   const out: Record<string, unknown> = {}
   for (const [rawKey, v] of Object.entries(value)) {
     if (SECRET_KEYS.test(rawKey)) continue
-    const key = storable(rawKey)
+    const key = storable(redact(rawKey))
     if (IMAGE_KEYS.test(key) && typeof v === 'string') {
       out[key] = v.startsWith('http') && !v.includes('?') ? cut(v, 300) : '[image omitted]'
       continue

@@ -1,5 +1,6 @@
 import type { Metadata } from 'next'
 import Link from 'next/link'
+import { notFound } from 'next/navigation'
 import { X } from 'lucide-react'
 import { Badge } from '@/components/ui/badge'
 import { Button } from '@/components/ui/button'
@@ -26,6 +27,9 @@ export default async function ActivityPage({ searchParams }: PageProps<'/setting
   const filterQuery = new URLSearchParams(values as Record<string, string>).toString()
   const campaigns = await withUser(user.id, (tx) => tx.campaign.findMany({ select: { id: true, name: true }, orderBy: { name: 'asc' } }))
   const detail = typeof raw.detail === 'string' ? await getUsageRow(user.id, raw.detail) : null
+  // Usage rows are never deleted, so a detail id that finds nothing is another user's row or a
+  // made-up id: 404, the answer every id-taking route gives, not a page that quietly omits it.
+  if (typeof raw.detail === 'string' && !detail) notFound()
 
   return (
     <div className="grid grid-cols-[minmax(0,1fr)] gap-6">
