@@ -219,6 +219,8 @@ async function streamChat(call: GatewayCall, body: ChatRequestBody, route: Route
           : clock.timedOut()
             ? toGatewayError(failureFromAbort(clock, route.adapter.id))
             : toGatewayError(thrown)
+        // The wrapper logs a plain call's internal error; a stream's ends here, after the response.
+        if (error.code === 'internal_error') console.error(`[gateway] ${call.requestId} failed mid-stream:`, thrown)
         finish('error', error)
         try {
           controller.enqueue(sseFrame(errorBody(error)))
