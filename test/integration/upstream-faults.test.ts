@@ -44,7 +44,7 @@ const FAULTS: Fault[] = [
   { name: 'a refused connection', marker: 'hello', refused: true, status: 502, code: 'upstream_error', type: 'upstream_error', message: /^Upstream failed: openai is unreachable$/ },
   { name: 'a connection reset before the answer', marker: '[fault:reset]', status: 502, code: 'upstream_error', type: 'upstream_error', message: /^Upstream failed: openai is unreachable$/ },
   { name: 'an upstream HTTP 500', marker: '[fault:500]', status: 502, code: 'upstream_error', type: 'upstream_error', message: /server had an error/ },
-  { name: 'an upstream HTTP 429', marker: '[fault:429]', status: 503, code: 'upstream_rate_limited', type: 'upstream_error', message: /provider is rate-limiting this gateway.*not your Tollgate limits/ },
+  { name: 'an upstream HTTP 429', marker: '[fault:429]', status: 503, code: 'upstream_rate_limited', type: 'upstream_error', message: /^The provider is rate-limiting this gateway; this is not one of your Tollgate limits\. Retry in 7 s\.$/ },
   { name: 'malformed upstream JSON', marker: '[fault:malformed]', status: 502, code: 'upstream_error', type: 'upstream_error', message: /malformed JSON/ },
 ]
 
@@ -58,10 +58,13 @@ async function userFor(fault: Fault) {
 describe.each(FAULTS)('$name', (fault) => {
   it(`answers ${fault.status} ${fault.code}, records one error row, releases the hold and charges nothing`, async () => {
     const u = await userFor(fault)
-    const pending = ask(u, `plain ${fault.marker}`).catch((e: unknown) => e)
+    const content = `plain ${u.id} ${fault.marker}`
+    const pending = ask(u, content).catch((e: unknown) => e)
     if (fault.marker === '[fault:slow]') {
-      // The call holds its admission while it waits: what the settlement must give back.
-      await expect.poll(() => holdsOf(db(), u.id), { timeout: 900, interval: 50 }).toBe(1)
+      // Once the upstream has the call (and for the second until the timeout), the call holds
+      // its admission: what the settlement must give back.
+      await expect.poll(() => upstream.calls.some((c) => JSON.stringify(c.body).includes(content)), { timeout: 10_000, interval: 20 }).toBe(true)
+      expect(await holdsOf(db(), u.id)).toBe(1)
     }
     const error = expectOpenAIError(await pending, fault)
     if (fault.code !== 'upstream_rate_limited') expect(error.headers?.get('retry-after')).toBeNull()

@@ -122,7 +122,7 @@ describe.each(CUTS)('a stream cut halfway by $name', (cut) => {
 const BEFORE_FIRST_BYTE = [
   { name: 'an upstream slower than the timeout', marker: '[fault:slow]', status: 504, code: 'upstream_timeout', message: /^Upstream timed out/ },
   { name: 'an upstream HTTP 500', marker: '[fault:500]', status: 502, code: 'upstream_error', message: /server had an error/ },
-  { name: 'an upstream HTTP 429', marker: '[fault:429]', status: 503, code: 'upstream_rate_limited', message: /provider is rate-limiting this gateway/ },
+  { name: 'an upstream HTTP 429', marker: '[fault:429]', status: 503, code: 'upstream_rate_limited', message: /^The provider is rate-limiting this gateway; this is not one of your Tollgate limits/ },
 ]
 
 describe.each(BEFORE_FIRST_BYTE)('a stream refused by $name before its first byte', (fault) => {
