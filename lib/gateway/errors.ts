@@ -60,7 +60,9 @@ export function toGatewayError(error: unknown): GatewayError {
         return new GatewayError(
           'upstream_rate_limited',
           `The provider is rate-limiting this gateway; this is not one of your Tollgate limits. ${wait === undefined ? 'Retry shortly.' : `Retry in ${wait} s.`}`,
-          wait === undefined ? {} : { headers: { 'retry-after': String(wait) } },
+          // The OpenAI SDK sleeps for whatever Retry-After says before it retries: past a minute
+          // (a daily quota), the caller is better served by this answer now than by a hung call.
+          wait === undefined ? {} : { headers: { 'retry-after': String(wait), ...(wait > 60 ? { 'x-should-retry': 'false' } : {}) } },
         )
       }
       case 'timeout':

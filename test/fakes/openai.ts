@@ -2,7 +2,8 @@
 // OpenAI's exact shapes) and image generation. Faults are chosen by markers in the last user
 // message, so each test asks for the behaviour it checks:
 //   [fault:401] [fault:500] [fault:400] [fault:slow] [fault:no-usage]
-//   [fault:429] (OpenAI's rate-limit answer for the fake's own key, with Retry-After: 7)
+//   [fault:429] (OpenAI's rate-limit answer for the fake's own key, with Retry-After: 7;
+//   [fault:429:3600] with another wait)
 //   [fault:long-stream] (200 chunks, 40 ms apart)
 // and, after two content chunks of a stream (or at once, for a plain completion):
 //   [fault:stream-error] an error event; [fault:malformed] JSON that does not parse;
@@ -68,8 +69,9 @@ export async function startFakeOpenAI(apiKey = 'sk-fake-openai'): Promise<FakeOp
     if (text.includes('[fault:500]')) return send(res, 500, { error: { message: 'The server had an error while processing your request.', type: 'server_error', param: null, code: null } })
     if (text.includes('[fault:400]'))
       return send(res, 400, { error: { message: "Invalid value for 'temperature': must be at most 2.", type: 'invalid_request_error', param: 'temperature', code: 'invalid_value' } })
-    if (text.includes('[fault:429]')) {
-      res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '7', 'x-ratelimit-limit-requests': '3', 'x-ratelimit-remaining-requests': '0' })
+    const rateLimited = /\[fault:429(?::(\d+))?\]/.exec(text)
+    if (rateLimited) {
+      res.writeHead(429, { 'content-type': 'application/json', 'retry-after': rateLimited[1] ?? '7', 'x-ratelimit-limit-requests': '3', 'x-ratelimit-remaining-requests': '0' })
       return res.end(JSON.stringify({ error: { message: RATE_LIMIT_MESSAGE, type: 'requests', param: null, code: 'rate_limit_exceeded' } }))
     }
     if (!body.stream) {

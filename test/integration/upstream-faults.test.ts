@@ -92,6 +92,8 @@ describe('an upstream HTTP 429 is the provider\'s limit, not the caller\'s', () 
     const u = await createGatewayUser(server.url)
     const error = expectOpenAIError(await ask(u, '[fault:429]').catch((e: unknown) => e), FAULTS.find((f) => f.marker === '[fault:429]')!)
     expect(error.headers?.get('retry-after')).toBe('7')
+    // A short wait the SDK may sleep through before it retries.
+    expect(error.headers?.get('x-should-retry')).toBeNull()
     // The x-ratelimit-* headers describe the caller's Tollgate rate (Demo: 600/min), not the provider's 3.
     expect(error.headers?.get('x-ratelimit-limit-requests')).toBe('600')
     expect(error.headers?.get('x-ratelimit-remaining-requests')).toBe('599')
@@ -102,6 +104,24 @@ describe('an upstream HTTP 429 is the provider\'s limit, not the caller\'s', () 
     expect(s.rows[0]).toMatchObject({ status: 'error', error_code: 'upstream_rate_limited' })
     expect(JSON.stringify(s.rows[0].response_payload)).not.toContain('org-fAk3OrgId')
     expect(server.output()).toContain(RATE_LIMIT_MESSAGE)
+  })
+
+  it('tells the SDK not to retry when the provider asks for more than a minute', async () => {
+    const u = await createGatewayUser(server.url)
+    // The SDK's default retries: it would sleep an hour before each, unless told not to.
+    const client = u.client.withOptions({ maxRetries: 2 })
+    const before = upstream.calls.length
+    const started = Date.now()
+    const error = expectOpenAIError(await client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: '[fault:429:3600]' }] }).catch((e: unknown) => e), {
+      status: 503,
+      code: 'upstream_rate_limited',
+      type: 'upstream_error',
+      message: /Retry in 3600 s\.$/,
+    })
+    expect(Date.now() - started).toBeLessThan(5_000)
+    expect(error.headers?.get('x-should-retry')).toBe('false')
+    expect(upstream.calls.length - before).toBe(1)
+    expectNothingCharged(await settled(db(), u.id, 1), [error.requestID!], 'upstream_rate_limited')
   })
 })
 

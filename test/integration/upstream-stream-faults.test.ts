@@ -128,9 +128,9 @@ const BEFORE_FIRST_BYTE = [
 describe.each(BEFORE_FIRST_BYTE)('a stream refused by $name before its first byte', (fault) => {
   it(`answers ${fault.status} ${fault.code} in OpenAI's shape, one row per call, nothing charged`, async () => {
     const u = await createGatewayUser(server.url)
-    const calls = Array.from({ length: 5 }, (_, i) => u.client.chat.completions.create(request(`early ${i} ${fault.marker}`)).then(() => 'streamed', (e: unknown) => e))
+    const calls = Array.from({ length: 10 }, (_, i) => u.client.chat.completions.create(request(`early ${i} ${fault.marker}`)).then(() => 'streamed', (e: unknown) => e))
     const ids = (await Promise.all(calls)).map((e) => expectOpenAIError(e, { ...fault, type: 'upstream_error' }).requestID!)
-    expectNothingCharged(await settled(db(), u.id, 5), ids, fault.code)
+    expectNothingCharged(await settled(db(), u.id, 10), ids, fault.code)
     await expectHealthy(server.url, probe)
   })
 })
