@@ -157,6 +157,8 @@ async function streamChat(call: GatewayCall, body: ChatRequestBody, route: Route
   let text = ''
   let usage: TextUsage | null = null
   let firstTokenMs: number | null = null
+  // [DONE] or a finish_reason: the upstream said its answer is complete.
+  let complete = false
   let finished = false
   const finish = (status: 'success' | 'error' | 'client_aborted', error?: GatewayError) => {
     if (finished) return
@@ -191,12 +193,16 @@ async function streamChat(call: GatewayCall, body: ChatRequestBody, route: Route
               throw new UpstreamError('malformed', 'the upstream sent a malformed stream event')
             }
           })()
-          if (event.kind === 'done') break
+          if (event.kind === 'done') {
+            complete = true
+            break
+          }
           if (event.kind === 'error') throw new UpstreamError('server_error', event.message)
           const chunk = event.chunk
           const reported = chat.extractUsage(chunk.usage)
           if (reported) usage = reported
           for (const choice of chunk.choices) {
+            if (choice.finish_reason) complete = true
             const piece = choice.delta?.content
             if (typeof piece === 'string' && piece.length) {
               firstTokenMs ??= call.elapsedMs()
@@ -209,6 +215,10 @@ async function streamChat(call: GatewayCall, body: ChatRequestBody, route: Route
           }
           controller.enqueue(sseFrame(chunk))
         }
+        // A body that simply ends (a proxy's idle cut, a worker that closed cleanly) is a cut
+        // answer: passing it on with [DONE] would sell it to the caller as whole, and book it
+        // as a success.
+        if (!complete) throw new UpstreamError('malformed', 'the upstream stream ended before the answer was complete')
         controller.enqueue(sseFrame('[DONE]'))
         finish('success')
         controller.close()
@@ -219,6 +229,8 @@ async function streamChat(call: GatewayCall, body: ChatRequestBody, route: Route
           : clock.timedOut()
             ? toGatewayError(failureFromAbort(clock, route.adapter.id))
             : toGatewayError(thrown)
+        // The wrapper logs a plain call's internal error; a stream's ends here, after the response.
+        if (error.code === 'internal_error') console.error(`[gateway] ${call.requestId} failed mid-stream:`, thrown)
         finish('error', error)
         try {
           controller.enqueue(sseFrame(errorBody(error)))

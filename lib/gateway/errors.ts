@@ -15,6 +15,9 @@ const CODES = {
   client_closed_request: { status: 499, type: 'client_error' },
   upstream_rejected: { status: 400, type: 'invalid_request_error' },
   upstream_error: { status: 502, type: 'upstream_error' },
+  // The provider limiting the gateway's shared key: 503 with its Retry-After, so that neither
+  // the status nor the code reads as the caller's own plan limit (429 above).
+  upstream_rate_limited: { status: 503, type: 'upstream_error' },
   upstream_timeout: { status: 504, type: 'upstream_error' },
   database_unavailable: { status: 503, type: 'server_error' },
   internal_error: { status: 500, type: 'server_error' },
@@ -57,6 +60,16 @@ export function toGatewayError(error: unknown): GatewayError {
           return new GatewayError('upstream_error', 'The provider refused the gateway\'s credentials; the operator has to fix its configuration')
         // Otherwise the upstream judged the request wrong: the caller's fault, passed through with its status.
         return new GatewayError('upstream_rejected', `Upstream rejected the request: ${error.message}`, { status: error.upstreamStatus })
+      case 'rate_limited': {
+        const wait = error.retryAfterSeconds
+        return new GatewayError(
+          'upstream_rate_limited',
+          `The provider is rate-limiting this gateway; this is not one of your Tollgate limits. ${wait === undefined ? 'Retry shortly.' : `Retry in ${wait} s.`}`,
+          // The OpenAI SDK sleeps for whatever Retry-After says before it retries: past a minute
+          // (a daily quota), the caller is better served by this answer now than by a hung call.
+          wait === undefined ? {} : { headers: { 'retry-after': String(wait), ...(wait > 60 ? { 'x-should-retry': 'false' } : {}) } },
+        )
+      }
       case 'timeout':
         return new GatewayError('upstream_timeout', `Upstream timed out: ${error.message}`)
       case 'aborted':

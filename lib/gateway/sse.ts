@@ -1,14 +1,22 @@
 // Server-sent events in both directions: split an upstream byte stream into event data, and
 // frame our own events.
+import { UpstreamError } from '@/lib/providers/transport'
 
-/** Yields the `data` of each event in an SSE byte stream (multi-line data joined by \n). */
+/**
+ * Yields the `data` of each event in an SSE byte stream (multi-line data joined by \n). A
+ * connection that breaks under it throws UpstreamError('unreachable'): undici's own error
+ * ("terminated") would otherwise pass for a bug of the gateway. Callers that aborted the body
+ * themselves (timeout, client gone) check their signals first.
+ */
 export async function* sseEvents(body: ReadableStream<Uint8Array>): AsyncGenerator<string> {
   const reader = body.getReader()
   const decoder = new TextDecoder()
   let buffer = ''
   try {
     for (;;) {
-      const { done, value } = await reader.read()
+      const { done, value } = await reader.read().catch(() => {
+        throw new UpstreamError('unreachable', 'the upstream connection broke mid-stream')
+      })
       if (done) break
       buffer += decoder.decode(value, { stream: true })
       let boundary: RegExpExecArray | null

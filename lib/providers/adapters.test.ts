@@ -9,7 +9,7 @@ import { luma } from '@/lib/providers/luma'
 import { getAdapter } from '@/lib/providers/registry'
 import { runway } from '@/lib/providers/runway'
 import { stability } from '@/lib/providers/stability'
-import { exchange, UpstreamError } from '@/lib/providers/transport'
+import { exchange, retryAfterSeconds, UpstreamError } from '@/lib/providers/transport'
 import type { HttpCall, ImageRequest, ImageStep, ParsedBody, ProviderAdapter, VideoRequest, VideoStatus } from '@/lib/providers/types'
 
 const config = { apiKey: 'sk-test', baseUrl: 'https://vendor.test' }
@@ -232,7 +232,7 @@ describe('end to end against the fakes', () => {
     fakeBfl.failJob = false
     expect(await upstreamError(generateImage(bfl, image('flux-dev'), { ...cfg(fakeBfl), apiKey: 'wrong' }))).toEqual({ failure: 'client_error', status: 401, message: 'Invalid API key' })
     fakeBfl.nextStatus = 429
-    expect(await upstreamError(generateImage(bfl, image('flux-dev'), cfg(fakeBfl)))).toEqual({ failure: 'client_error', status: 429, message: 'injected HTTP 429' })
+    expect(await upstreamError(generateImage(bfl, image('flux-dev'), cfg(fakeBfl)))).toEqual({ failure: 'rate_limited', status: 429, message: 'injected HTTP 429' })
     expect(await upstreamError(generateImage(bfl, image('flux-dev', { size: '1000x700' }), cfg(fakeBfl)))).toMatchObject({ status: 422, message: /multiple of 32/ })
   })
   it('runway: PENDING, RUNNING, SUCCEEDED; FAILED; 5xx', async () => {
@@ -252,5 +252,17 @@ describe('end to end against the fakes', () => {
     expect(states.map((s) => s.state)).toEqual(['queued', 'running', 'succeeded'])
     expect(fakeLuma.calls[0].body).toMatchObject({ model: 'ray-2', duration: '5s', resolution: '720p' })
     expect(await upstreamError(generateVideo(luma, video('ray-2'), { ...cfg(fakeLuma), apiKey: 'wrong' }))).toMatchObject({ status: 401, message: 'Invalid API key' })
+  })
+})
+
+describe('retryAfterSeconds', () => {
+  it('reads seconds and HTTP dates, and ignores what it cannot read', () => {
+    const now = Date.parse('2026-03-01T12:00:00Z')
+    expect(retryAfterSeconds('7', now)).toBe(7)
+    expect(retryAfterSeconds('Sun, 01 Mar 2026 12:00:20 GMT', now)).toBe(20)
+    expect(retryAfterSeconds('Sun, 01 Mar 2026 11:00:00 GMT', now)).toBe(0)
+    expect(retryAfterSeconds('soon', now)).toBeUndefined()
+    expect(retryAfterSeconds('-3', now)).toBeUndefined()
+    expect(retryAfterSeconds(null, now)).toBeUndefined()
   })
 })

@@ -4,6 +4,7 @@ import type { HttpCall, ParsedBody, ProviderAdapter } from '@/lib/providers/type
 
 export type UpstreamFailure =
   | 'client_error' // the upstream said 4xx: the caller's request was wrong; passed through
+  | 'rate_limited' // 429: the vendor is limiting the gateway's own key, not judging the request
   | 'server_error' // 5xx
   | 'unreachable' // connection refused, DNS, reset
   | 'malformed' // a 2xx body we cannot read
@@ -16,6 +17,8 @@ export class UpstreamError extends Error {
     message: string,
     /** The upstream's HTTP status, when it answered. */
     readonly upstreamStatus?: number,
+    /** Whole seconds the upstream asked us to wait (its Retry-After), when it said. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message)
   }
@@ -60,7 +63,22 @@ export async function send(adapter: ProviderAdapter, call: HttpCall, signal: Abo
   if (response.ok) return response
   const body = await readBody(response, clock).catch(() => ({ contentType: '', headers: response.headers }) as ParsedBody)
   const message = adapter.parseError(response.status, body)
+  if (response.status === 429) {
+    // The vendor's text can name the operator's account (OpenAI quotes the organization id):
+    // it is for the operator's log, and the caller gets a message of the gateway's own.
+    console.warn(`[upstream] ${adapter.id} is rate-limiting the gateway: ${message}`)
+    throw new UpstreamError('rate_limited', message, 429, retryAfterSeconds(response.headers.get('retry-after')))
+  }
   throw new UpstreamError(response.status >= 500 ? 'server_error' : 'client_error', message, response.status)
+}
+
+/** Retry-After as whole seconds from now (it is either seconds or an HTTP date); undefined if absent or unreadable. */
+export function retryAfterSeconds(header: string | null, now = Date.now()): number | undefined {
+  if (header === null || header.trim() === '') return undefined
+  if (/^\d+$/.test(header.trim())) return Number(header.trim())
+  // An HTTP date names its day and month; Date.parse alone would read "-3" as a year.
+  const at = /[a-z]/i.test(header) ? Date.parse(header) : NaN
+  return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - now) / 1000))
 }
 
 /** Reads a whole body: JSON when it says so, else bytes. Malformed JSON is an UpstreamError. */

@@ -1,8 +1,14 @@
 // A FAKE of OpenAI's API for gateway tests, on 127.0.0.1: chat completions (plain and SSE, in
 // OpenAI's exact shapes) and image generation. Faults are chosen by markers in the last user
 // message, so each test asks for the behaviour it checks:
-//   [fault:401] [fault:500] [fault:400] [fault:malformed] [fault:slow] [fault:no-usage]
-//   [fault:long-stream] (200 chunks, 40 ms apart) [fault:stream-error]
+//   [fault:401] [fault:500] [fault:400] [fault:slow] [fault:no-usage]
+//   [fault:429] (OpenAI's rate-limit answer for the fake's own key, with Retry-After: 7;
+//   [fault:429:3600] with another wait)
+//   [fault:long-stream] (200 chunks, 40 ms apart)
+// and, after two content chunks of a stream (or at once, for a plain completion):
+//   [fault:stream-error] an error event; [fault:malformed] JSON that does not parse;
+//   [fault:reset] the socket destroyed; [fault:truncate] a clean end without finish or [DONE];
+//   [fault:stall] silence until the gateway hangs up (a plain completion: headers, half a body)
 //   [delay:N] answers after N ms
 // Usage is fixed: 1,000 prompt tokens (800 cached with [cached]), 500 completion tokens
 // (100 of them reasoning with [reasoning]).
@@ -12,6 +18,11 @@ export type OpenAICall = { path: string; body: Record<string, unknown>; aborted:
 export type FakeOpenAI = { url: string; apiKey: string; calls: OpenAICall[]; close: () => Promise<void> }
 
 export const FAKE_REPLY = ['Hello', ' from', ' the', ' fake', ' OpenAI', '.']
+/** What a stream delivers before a mid-stream fault cuts it. */
+export const CUT_REPLY = FAKE_REPLY.slice(0, 2)
+export const RATE_LIMIT_MESSAGE = 'Rate limit reached for gpt-4o in organization org-fAk3OrgId on requests per min (RPM): Limit 3, Used 3, Requested 1.'
+
+const CUTS = ['stream-error', 'malformed', 'reset', 'truncate', 'stall'] as const
 
 function lastUserText(body: Record<string, unknown>): string {
   const messages = (body.messages as { role: string; content: unknown }[] | undefined) ?? []
@@ -30,6 +41,11 @@ function usageFor(text: string) {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+/** Silence until the other side hangs up (or a minute passes). */
+const untilClosed = (res: ServerResponse) => new Promise<void>((resolve) => {
+  const timer = setTimeout(resolve, 60_000)
+  res.once('close', () => (clearTimeout(timer), resolve()))
+})
 const send = (res: ServerResponse, status: number, body: unknown) => {
   res.writeHead(status, { 'content-type': 'application/json', 'x-request-id': `fake_${Date.now()}` })
   res.end(typeof body === 'string' ? body : JSON.stringify(body))
@@ -54,7 +70,20 @@ export async function startFakeOpenAI(apiKey = 'sk-fake-openai'): Promise<FakeOp
     if (text.includes('[fault:500]')) return send(res, 500, { error: { message: 'The server had an error while processing your request.', type: 'server_error', param: null, code: null } })
     if (text.includes('[fault:400]'))
       return send(res, 400, { error: { message: "Invalid value for 'temperature': must be at most 2.", type: 'invalid_request_error', param: 'temperature', code: 'invalid_value' } })
-    if (text.includes('[fault:malformed]')) return send(res, 200, '{"id": "chatcmpl-broken", "choices": [')
+    const rateLimited = /\[fault:429(?::(\d+))?\]/.exec(text)
+    if (rateLimited) {
+      res.writeHead(429, { 'content-type': 'application/json', 'retry-after': rateLimited[1] ?? '7', 'x-ratelimit-limit-requests': '3', 'x-ratelimit-remaining-requests': '0' })
+      return res.end(JSON.stringify({ error: { message: RATE_LIMIT_MESSAGE, type: 'requests', param: null, code: 'rate_limit_exceeded' } }))
+    }
+    if (!body.stream) {
+      if (text.includes('[fault:malformed]')) return send(res, 200, '{"id": "chatcmpl-broken", "choices": [')
+      if (text.includes('[fault:reset]')) return void req.socket.destroy()
+      if (text.includes('[fault:stall]')) {
+        res.writeHead(200, { 'content-type': 'application/json' })
+        res.write('{"id": "chatcmpl-stalled", ')
+        return untilClosed(res)
+      }
+    }
     if (text.includes('[fault:slow]')) await sleep(3_000)
     const wait = /\[delay:(\d+)\]/.exec(text)
     if (wait) await sleep(Number(wait[1]))
@@ -90,10 +119,14 @@ export async function startFakeOpenAI(apiKey = 'sk-fake-openai'): Promise<FakeOp
     const pieces = text.includes('[fault:long-stream]') ? Array.from({ length: 200 }, (_, i) => ` word${i}`) : FAKE_REPLY
     const delay = text.includes('[fault:long-stream]') ? 40 : 5
     write(chunk({ role: 'assistant', content: '' }, null))
+    const cut = CUTS.find((fault) => text.includes(`[fault:${fault}]`))
     for (const [i, piece] of pieces.entries()) {
       if (res.destroyed) return
-      if (text.includes('[fault:stream-error]') && i === 2) {
-        write({ error: { message: 'The model crashed mid-stream', type: 'server_error' } })
+      if (cut && i === CUT_REPLY.length) {
+        if (cut === 'stream-error') write({ error: { message: 'The model crashed mid-stream', type: 'server_error' } })
+        if (cut === 'malformed') write('{"id": "chatcmpl-broken", "choices": [')
+        if (cut === 'reset') return void req.socket.destroy()
+        if (cut === 'stall') return untilClosed(res)
         return res.end()
       }
       write(chunk({ content: piece }, null))
