@@ -4,6 +4,9 @@
 
 export type DatabaseUnavailable = 'unreachable' | 'busy'
 
+/** Seconds a client is asked to wait (Retry-After) when the database is unavailable. */
+export const DATABASE_RETRY_AFTER_SECONDS = 2
+
 // Driver-adapter error kinds (@prisma/adapter-pg) for a connection that is missing or lost.
 const UNREACHABLE_KINDS = new Set(['DatabaseNotReachable', 'ConnectionClosed', 'SocketTimeout', 'TlsConnectionError', 'TooManyConnections'])
 // SQLSTATE: class 08 connection exceptions; 57P01-57P03 shutdown / crash / not yet accepting;

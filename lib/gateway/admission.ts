@@ -54,7 +54,9 @@ export async function admitCall(input: {
     })
   }
   throw new GatewayError('usage_limit_exceeded', LIMIT_MESSAGE, {
-    headers,
+    // Retry-After runs to the end of the period (days): the OpenAI SDK would sleep that long
+    // before retrying, so it is told not to retry at all.
+    headers: { ...headers, 'x-should-retry': 'false' },
     extra: { limit_name: limit.limit, used: limit.used, limit: limit.max, resets_at: limit.resets_at, upgrade_url: input.upgradeUrl },
   })
 }

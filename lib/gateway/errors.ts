@@ -1,6 +1,6 @@
 // Every failure on the request path becomes one of these codes, each with its HTTP status and
 // OpenAI error type, answered in OpenAI's shape: { error: { message, type, code, param } }.
-import { databaseUnavailable } from '@/lib/db/errors'
+import { DATABASE_RETRY_AFTER_SECONDS, databaseUnavailable } from '@/lib/db/errors'
 import { UpstreamError } from '@/lib/providers/transport'
 
 const CODES = {
@@ -22,9 +22,6 @@ const CODES = {
   database_unavailable: { status: 503, type: 'server_error' },
   internal_error: { status: 500, type: 'server_error' },
 } as const
-
-/** Seconds a client is asked to wait when the database is unavailable. */
-export const DATABASE_RETRY_AFTER_SECONDS = 2
 
 export type GatewayErrorCode = keyof typeof CODES
 

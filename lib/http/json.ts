@@ -1,5 +1,5 @@
 import type { z } from 'zod'
-import { databaseUnavailable } from '@/lib/db/errors'
+import { DATABASE_RETRY_AFTER_SECONDS, databaseUnavailable } from '@/lib/db/errors'
 
 const MAX_JSON_BYTES = 64 * 1024
 
@@ -50,7 +50,7 @@ export function jsonRoute<A extends unknown[]>(handler: (...args: A) => Promise<
     try {
       return await handler(...args)
     } catch (error) {
-      if (databaseUnavailable(error)) return jsonError(503, 'database_unavailable', 'The database is unavailable right now; retry shortly.', { 'retry-after': '2' })
+      if (databaseUnavailable(error)) return jsonError(503, 'database_unavailable', 'The database is unavailable right now; retry shortly.', { 'retry-after': String(DATABASE_RETRY_AFTER_SECONDS) })
       console.error('[api] request failed:', error)
       return jsonError(500, 'internal_error', 'The request failed on the server; it has been logged')
     }

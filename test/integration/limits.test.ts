@@ -52,6 +52,8 @@ describe('limits across two servers', () => {
       expect(r.body.error.used).toBeGreaterThanOrEqual(50)
       expect(Date.parse(r.body.error.resets_at)).toBeGreaterThan(Date.now())
       expect(Number(r.headers.get('retry-after'))).toBeGreaterThan(0)
+      // Retry-After is the period's end: the SDK must not sleep that long to retry.
+      expect(r.headers.get('x-should-retry')).toBe('false')
     }
     for (const r of results) {
       expect(r.headers.get('x-ratelimit-limit-requests')).toBe('100000')
