@@ -3,16 +3,24 @@ import { z } from 'zod'
 import { withUser } from '@/lib/db/with-user'
 import { usd } from '@/lib/usage/money'
 
+// PostgreSQL refuses NUL in text and has no year 0 (1 BC precedes AD 1), though zod allows
+// both: passed through, either one failed the query with a 500 instead of a 400.
+const text = (max: number) => z.string().min(1).max(max).refine((v) => !v.includes('\u0000'), { error: 'must not contain NUL characters' })
+const instant = z.iso
+  .datetime({ offset: true, error: 'must be an ISO date-time' })
+  .or(z.iso.date({ error: 'must be a date (YYYY-MM-DD)' }))
+  .refine((v) => !v.startsWith('0000'), { error: 'must be in year 1 or later' })
+
 export const HistoryQuerySchema = z.object({
   limit: z.coerce.number({ error: 'must be a number' }).int().min(1, { error: 'must be between 1 and 100' }).max(100, { error: 'must be between 1 and 100' }).default(20),
   cursor: z.string().max(200).optional(),
   service: z.enum(['content', 'chat', 'image', 'video'], { error: 'must be one of content, chat, image, video' }).optional(),
   campaign: z.uuid({ error: 'must be a campaign id (UUID)' }).optional(),
   status: z.enum(['success', 'error', 'rate_limited', 'limit_exceeded', 'client_aborted'], { error: 'must be one of success, error, rate_limited, limit_exceeded, client_aborted' }).optional(),
-  model: z.string().min(1).max(200).optional(),
-  request_id: z.string().min(1).max(100).optional(),
-  from: z.iso.datetime({ offset: true, error: 'must be an ISO date-time' }).or(z.iso.date({ error: 'must be a date (YYYY-MM-DD)' })).optional(),
-  to: z.iso.datetime({ offset: true, error: 'must be an ISO date-time' }).or(z.iso.date({ error: 'must be a date (YYYY-MM-DD)' })).optional(),
+  model: text(200).optional(),
+  request_id: text(100).optional(),
+  from: instant.optional(),
+  to: instant.optional(),
 })
 export type HistoryQuery = z.infer<typeof HistoryQuerySchema>
 
