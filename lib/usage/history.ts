@@ -57,10 +57,16 @@ type Row = {
 /** Opaque to callers: the exact position (timestamp to the microsecond, then id) after which to continue. */
 const encodeCursor = (createdAt: string, id: string) => Buffer.from(JSON.stringify([createdAt, id])).toString('base64url')
 
+// Exactly the timestamps the query writes (to_char … 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'): Date.parse
+// accepts far more ("1", "Dec 25 1995") than PostgreSQL does, so it cannot be the check.
+const CURSOR_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/
+
 export function decodeCursor(cursor: string): [string, string] | null {
   try {
     const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'))
-    return Array.isArray(value) && value.length === 2 && !Number.isNaN(Date.parse(value[0])) && z.uuid().safeParse(value[1]).success ? [value[0], value[1]] : null
+    return Array.isArray(value) && value.length === 2 && typeof value[0] === 'string' && CURSOR_TIME.test(value[0]) && !value[0].startsWith('0000') && !Number.isNaN(Date.parse(value[0])) && z.uuid().safeParse(value[1]).success
+      ? [value[0], value[1]]
+      : null
   } catch {
     return null
   }
