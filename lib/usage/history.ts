@@ -61,10 +61,17 @@ const encodeCursor = (createdAt: string, id: string) => Buffer.from(JSON.stringi
 // accepts far more ("1", "Dec 25 1995") than PostgreSQL does, so it cannot be the check.
 const CURSOR_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/
 
+/** A real instant in that format: V8 takes "2024-02-30" as 1 March; PostgreSQL refuses it, and year 0000. */
+function realTime(value: unknown): value is string {
+  if (typeof value !== 'string' || !CURSOR_TIME.test(value) || value.startsWith('0000')) return false
+  const time = Date.parse(value)
+  return !Number.isNaN(time) && new Date(time).toISOString().slice(0, 19) === value.slice(0, 19)
+}
+
 export function decodeCursor(cursor: string): [string, string] | null {
   try {
     const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'))
-    return Array.isArray(value) && value.length === 2 && typeof value[0] === 'string' && CURSOR_TIME.test(value[0]) && !value[0].startsWith('0000') && !Number.isNaN(Date.parse(value[0])) && z.uuid().safeParse(value[1]).success
+    return Array.isArray(value) && value.length === 2 && realTime(value[0]) && z.uuid().safeParse(value[1]).success
       ? [value[0], value[1]]
       : null
   } catch {
