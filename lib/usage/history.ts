@@ -24,6 +24,16 @@ export const HistoryQuerySchema = z.object({
 })
 export type HistoryQuery = z.infer<typeof HistoryQuerySchema>
 
+/**
+ * The day after `date`, to turn a "to" day the user includes into the query's exclusive bound;
+ * undefined when `date` is no date or its next day is past what a Date can hold (275760-09-13
+ * parses, but one day later toISOString throws).
+ */
+export function dayAfter(date: string): string | undefined {
+  const next = new Date(Date.parse(date) + 86_400_000)
+  return Number.isNaN(next.getTime()) ? undefined : next.toISOString().slice(0, 10)
+}
+
 type Row = {
   id: string
   service_type: string
