@@ -167,8 +167,9 @@ const CSV_COLUMNS = [
 function csvCell(value: unknown): string {
   if (value === null || value === undefined) return ''
   const text = String(value)
-  // Quote anything with separators; prefix formulas so a spreadsheet never runs a cell.
-  const safe = /^[=+\-@\t\r]/.test(text) && !/^-?\d/.test(text) ? `'${text}` : text
+  // Quote anything with separators; prefix formulas so a spreadsheet never runs a cell. Only a
+  // plain number may start with "-": "-1+1" or "-2+3+cmd|…" is a formula to a spreadsheet.
+  const safe = /^[=+\-@\t\r]/.test(text) && !/^-?\d+(\.\d+)?$/.test(text) ? `'${text}` : text
   return /[",\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe
 }
 
