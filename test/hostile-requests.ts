@@ -125,7 +125,7 @@ const qRaw = (name: string, ...values: string[]) => fc.constantFrom(...values).m
 const notIn = (allowed: string[]) => edgeString.map((s) => s.slice(0, 300).toWellFormed()).filter((s) => !allowed.includes(s))
 const cursor = fc.oneof(
   edgeString.map((s) => s.toWellFormed()).filter((s) => s !== ''),
-  fc.constantFrom('1', 'Dec 25 1995', '0000-01-01T00:00:00Z', '2024-01-01 00:00:00 garbage', '+275760-09-13T00:00:00.000Z', 'Tue, 31 Dec 1').map((t) => Buffer.from(JSON.stringify([t, '00000000-0000-4000-8000-000000000000'])).toString('base64url')),
+  fc.constantFrom('1', 'Dec 25 1995', '0000-01-01T00:00:00Z', '2024-02-30T00:00:00.000000Z', '0000-01-01T00:00:00.000000Z', '2024-01-01 00:00:00 garbage', '+275760-09-13T00:00:00.000Z', 'Tue, 31 Dec 1').map((t) => Buffer.from(JSON.stringify([t, '00000000-0000-4000-8000-000000000000'])).toString('base64url')),
   fc.constantFrom('[1]', '["2024-01-01T00:00:00.000000Z","x"]', '{}', 'null', '["2024-01-01T00:00:00.000000Z","00000000-0000-4000-8000-000000000000",1]').map((t) => Buffer.from(t).toString('base64url')),
 )
 const HISTORY_KNOWN = ['limit', 'cursor', 'service', 'campaign', 'status', 'model', 'request_id', 'from', 'to']
