@@ -26,7 +26,25 @@ async function refreshSupabaseSession(request: NextRequest): Promise<{ response:
   return { response, signedIn: Boolean(data.user) }
 }
 
+/** Whether every percent-escape in `path` decodes (no `%ZZ`, no encoded invalid UTF-8). */
+function decodable(path: string): boolean {
+  try {
+    decodeURIComponent(path)
+    return true
+  } catch {
+    return false
+  }
+}
+
 export async function proxy(request: NextRequest) {
+  // Next.js answers a dynamic API route whose id segment does not decode (/api/keys/%ZZ) with a
+  // bare 500 of its own, before the handler runs; refuse it here as the bad request it is. API
+  // routes need nothing else from this proxy.
+  if (request.nextUrl.pathname.startsWith('/api/'))
+    return decodable(request.nextUrl.pathname)
+      ? NextResponse.next()
+      : Response.json({ error: { message: 'The request path is not valid percent-encoding', type: 'invalid_request_error', code: 'invalid_request', param: null } }, { status: 400 })
+
   const { response, signedIn } =
     authBackend === 'supabase'
       ? await refreshSupabaseSession(request)
@@ -46,7 +64,7 @@ export async function proxy(request: NextRequest) {
 }
 
 export const config = {
-  // Pages only: the gateway and auth APIs authenticate each request themselves, and static
-  // files need no session.
-  matcher: ['/((?!api/|_next/static|_next/image|favicon.ico|.*\\.(?:svg|png|jpg|jpeg|gif|webp|ico)$).*)'],
+  // Pages, and the two dynamic API routes for the path check above: the gateway and auth APIs
+  // authenticate each request themselves, and static files need no session.
+  matcher: ['/((?!api/|_next/static|_next/image|favicon.ico|.*\\.(?:svg|png|jpg|jpeg|gif|webp|ico)$).*)', '/api/keys/:id*', '/api/v1/videos/generations/:id*'],
 }

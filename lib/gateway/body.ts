@@ -31,6 +31,23 @@ async function readLimited(request: Request): Promise<string> {
   return new TextDecoder().decode(Buffer.concat(parts))
 }
 
+// Deeper than any real request (tool schemas nest a few dozen levels at most). JSON.parse copes
+// with 500,000 levels in 1 MiB, but JSON.stringify, which forwards the body, overflows the stack
+// long before: such a body was admitted, then failed with 500.
+export const MAX_JSON_DEPTH = 64
+
+/** Whether `value` nests objects or arrays more than `max` levels deep (iterative: no stack to overflow). */
+function nestsDeeperThan(value: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[value, 1]]
+  while (stack.length) {
+    const [item, depth] = stack.pop()!
+    if (!item || typeof item !== 'object') continue
+    if (depth > max) return true
+    for (const child of Object.values(item)) stack.push([child, depth + 1])
+  }
+  return false
+}
+
 const tooLarge = () => new GatewayError('payload_too_large', `Request body exceeds ${MAX_BODY_BYTES / 1024 / 1024} MiB`)
 
 /** The raw JSON object of a gateway request, or a precise 4xx. */
@@ -45,6 +62,7 @@ export async function readJsonObject(request: Request): Promise<Record<string, u
     throw new GatewayError('invalid_request', `Request body is not valid JSON: ${(error as Error).message}`)
   }
   if (!value || typeof value !== 'object' || Array.isArray(value)) throw new GatewayError('invalid_request', 'Request body must be a JSON object')
+  if (nestsDeeperThan(value, MAX_JSON_DEPTH)) throw new GatewayError('invalid_request', `Request body nests deeper than ${MAX_JSON_DEPTH} levels`)
   return value as Record<string, unknown>
 }
 

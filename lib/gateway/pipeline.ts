@@ -14,7 +14,7 @@ import { trackAPIUsage, type UsageRecord } from '@/lib/gateway/record'
 import { routeModel, type Route, type Service } from '@/lib/gateway/routing'
 import { listPriceOverrides } from '@/lib/pricing/model-prices'
 import type { PriceOverride } from '@/lib/pricing/types'
-import { sanitizePayload } from '@/lib/gateway/sanitize'
+import { sanitizePayload, storable } from '@/lib/gateway/sanitize'
 
 type Outcome = Omit<UsageRecord, 'user_id' | 'service_type' | 'endpoint' | 'request_id' | 'ip_address' | 'user_agent' | 'campaign_id'>
 
@@ -76,7 +76,9 @@ export class GatewayCall {
    */
   async open<S extends z.ZodType<{ model: string; campaign?: string }>>(schema: S, defaultModel: string): Promise<{ input: z.infer<S>; route: Route; overrides: PriceOverride[] }> {
     const raw = await readJsonObject(this.request)
-    this.model = typeof raw.model === 'string' && raw.model ? raw.model.slice(0, 200) : defaultModel
+    // Made storable: the model of a refused call is still written to its row, and a NUL or a
+    // lone surrogate in it made PostgreSQL refuse the row on every retry (the call went unbooked).
+    this.model = typeof raw.model === 'string' && raw.model ? storable(raw.model.slice(0, 200)) : defaultModel
     this.requestPayload = this.sanitize(raw)
     const input = validate(schema, raw)
     await this.resolveCampaign(input.campaign)
@@ -158,7 +160,8 @@ export class GatewayCall {
       ...ZERO_COST,
       status: error.code === 'client_closed_request' ? 'client_aborted' : error.code === 'rate_limited' ? 'rate_limited' : error.code === 'usage_limit_exceeded' ? 'limit_exceeded' : 'error',
       error_code: error.code,
-      // Sanitized like any payload: a vendor's error message may quote the prompt back.
+      // Sanitized like any payload: the message may quote the caller's input (an unknown model
+      // name) or a vendor's error may quote the prompt back.
       response_payload: this.sanitize(errorBody(error)),
     })
   }

@@ -26,7 +26,7 @@ function looksLikeBlob(text: string): boolean {
  * PostgreSQL's jsonb refuses NUL characters and lone UTF-16 surrogates (a cut through an
  * emoji makes one), and one refused row would never be recorded: both are repaired here.
  */
-function storable(text: string): string {
+export function storable(text: string): string {
   return text.toWellFormed().replaceAll('\u0000', '')
 }
 

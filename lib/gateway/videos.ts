@@ -95,8 +95,12 @@ export async function handleVideoCreate(call: GatewayCall): Promise<Response> {
 }
 
 /** GET /api/v1/videos/generations/{id} — the job's state, asking the vendor while it runs. */
+// Job ids are vid_ and hex (handleVideoCreate) or another plain token; anything else is no job of
+// ours. Checked before the query because PostgreSQL refuses some strings outright (NUL: a 500).
+const JOB_ID = /^vid_[A-Za-z0-9_-]{1,100}$/
+
 export async function handleVideoStatus(request: Request, identity: Identity, { id }: { id: string }): Promise<Response> {
-  const job = await db().videoJob.findFirst({ where: { id, userId: identity.userId } })
+  const job = JOB_ID.test(id) ? await db().videoJob.findFirst({ where: { id, userId: identity.userId } }) : null
   if (!job) throw new GatewayError('not_found', `No video job ${id}`, { param: 'id' })
   if (job.finishedAt) return Response.json(present(job))
 

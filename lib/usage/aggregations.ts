@@ -3,7 +3,12 @@ import { z } from 'zod'
 import { withUser } from '@/lib/db/with-user'
 import { usd } from '@/lib/usage/money'
 
-const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { error: 'must be a date (YYYY-MM-DD)' }).refine((d) => !Number.isNaN(Date.parse(d)), { error: 'must be a real date' })
+// A real calendar day PostgreSQL can hold: Date.parse rolls "2023-02-29" over to 1 March, and
+// PostgreSQL refuses year 0000 (there is none), which answered 500.
+const isoDate = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, { error: 'must be a date (YYYY-MM-DD)' })
+  .refine((d) => !d.startsWith('0000') && !Number.isNaN(Date.parse(d)) && new Date(Date.parse(d)).toISOString().startsWith(d), { error: 'must be a real date' })
 
 export const AggregationQuerySchema = z
   .object({

@@ -3,18 +3,36 @@ import { z } from 'zod'
 import { withUser } from '@/lib/db/with-user'
 import { usd } from '@/lib/usage/money'
 
+// PostgreSQL refuses NUL in text and has no year 0 (1 BC precedes AD 1), though zod allows
+// both: passed through, either one failed the query with a 500 instead of a 400.
+const text = (max: number) => z.string().min(1).max(max).refine((v) => !v.includes('\u0000'), { error: 'must not contain NUL characters' })
+const instant = z.iso
+  .datetime({ offset: true, error: 'must be an ISO date-time' })
+  .or(z.iso.date({ error: 'must be a date (YYYY-MM-DD)' }))
+  .refine((v) => !v.startsWith('0000'), { error: 'must be in year 1 or later' })
+
 export const HistoryQuerySchema = z.object({
   limit: z.coerce.number({ error: 'must be a number' }).int().min(1, { error: 'must be between 1 and 100' }).max(100, { error: 'must be between 1 and 100' }).default(20),
   cursor: z.string().max(200).optional(),
   service: z.enum(['content', 'chat', 'image', 'video'], { error: 'must be one of content, chat, image, video' }).optional(),
   campaign: z.uuid({ error: 'must be a campaign id (UUID)' }).optional(),
   status: z.enum(['success', 'error', 'rate_limited', 'limit_exceeded', 'client_aborted'], { error: 'must be one of success, error, rate_limited, limit_exceeded, client_aborted' }).optional(),
-  model: z.string().min(1).max(200).optional(),
-  request_id: z.string().min(1).max(100).optional(),
-  from: z.iso.datetime({ offset: true, error: 'must be an ISO date-time' }).or(z.iso.date({ error: 'must be a date (YYYY-MM-DD)' })).optional(),
-  to: z.iso.datetime({ offset: true, error: 'must be an ISO date-time' }).or(z.iso.date({ error: 'must be a date (YYYY-MM-DD)' })).optional(),
+  model: text(200).optional(),
+  request_id: text(100).optional(),
+  from: instant.optional(),
+  to: instant.optional(),
 })
 export type HistoryQuery = z.infer<typeof HistoryQuerySchema>
+
+/**
+ * The day after `date`, to turn a "to" day the user includes into the query's exclusive bound;
+ * undefined when `date` is no date or its next day is past what a Date can hold (275760-09-13
+ * parses, but one day later toISOString throws).
+ */
+export function dayAfter(date: string): string | undefined {
+  const next = new Date(Date.parse(date) + 86_400_000)
+  return Number.isNaN(next.getTime()) ? undefined : next.toISOString().slice(0, 10)
+}
 
 type Row = {
   id: string
@@ -49,10 +67,23 @@ type Row = {
 /** Opaque to callers: the exact position (timestamp to the microsecond, then id) after which to continue. */
 const encodeCursor = (createdAt: string, id: string) => Buffer.from(JSON.stringify([createdAt, id])).toString('base64url')
 
+// Exactly the timestamps the query writes (to_char … 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'): Date.parse
+// accepts far more ("1", "Dec 25 1995") than PostgreSQL does, so it cannot be the check.
+const CURSOR_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/
+
+/** A real instant in that format: V8 takes "2024-02-30" as 1 March; PostgreSQL refuses it, and year 0000. */
+function realTime(value: unknown): value is string {
+  if (typeof value !== 'string' || !CURSOR_TIME.test(value) || value.startsWith('0000')) return false
+  const time = Date.parse(value)
+  return !Number.isNaN(time) && new Date(time).toISOString().slice(0, 19) === value.slice(0, 19)
+}
+
 export function decodeCursor(cursor: string): [string, string] | null {
   try {
     const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'))
-    return Array.isArray(value) && value.length === 2 && !Number.isNaN(Date.parse(value[0])) && z.uuid().safeParse(value[1]).success ? [value[0], value[1]] : null
+    return Array.isArray(value) && value.length === 2 && realTime(value[0]) && z.uuid().safeParse(value[1]).success
+      ? [value[0], value[1]]
+      : null
   } catch {
     return null
   }
@@ -136,8 +167,9 @@ const CSV_COLUMNS = [
 function csvCell(value: unknown): string {
   if (value === null || value === undefined) return ''
   const text = String(value)
-  // Quote anything with separators; prefix formulas so a spreadsheet never runs a cell.
-  const safe = /^[=+\-@\t\r]/.test(text) && !/^-?\d/.test(text) ? `'${text}` : text
+  // Quote anything with separators; prefix formulas so a spreadsheet never runs a cell. Only a
+  // plain number may start with "-": "-1+1" or "-2+3+cmd|…" is a formula to a spreadsheet.
+  const safe = /^[=+\-@\t\r]/.test(text) && !/^-?\d+(\.\d+)?$/.test(text) ? `'${text}` : text
   return /[",\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe
 }
 

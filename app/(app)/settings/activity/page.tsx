@@ -10,11 +10,10 @@ import { ActivityFilters, type ActivityFilterValues } from '@/components/usage/a
 import { requireUser } from '@/lib/auth'
 import { withUser } from '@/lib/db/with-user'
 import { formatDateTime, formatMoney } from '@/lib/format'
-import { decodeCursor, getUsageRow, HistoryQuerySchema, listUsageHistory } from '@/lib/usage/history'
+import { dayAfter, decodeCursor, getUsageRow, HistoryQuerySchema, listUsageHistory } from '@/lib/usage/history'
 
 export const metadata: Metadata = { title: 'Activity' }
 
-const DAY = 86_400_000
 const FILTERS = ['service', 'status', 'model', 'campaign', 'from', 'to'] as const
 
 export default async function ActivityPage({ searchParams }: PageProps<'/settings/activity'>) {
@@ -22,7 +21,7 @@ export default async function ActivityPage({ searchParams }: PageProps<'/setting
   const raw = await searchParams
   const values: ActivityFilterValues = Object.fromEntries(FILTERS.flatMap((k) => (typeof raw[k] === 'string' && raw[k] ? [[k, raw[k]]] : [])))
   // "To" is a day the user includes; the query's bound is exclusive, so it is the next day.
-  const toExclusive = values.to && !Number.isNaN(Date.parse(values.to)) ? new Date(Date.parse(values.to) + DAY).toISOString().slice(0, 10) : values.to
+  const toExclusive = values.to ? (dayAfter(values.to) ?? values.to) : undefined
   const parsed = HistoryQuerySchema.safeParse({ ...values, to: toExclusive, limit: 25, cursor: typeof raw.cursor === 'string' ? raw.cursor : undefined })
   const filterQuery = new URLSearchParams(values as Record<string, string>).toString()
   const campaigns = await withUser(user.id, (tx) => tx.campaign.findMany({ select: { id: true, name: true }, orderBy: { name: 'asc' } }))
