@@ -1,6 +1,6 @@
 // gateway_admit and its settlement (record_usage) against the real database, with truly
 // parallel connections: rollover once, holds that expire, alerts once, enforcement modes.
-import { randomUUID } from 'node:crypto'
+import { randomBytes, randomUUID } from 'node:crypto'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { withClient } from '@/test/databases'
@@ -16,15 +16,16 @@ afterAll(() => pool.end())
 
 type Admission = { admitted: boolean; code: string | null; warnings: string[]; exceeded: { limit: string } | null; rate: { limit: number; remaining: number } | null }
 
-async function admit(userId: string, service = 'chat', options: { units?: number; estimate?: string; holdSeconds?: number; requestId?: string } = {}): Promise<Admission & { requestId: string }> {
+async function admit(userId: string, service = 'chat', options: { units?: number; estimate?: string; holdSeconds?: number; requestId?: string; apiKey?: string } = {}): Promise<Admission & { requestId: string }> {
   const requestId = options.requestId ?? `req_${randomUUID()}`
-  const { rows } = await pool.query<{ r: Admission }>('select public.gateway_admit($1, $2, $3, $4, $5, $6) as r', [
+  const { rows } = await pool.query<{ r: Admission }>('select public.gateway_admit($1, $2, $3, $4, $5, $6, $7) as r', [
     userId,
     service,
     options.units ?? 1,
     options.estimate ?? '0',
     requestId,
     options.holdSeconds ?? 300,
+    options.apiKey ?? null,
   ])
   return { ...rows[0].r, requestId }
 }
@@ -133,5 +134,65 @@ describe('gateway_admit', () => {
     expect(results.filter((r) => !r.admitted).every((r) => r.code === 'rate_limited')).toBe(true)
     // Other services have their own window.
     expect((await admit(user, 'chat')).admitted).toBe(true)
+  })
+
+  it('keeps the window small however high the limit: at most 61 one-second buckets', async () => {
+    const user = await newUser(`update public.api_rate_limits set requests_per_minute = 1000000 where user_id = $1`)
+    // 300 admissions spread over the buckets of the last 70 s, as if they had arrived then.
+    await withClient(url(), (c) =>
+      c.query(
+        `update public.api_rate_limits set window_seconds = array(select floor(extract(epoch from now()))::bigint - s from generate_series(69, 0, -1) s),
+                window_counts = array(select 5 from generate_series(1, 70)) where user_id = $1 and service_type = 'chat'`,
+        [user],
+      ),
+    )
+    const r = await admit(user)
+    expect(r.admitted).toBe(true)
+    const row = await withClient(url(), async (c) => (await c.query(`select window_seconds::text[] s, window_counts c from public.api_rate_limits where user_id = $1 and service_type = 'chat'`, [user])).rows[0])
+    expect(row.s.length).toBeLessThanOrEqual(61)
+    // Seconds older than the window were dropped; what is left is counted, plus this call.
+    expect(r.rate!.remaining).toBe(1000000 - (row.c as number[]).reduce((a, b) => a + b, 0))
+    expect((row.c as number[]).reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(5 * 60 + 1)
+  })
+
+  it('says when the oldest needed bucket leaves the window', async () => {
+    const user = await newUser(`update public.api_rate_limits set requests_per_minute = 10 where user_id = $1`)
+    await withClient(url(), (c) => c.query(`update public.user_subscriptions set enforcement_mode = 'hard', plan_type = 'pro' where user_id = $1`, [user]))
+    // 4 hits 50 s ago, 6 hits now: the 11th call waits for the 4 old ones, 10 to 12 s.
+    await withClient(url(), (c) =>
+      c.query(`update public.api_rate_limits set window_seconds = array[floor(extract(epoch from now()))::bigint - 50], window_counts = array[4] where user_id = $1 and service_type = 'chat'`, [user]),
+    )
+    for (let i = 0; i < 6; i++) expect((await admit(user)).admitted).toBe(true)
+    const refused = await admit(user)
+    expect(refused.code).toBe('rate_limited')
+    expect((refused as unknown as { retry_after_seconds: number }).retry_after_seconds).toBeGreaterThanOrEqual(10)
+    expect((refused as unknown as { retry_after_seconds: number }).retry_after_seconds).toBeLessThanOrEqual(12)
+  })
+})
+
+describe('gateway_admit checks the API key in the same round trip', () => {
+  async function keyOf(userId: string, revoked = false): Promise<string> {
+    return withClient(url(), async (c) =>
+      (await c.query(`insert into public.api_keys (user_id, name, key_prefix, key_hash, revoked_at) values ($1, 'k', 'tg_x', $2, $3) returning id`, [userId, randomBytes(32).toString('hex'), revoked ? new Date() : null])).rows[0].id,
+    )
+  }
+  const holds = (userId: string) => withClient(url(), async (c) => Number((await c.query('select count(*) from public.usage_holds where user_id = $1', [userId])).rows[0].count))
+
+  it('admits with the user\'s active key and stamps its last use', async () => {
+    const user = await newUser()
+    const key = await keyOf(user)
+    expect((await admit(user, 'chat', { apiKey: key })).admitted).toBe(true)
+    const used = await withClient(url(), async (c) => (await c.query('select last_used_at from public.api_keys where id = $1', [key])).rows[0].last_used_at)
+    expect(used).not.toBeNull()
+  })
+
+  it('refuses a revoked key, or another user\'s key, without taking a hold', async () => {
+    const user = await newUser()
+    const other = await newUser()
+    for (const key of [await keyOf(user, true), await keyOf(other), randomUUID()]) {
+      const r = await admit(user, 'chat', { apiKey: key })
+      expect(r).toMatchObject({ admitted: false, code: 'invalid_api_key' })
+    }
+    expect(await holds(user)).toBe(0)
   })
 })

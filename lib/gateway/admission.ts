@@ -2,12 +2,13 @@ import 'server-only'
 import { db } from '@/lib/db/prisma'
 import { env } from '@/lib/env'
 import { GatewayError } from '@/lib/gateway/errors'
+import { forgetApiKey, invalidKey } from '@/lib/gateway/identity'
 import type { Service } from '@/lib/gateway/routing'
 
 /** What public.gateway_admit answers. */
 export type Admission = {
   admitted: boolean
-  code: 'rate_limited' | 'usage_limit_exceeded' | null
+  code: 'rate_limited' | 'usage_limit_exceeded' | 'invalid_api_key' | null
   exceeded: { limit: string; used: number | string; max: number | string; resets_at: string } | null
   warnings: string[]
   enforcement_mode: 'off' | 'soft' | 'hard'
@@ -33,6 +34,8 @@ export function holdSeconds(service: Service): number {
  */
 export async function admitCall(input: {
   userId: string
+  /** The API key the call came with (null for a browser session): re-checked in the same round trip. */
+  apiKeyId: string | null
   service: Service
   units: number
   estimatedCost: string | null
@@ -42,9 +45,14 @@ export async function admitCall(input: {
   const rows = await db().$queryRaw<{ result: Admission }[]>`
     select public.gateway_admit(${input.userId}::uuid, ${input.service}, ${input.units}::int,
                                 ${input.estimatedCost ?? '0'}::numeric, ${input.requestId},
-                                ${holdSeconds(input.service)}::int) as result`
+                                ${holdSeconds(input.service)}::int, ${input.apiKeyId}::uuid) as result`
   const admission = rows[0].result
   if (admission.admitted) return admission
+  if (admission.code === 'invalid_api_key') {
+    // Revoked (or deleted) since this process cached it.
+    forgetApiKey(input.apiKeyId!)
+    throw invalidKey()
+  }
   const headers = { ...rateHeaders(admission), 'retry-after': String(admission.retry_after_seconds ?? 60) }
   const limit = admission.exceeded!
   if (admission.code === 'rate_limited') {

@@ -9,7 +9,7 @@ import { admitCall, rateHeaders } from '@/lib/gateway/admission'
 import { readJsonObject, validate } from '@/lib/gateway/body'
 import { ZERO_COST } from '@/lib/gateway/cost'
 import { errorBody, GatewayError, toGatewayError } from '@/lib/gateway/errors'
-import { authenticate, type Identity } from '@/lib/gateway/identity'
+import { authenticate, confirmIdentity, type Identity } from '@/lib/gateway/identity'
 import { trackAPIUsage, type UsageRecord } from '@/lib/gateway/record'
 import { routeModel, type Route, type Service } from '@/lib/gateway/routing'
 import { listPriceOverrides } from '@/lib/pricing/model-prices'
@@ -36,6 +36,8 @@ export class GatewayCall {
   /** Headers every answer to this call carries once it has been admitted or refused (rate limits). */
   readonly responseHeaders: Record<string, string> = {}
   private recorded = false
+  /** Set once admission has taken this call's hold (and, for an API key, re-checked the key). */
+  admitted = false
   private markSettled!: () => void
   /** Resolves once this call's row has been written (or spooled). */
   readonly settled = new Promise<void>((resolve) => (this.markSettled = resolve))
@@ -96,12 +98,14 @@ export class GatewayCall {
     try {
       const admission = await admitCall({
         userId: this.identity.userId,
+        apiKeyId: this.identity.apiKeyId,
         service: this.service,
         units,
         estimatedCost,
         requestId: this.requestId,
         upgradeUrl: new URL('/settings/account', this.request.url).toString(),
       })
+      this.admitted = true
       Object.assign(this.responseHeaders, rateHeaders(admission))
     } catch (error) {
       if (error instanceof GatewayError) Object.assign(this.responseHeaders, error.headers)
@@ -153,7 +157,8 @@ export class GatewayCall {
 
   /** The row of a call that ended in an error before (or instead of) a normal outcome. */
   recordFailure(error: GatewayError): void {
-    if (this.recorded) return
+    // A key refused at admission (revoked meanwhile): nobody is entitled to a row.
+    if (this.recorded || error.code === 'invalid_api_key') return
     this.record({
       provider: this.provider,
       model: this.model,
@@ -190,7 +195,7 @@ export function gatewayRoute<P>(service: Service, endpoint: string, handle: (cal
   return async (request: Request, context: { params: Promise<P> }): Promise<Response> => {
     let identity: Identity
     try {
-      identity = await authenticate(request)
+      identity = await authenticate(request, { verifiedLater: true })
     } catch (thrown) {
       const error = toGatewayError(thrown)
       logFailure(error, thrown, 'authentication')
@@ -204,6 +209,16 @@ export function gatewayRoute<P>(service: Service, endpoint: string, handle: (cal
     } catch (thrown) {
       const error = toGatewayError(thrown)
       logFailure(error, thrown, call.requestId)
+      // A cached key that failed before admission has not been re-checked yet: do it now, so a
+      // revoked key gets its 401 and leaves no row.
+      if (!call.admitted && identity.fromCache && error.code !== 'invalid_api_key') {
+        try {
+          await confirmIdentity(request, identity)
+        } catch (thrownAgain) {
+          const refused = toGatewayError(thrownAgain)
+          if (refused.code === 'invalid_api_key') return errorResponse(refused)
+        }
+      }
       call.recordFailure(error)
       return errorResponse(error, { ...call.responseHeaders, 'x-request-id': call.requestId })
     }

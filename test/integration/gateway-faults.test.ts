@@ -1,6 +1,7 @@
 // Bad input and upstream faults: a precise 4xx, 502 or 504 in OpenAI's error shape, never a
 // 500, no upstream call for bad input, and exactly one usage row for every authenticated call.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { withClient } from '@/test/databases'
 import { startFakeOpenAI, type FakeOpenAI } from '@/test/fakes/openai'
 import { createGatewayUser, usageRows, type GatewayUser } from '@/test/gateway'
 import { freePort, startNextServer, type NextServer } from '@/test/next-server'
@@ -137,11 +138,21 @@ describe('identity', () => {
     expect(await usageRows(db(), u.id, 1, 200)).toEqual([])
   })
 
-  it('refuses a revoked key', async () => {
+  it('refuses a key revoked a moment after it was used (and cached), recording nothing more', async () => {
     const u = await createGatewayUser(server.url)
+    // A successful call first: this server now remembers which user the key belongs to.
+    await u.client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] })
     const [key] = (await (await fetch(`${server.url}/api/keys`, { headers: { cookie: u.cookie } })).json()).data
     expect((await fetch(`${server.url}/api/keys/${key.id}`, { method: 'DELETE', headers: { cookie: u.cookie } })).status).toBe(204)
+    // Refused at admission …
     await expect(u.client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] })).rejects.toMatchObject({ status: 401 })
+    // … and before it, when the request fails validation first.
+    expect((await post('/chat/completions', { model: 'gpt-4o', messages: 'not a list' }, {}, u.key)).status).toBe(401)
+    await expect(u.client.models.list()).rejects.toMatchObject({ status: 401 })
+    const rows = await usageRows(db(), u.id, 2, 500)
+    expect(rows.map((r) => r.status)).toEqual(['success'])
+    const holds = await withClient(db(), async (c) => Number((await c.query('select count(*) from public.usage_holds where user_id = $1', [u.id])).rows[0].count))
+    expect(holds).toBe(0)
   })
 })
 
