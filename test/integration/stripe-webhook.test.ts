@@ -88,6 +88,18 @@ describe('POST /api/stripe/webhook', () => {
     expect((await subscriptionOf(user.id)).status).toBe('past_due')
   })
 
+  it('applies an event delivered ten times at once exactly once', async () => {
+    const user = await createGatewayUser(server.url)
+    const customer = `cus_${user.id.slice(0, 8)}`
+    await deliver(event('customer.subscription.created', subscription(user, customer, 'active', 'price_pro')))
+    const failed = event('invoice.payment_failed', { id: 'in_2', object: 'invoice', customer })
+    const outcomes = await Promise.all(Array.from({ length: 10 }, async () => (await (await deliver(failed)).json()).outcome))
+    expect(outcomes.filter((o) => o === 'applied: past_due')).toHaveLength(1)
+    expect(outcomes.filter((o) => o === 'duplicate')).toHaveLength(9)
+    const alerts = await withClient(db(), async (c) => (await c.query(`select count(*)::int as n from public.usage_alerts where user_id = $1 and alert_type = 'billing'`, [user.id])).rows[0].n)
+    expect(alerts).toBe(1)
+  })
+
   it('keeps a canceled subscription canceled when an older `updated` arrives after `deleted`', async () => {
     const user = await createGatewayUser(server.url)
     const customer = `cus_${user.id.slice(0, 8)}`
