@@ -2,7 +2,8 @@
 // same run on the same machine:
 //   (a) the fake upstream called directly,
 //   (b) a bare Next.js route that only forwards to it (no auth, no database): the floor,
-//   (c) the full gateway: API key, admission, forwarding, settle, rollups.
+//   (c) the full gateway: API key, admission, forwarding, settle, rollups, for one user,
+//   (d) the same for 32 users (one per connection, at concurrency 32).
 // Each at concurrency 1 and 32, with autocannon, after a warm-up. Also: server peak RSS,
 // database transactions per gateway call, rows written = requests, streaming time to first token.
 // Writes bench/results/gateway-latest.json and prints a table.
@@ -92,50 +93,67 @@ async function load(name: string, url: string, headers: Record<string, string>, 
 
 const transactions = async () => Number((await sql.query(`select xact_commit + xact_rollback as n from pg_stat_database where datname = 'bench'`)).rows[0].n)
 const rows = async (userId: string) => Number((await sql.query('select count(*) as n from public.api_usage where user_id = $1', [userId])).rows[0].n)
-async function settled(userId: string, expected: number): Promise<number> {
-  for (let i = 0; i < 100; i++) {
-    const n = await rows(userId)
-    if (n >= expected) return n
-    await new Promise((r) => setTimeout(r, 200))
-  }
-  return rows(userId)
-}
-
-/** The row count once recording has caught up (unchanged for a second). */
-async function quiet(userId: string): Promise<number> {
-  let last = -1
-  for (;;) {
-    const n = await rows(userId)
-    if (n === last) return n
-    last = n
-    await new Promise((r) => setTimeout(r, 1_000))
-  }
-}
-
 const runs: Run[] = []
 const direct = { url: `${upstream.url}/chat/completions`, headers: { authorization: `Bearer ${upstream.apiKey}` } }
 const forward = { url: `${server.url}/api/bench/forward`, headers: { 'x-upstream-authorization': `Bearer ${upstream.apiKey}` } }
 let peak = 0
-const gatewayChecks: { connections: number; requests: number; rows: number; transactionsPerCall: number }[] = []
+type Check = { target: string; connections: number; requests: number; rows: number; transactionsPerCall: number }
+const gatewayChecks: Check[] = []
+
+/**
+ * The full gateway for `users` (each connection uses user i mod n): warm-up, then the measured
+ * run; rows and transactions are counted around the measured run only (warm-up calls are
+ * metered too), once recording has caught up.
+ */
+async function gateway(name: string, users: { id: string; key: string }[], connections: number): Promise<[Run, number]> {
+  const url = `${server.url}/api/v1/chat/completions`
+  let next = 0
+  const options = {
+    url,
+    method: 'POST' as const,
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${users[0].key}` },
+    body: BODY,
+    connections,
+    setupClient: (client: { setHeaders: (h: Record<string, string>) => void }) =>
+      client.setHeaders({ 'content-type': 'application/json', authorization: `Bearer ${users[next++ % users.length].key}` }),
+  }
+  const allRows = async () => (await Promise.all(users.map((u) => rows(u.id)))).reduce((a, b) => a + b, 0)
+  await autocannon({ ...options, duration: WARMUP })
+  let before = -1
+  for (let n = await allRows(); n !== before; n = await allRows()) {
+    before = n
+    await new Promise((r) => setTimeout(r, 1_000))
+  }
+  const tx = await transactions()
+  const [g, rss] = await peakRss(async () => {
+    const r = await autocannon({ ...options, duration: DURATION })
+    return { name, connections, rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, p999: r.latency.p99_9, ok: r['2xx'], errors: r.non2xx + r.errors + r.timeouts } as Run
+  })
+  const requests = g.ok + g.errors
+  let after = await allRows()
+  for (let i = 0; i < 100 && after < before + requests; i++) {
+    await new Promise((r) => setTimeout(r, 200))
+    after = await allRows()
+  }
+  gatewayChecks.push({ target: name, connections, requests, rows: after - before, transactionsPerCall: ((await transactions()) - tx) / requests })
+  return [g, rss]
+}
+
 for (const connections of [1, 32]) {
   runs.push(await load('a. upstream direct', direct.url, direct.headers, connections))
   const [f, rssF] = await peakRss(() => load('b. bare Next.js forward', forward.url, forward.headers, connections))
   runs.push(f)
-  const user = await userWithKey()
-  const before = { rows: await rows(user.id), tx: 0 }
-  // Warm-up calls are metered too: count rows and transactions around the measured run only.
-  await autocannon({ url: `${server.url}/api/v1/chat/completions`, method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${user.key}` }, body: BODY, connections, duration: WARMUP })
-  before.rows = await quiet(user.id)
-  before.tx = await transactions()
-  const [g, rssG] = await peakRss(async () => {
-    const r = await autocannon({ url: `${server.url}/api/v1/chat/completions`, method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${user.key}` }, body: BODY, connections, duration: DURATION })
-    return { name: 'c. full gateway (one user)', connections, rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, p999: r.latency.p99_9, ok: r['2xx'], errors: r.non2xx + r.errors + r.timeouts } as Run
-  })
+  const [g, rssG] = await gateway('c. full gateway (one user)', [await userWithKey()], connections)
   runs.push(g)
-  const requests = g.ok + g.errors
-  const after = await settled(user.id, before.rows + requests)
-  gatewayChecks.push({ connections, requests, rows: after - before.rows, transactionsPerCall: ((await transactions()) - before.tx) / requests })
   peak = Math.max(peak, rssF, rssG)
+  if (connections > 1) {
+    // One user per connection: admissions and settles of different users do not queue on
+    // one subscription row, which separates hot-row contention from per-call work.
+    const many = await Promise.all(Array.from({ length: connections }, () => userWithKey()))
+    const [m, rssM] = await gateway('d. full gateway (32 users)', many, connections)
+    runs.push(m)
+    peak = Math.max(peak, rssM)
+  }
 }
 
 // Streaming: time to first token, direct vs through the gateway (median of 30, sequential).
@@ -168,6 +186,7 @@ const summary = [1, 32].map((c) => ({
   gateway_added_over_direct_p50_ms: at('c.', c).p50 - at('a.', c).p50,
   gateway_added_over_direct_p99_ms: at('c.', c).p99 - at('a.', c).p99,
   gateway_throughput_vs_forward: at('c.', c).rps / at('b.', c).rps,
+  ...(c > 1 ? { many_users_throughput_vs_forward: at('d.', c).rps / at('b.', c).rps, many_users_added_p99_ms: at('d.', c).p99 - at('b.', c).p99 } : {}),
 }))
 const result = {
   date: new Date().toISOString(),
