@@ -63,6 +63,10 @@ async function serve(args: string[], distDir: string, env: Env, nodeEnv: 'produc
     env: childEnv(distDir, env, nodeEnv),
     stdio: ['ignore', 'pipe', 'pipe'],
   })
+  // A server must not outlive its test run: orphaned, with its output pipe gone, it would spin.
+  const orphanGuard = () => child.kill('SIGKILL')
+  process.once('exit', orphanGuard)
+  child.once('exit', () => process.removeListener('exit', orphanGuard))
   child.stdout?.on('data', (d) => (log += d))
   child.stderr?.on('data', (d) => (log += d))
   // localhost, not 127.0.0.1: next dev refuses some dev resources to other origins.
