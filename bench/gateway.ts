@@ -14,6 +14,7 @@ import autocannon from 'autocannon'
 import pg from 'pg'
 import { ensureDatabase, startThrowawayPostgres } from '../lib/db/embedded'
 import { migrate } from '../lib/db/migrate'
+import { withHeapCap } from '../lib/server/node-options'
 import { startFakeOpenAI } from '../test/fakes/openai'
 import { startProductionServer } from '../test/next-server'
 
@@ -35,6 +36,8 @@ const server = await startProductionServer('.next-bench', {
   BENCH_FORWARD_URL: upstream.url,
   // The server's spool of unrecorded rows goes to a scratch folder, not the checkout's .data.
   DATA_DIR: mkdtempSync(path.join(tmpdir(), 'tollgate-bench-data-')),
+  // As `npm start` runs it (a heap cap); BENCH_NODE_OPTIONS=' ' measures Node's defaults.
+  NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS ?? withHeapCap(undefined),
 })
 const sql = new pg.Client({ connectionString: databaseUrl })
 await sql.connect()

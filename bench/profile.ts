@@ -1,8 +1,11 @@
-// `npm run bench:profile`: where a gateway call's CPU time goes. Runs `next start` under
-// `node --cpu-prof`, drives the full gateway path (one user, 32 connections) with autocannon,
-// stops the server so the profile is written, and prints self time grouped by component
-// (Next.js, React, Prisma, pg, zod, the tokenizer, Tollgate's own code, GC, idle) and the
-// hottest functions. Profiles are kept in bench/results/profile/ for Chrome DevTools.
+// `npm run bench:profile`: where a gateway call's CPU time goes. Runs the bare forward route
+// and then the full gateway path (one user, 32 connections), each on its own `next start`
+// under `node --cpu-prof`, driven by autocannon. Reports, per call: the Next.js process's CPU
+// (from /proc), PostgreSQL's CPU (all backends), transactions, and the profile's self time by
+// component (Next.js, Prisma, pg, Node internals, GC …) for both, so the difference is what
+// metering costs; then the gateway's hottest functions. Profiles stay in
+// bench/results/profile/ (open them in Chrome DevTools); the summary in
+// bench/results/profile-latest.json.
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -25,43 +28,93 @@ await migrate(databaseUrl)
 const upstream = await startFakeOpenAI()
 rmSync(OUT, { recursive: true, force: true })
 mkdirSync(OUT, { recursive: true })
-const server = await startProductionServer('.next-bench', {
-  DATABASE_URL: databaseUrl,
-  AUTH_SECRET: 'bench-secret-at-least-32-characters-long',
-  OPENAI_API_KEY: upstream.apiKey,
-  OPENAI_BASE_URL: upstream.url,
-  DATA_DIR: mkdtempSync(path.join(tmpdir(), 'tollgate-profile-data-')),
-}, ['--cpu-prof', `--cpu-prof-dir=${OUT}`])
 
-const signup = await fetch(`${server.url}/api/auth/signup`, {
-  method: 'POST',
-  headers: { 'content-type': 'application/json' },
-  body: JSON.stringify({ email: `profile-${Date.now()}@example.test`, password: 'a long enough password' }),
-})
-const cookie = signup.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ')
-const { user } = await signup.json()
-const { key } = await (await fetch(`${server.url}/api/keys`, { method: 'POST', headers: { 'content-type': 'application/json', cookie }, body: JSON.stringify({ name: 'profile' }) })).json()
+/** CPU seconds used so far by a process (user + system), from /proc. */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  const [utime, stime] = stat.slice(stat.lastIndexOf(')') + 2).split(' ').slice(11, 13).map(Number)
+  return (utime + stime) / 100
+}
+/** CPU seconds of every PostgreSQL process (the postmaster's children: one backend per connection). */
+function postgresCpuSeconds(): number {
+  let total = 0
+  for (const p of readdirSync('/proc').filter((x) => /^\d+$/.test(x))) {
+    try {
+      if (readFileSync(`/proc/${p}/cmdline`, 'utf8').startsWith('postgres')) total += cpuSeconds(Number(p))
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return total
+}
+const transactions = async (sql: pg.Client) => Number((await sql.query(`select xact_commit + xact_rollback as n from pg_stat_database where datname = 'bench'`)).rows[0].n)
+
+type Measured = { target: string; rps: number; calls: number; next_cpu_ms_per_call: number; postgres_cpu_ms_per_call: number; transactions_per_call: number; profileDir: string }
+
+/** Runs `target` on a fresh profiled server: warm-up and measured run, everything counted per call. */
+async function profiled(target: 'forward' | 'gateway'): Promise<Measured> {
+  const profileDir = path.join(OUT, target)
+  mkdirSync(profileDir, { recursive: true })
+  const server = await startProductionServer(
+    '.next-bench',
+    {
+      DATABASE_URL: databaseUrl,
+      AUTH_SECRET: 'bench-secret-at-least-32-characters-long',
+      OPENAI_API_KEY: upstream.apiKey,
+      OPENAI_BASE_URL: upstream.url,
+      BENCH_FORWARD_URL: upstream.url,
+      DATA_DIR: mkdtempSync(path.join(tmpdir(), 'tollgate-profile-data-')),
+    },
+    ['--cpu-prof', `--cpu-prof-dir=${profileDir}`],
+  )
+  let options: autocannon.Options
+  if (target === 'forward') {
+    options = { url: `${server.url}/api/bench/forward`, method: 'POST', headers: { 'content-type': 'application/json', 'x-upstream-authorization': `Bearer ${upstream.apiKey}` }, body: BODY, connections: CONNECTIONS }
+  } else {
+    const signup = await fetch(`${server.url}/api/auth/signup`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: `profile-${Date.now()}@example.test`, password: 'a long enough password' }),
+    })
+    const cookie = signup.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ')
+    const { user } = await signup.json()
+    const { key } = await (await fetch(`${server.url}/api/keys`, { method: 'POST', headers: { 'content-type': 'application/json', cookie }, body: JSON.stringify({ name: 'profile' }) })).json()
+    await sql.query('update public.api_rate_limits set requests_per_minute = 1000000 where user_id = $1', [user.id])
+    options = { url: `${server.url}/api/v1/chat/completions`, method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: BODY, connections: CONNECTIONS }
+  }
+  const warm = await autocannon({ ...options, duration: 3 })
+  await new Promise((r) => setTimeout(r, 1_000))
+  const before = { next: cpuSeconds(server.pid), pg: postgresCpuSeconds(), tx: await transactions(sql) }
+  const run = await autocannon({ ...options, duration: DURATION })
+  await new Promise((r) => setTimeout(r, 1_500)) // settles still in flight
+  const calls = run['2xx'] + run.non2xx
+  const measured: Measured = {
+    target,
+    rps: run.requests.average,
+    calls,
+    next_cpu_ms_per_call: ((cpuSeconds(server.pid) - before.next) * 1000) / calls,
+    postgres_cpu_ms_per_call: ((postgresCpuSeconds() - before.pg) * 1000) / calls,
+    transactions_per_call: ((await transactions(sql)) - before.tx) / calls,
+    profileDir,
+  }
+  void warm
+  await server.stop() // SIGTERM: the server exits and writes its profile
+  return measured
+}
+
 const sql = new pg.Client({ connectionString: databaseUrl })
 await sql.connect()
-await sql.query('update public.api_rate_limits set requests_per_minute = 1000000 where user_id = $1', [user.id])
-const txBefore = Number((await sql.query(`select xact_commit + xact_rollback as n from pg_stat_database where datname = 'bench'`)).rows[0].n)
-
-const options = { url: `${server.url}/api/v1/chat/completions`, method: 'POST' as const, headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: BODY, connections: CONNECTIONS }
-await autocannon({ ...options, duration: 3 })
-const run = await autocannon({ ...options, duration: DURATION })
-await new Promise((r) => setTimeout(r, 2_000))
-const txAfter = Number((await sql.query(`select xact_commit + xact_rollback as n from pg_stat_database where datname = 'bench'`)).rows[0].n)
+const forward = await profiled('forward')
+const gateway = await profiled('gateway')
 await sql.end()
-await server.stop() // SIGTERM: the server exits and writes its profile
-const serverLog = server.output().split("\n")
-console.log(`server log: ${serverLog.length} lines; last: ${serverLog.slice(-5).join(" | ").slice(0, 600)}`)
 
 type Node = { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }
 type Profile = { nodes: Node[]; samples: number[]; timeDeltas: number[] }
 
 const COMPONENTS: [string, RegExp][] = [
   ['(garbage collector)', /^\(garbage collector\)$/],
-  ['(idle)', /^\((idle|program)\)$/],
+  ['(idle)', /^\(idle\)$/],
+  ['(program: V8 and native)', /^\(program\)$/],
   ['Tollgate lib/ (bundled)', /\[project\]\/lib\//],
   ['Tollgate app/ (bundled)', /\[project\]\/app\//],
   ['gpt-tokenizer', /gpt-tokenizer/],
@@ -79,41 +132,47 @@ function component(node: Node): string {
   return node.callFrame.url ? 'other bundled or native code' : '(native / builtins)'
 }
 
-const files = readdirSync(OUT).filter((f) => f.endsWith('.cpuprofile'))
-const byComponent = new Map<string, number>()
-const byFunction = new Map<string, number>()
-let total = 0
-for (const file of files) {
-  const profile = JSON.parse(readFileSync(path.join(OUT, file), 'utf8')) as Profile
-  const nodes = new Map(profile.nodes.map((n) => [n.id, n]))
-  profile.samples.forEach((id, i) => {
-    const node = nodes.get(id)!
-    const us = profile.timeDeltas[i] ?? 0
-    total += us
-    const c = component(node)
-    byComponent.set(c, (byComponent.get(c) ?? 0) + us)
-    if (c === '(idle)') return
-    const where = node.callFrame.url.replace(/^.*\/(node_modules|chunks)\//, '$1/').replace(/^file:\/\//, '')
-    const fn = `${node.callFrame.functionName || '(anonymous)'}  ${where}:${node.callFrame.lineNumber + 1}`
-    byFunction.set(fn, (byFunction.get(fn) ?? 0) + us)
-  })
+function breakdown(dir: string) {
+  const byComponent = new Map<string, number>()
+  const byFunction = new Map<string, number>()
+  let busy = 0
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'))) {
+    const profile = JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as Profile
+    const nodes = new Map(profile.nodes.map((n) => [n.id, n]))
+    profile.samples.forEach((id, i) => {
+      const node = nodes.get(id)!
+      const us = profile.timeDeltas[i] ?? 0
+      const c = component(node)
+      if (c === '(idle)') return
+      busy += us
+      byComponent.set(c, (byComponent.get(c) ?? 0) + us)
+      const where = node.callFrame.url.replace(/^.*\/(node_modules|chunks)\//, '$1/').replace(/^file:\/\//, '')
+      const fn = `${node.callFrame.functionName || '(anonymous)'}  ${where}:${node.callFrame.lineNumber + 1}`
+      byFunction.set(fn, (byFunction.get(fn) ?? 0) + us)
+    })
+  }
+  return { busy, byComponent, byFunction }
 }
-const busy = total - (byComponent.get('(idle)') ?? 0)
-const requests = run['2xx'] + run.non2xx
+
+const f = breakdown(forward.profileDir)
+const g = breakdown(gateway.profileDir)
+// Per call, in the gateway and in the bare route: the difference is what metering costs.
+const perCall = (us: number, m: Measured) => us / 1000 / m.calls
+const names = [...new Set([...g.byComponent.keys(), ...f.byComponent.keys()])]
 const result = {
   date: new Date().toISOString(),
   connections: CONNECTIONS,
   duration_seconds: DURATION,
-  requests_per_second: run.requests.average,
-  profiles: files.length,
-  cpu_ms_per_call: requests ? busy / 1000 / requests : null,
-  db_transactions_per_call: requests ? (txAfter - txBefore) / requests : null,
-  components: [...byComponent].sort((a, b) => b[1] - a[1]).map(([name, us]) => ({ name, ms: Math.round(us / 1000), share_of_busy: name === '(idle)' ? null : us / busy })),
-  top_functions: [...byFunction].sort((a, b) => b[1] - a[1]).slice(0, 25).map(([fn, us]) => ({ fn, ms: Math.round(us / 1000), share_of_busy: us / busy })),
+  targets: [forward, gateway].map((m) => ({ ...m, profileDir: undefined })),
+  components_ms_per_call: names
+    .map((name) => ({ name, gateway: perCall(g.byComponent.get(name) ?? 0, gateway), forward: perCall(f.byComponent.get(name) ?? 0, forward) }))
+    .map((c) => ({ ...c, added: c.gateway - c.forward }))
+    .sort((a, b) => b.gateway - a.gateway),
+  gateway_top_functions: [...g.byFunction].sort((a, b) => b[1] - a[1]).slice(0, 25).map(([fn, us]) => ({ fn, ms_per_call: perCall(us, gateway), share: us / g.busy })),
 }
 writeFileSync('bench/results/profile-latest.json', `${JSON.stringify(result, null, 2)}\n`)
-console.log(`${requests} calls at ${Math.round(run.requests.average)} req/s; server CPU ${result.cpu_ms_per_call?.toFixed(2)} ms per call; ${result.db_transactions_per_call?.toFixed(2)} transactions per call`)
-console.table(result.components.map((c) => ({ component: c.name, ms: c.ms, '% of busy': c.share_of_busy === null ? '' : (100 * c.share_of_busy).toFixed(1) })))
-console.table(result.top_functions.map((f) => ({ function: f.fn.slice(0, 110), ms: f.ms, '%': (100 * f.share_of_busy).toFixed(1) })))
+console.table(result.targets.map((t) => ({ target: t.target, 'req/s': Math.round(t.rps), calls: t.calls, 'Next CPU ms/call': t.next_cpu_ms_per_call.toFixed(2), 'PostgreSQL CPU ms/call': t.postgres_cpu_ms_per_call.toFixed(2), 'transactions/call': t.transactions_per_call.toFixed(2) })))
+console.table(result.components_ms_per_call.map((c) => ({ component: c.name, 'gateway ms/call': c.gateway.toFixed(3), 'bare route ms/call': c.forward.toFixed(3), added: c.added.toFixed(3) })))
+console.table(result.gateway_top_functions.map((x) => ({ function: x.fn.slice(0, 100), 'ms/call': x.ms_per_call.toFixed(3), '%': (100 * x.share).toFixed(1) })))
 await upstream.close()
 await pgServer.stop()

@@ -24,6 +24,8 @@ const schema = z
     SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
     /** Apply pending migrations before serving. */
     MIGRATE_ON_START: bool.default(true),
+    /** Node's own options; `npm start` adds a heap cap unless this already sets one. */
+    NODE_OPTIONS: z.string().optional(),
     /** Port of the web server. */
     PORT: z.coerce.number().int().min(1).max(65535).default(3000),
     /** Folder for local state (embedded database, generated dev secret). */

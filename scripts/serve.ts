@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { migrate } from '../lib/db/migrate'
 import { env } from '../lib/env'
+import { withHeapCap } from '../lib/server/node-options'
 import { log, openAppDatabase, resolveAuthSecret } from './database'
 
 const mode = process.argv[2]
@@ -33,6 +34,8 @@ const next = spawn(process.execPath, [path.join('node_modules', 'next', 'dist', 
     DATABASE_URL: database.url,
     AUTH_SECRET: await resolveAuthSecret(),
     NEXT_TELEMETRY_DISABLED: '1',
+    // Production: a bounded heap keeps memory near what the server needs (node-options.ts).
+    ...(mode === 'start' ? { NODE_OPTIONS: withHeapCap(env.NODE_OPTIONS) } : {}),
   },
 })
 log(`${database.embedded ? 'embedded PostgreSQL' : 'DATABASE_URL'} ready; Next.js ${mode} on http://localhost:${env.PORT}`)

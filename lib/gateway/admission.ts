@@ -1,5 +1,5 @@
 import 'server-only'
-import { db } from '@/lib/db/prisma'
+import { pool } from '@/lib/db/prisma'
 import { env } from '@/lib/env'
 import { GatewayError } from '@/lib/gateway/errors'
 import { forgetApiKey, invalidKey } from '@/lib/gateway/identity'
@@ -42,10 +42,15 @@ export async function admitCall(input: {
   requestId: string
   upgradeUrl: string
 }): Promise<Admission> {
-  const rows = await db().$queryRaw<{ result: Admission }[]>`
-    select public.gateway_admit(${input.userId}::uuid, ${input.service}, ${input.units}::int,
-                                ${input.estimatedCost ?? '0'}::numeric, ${input.requestId},
-                                ${holdSeconds(input.service)}::int, ${input.apiKeyId}::uuid) as result`
+  const { rows } = await pool().query<{ result: Admission }>('select public.gateway_admit($1::uuid, $2, $3::int, $4::numeric, $5, $6::int, $7::uuid) as result', [
+    input.userId,
+    input.service,
+    input.units,
+    input.estimatedCost ?? '0',
+    input.requestId,
+    holdSeconds(input.service),
+    input.apiKeyId,
+  ])
   const admission = rows[0].result
   if (admission.admitted) return admission
   if (admission.code === 'invalid_api_key') {

@@ -1,7 +1,7 @@
 import 'server-only'
 import { createHash } from 'node:crypto'
 import { getUser } from '@/lib/auth'
-import { db } from '@/lib/db/prisma'
+import { pool } from '@/lib/db/prisma'
 import { GatewayError } from '@/lib/gateway/errors'
 
 /** Who is calling. `fromCache`: an API key resolved from memory, not yet re-checked in the database. */
@@ -37,14 +37,16 @@ function bearerKey(header: string): string {
 
 /** The key's owner from the database (one round trip that also stamps its use, at most once a minute). */
 async function lookUpKey(hash: string): Promise<Identity> {
-  const rows = await db().$queryRaw<{ id: string; user_id: string }[]>`
-    with key as (
-      select id, user_id from public.api_keys where key_hash = ${hash} and revoked_at is null
-    ), touched as (
-      update public.api_keys set last_used_at = now()
-       where id = (select id from key) and (last_used_at is null or last_used_at < now() - interval '1 minute')
-    )
-    select id::text, user_id::text from key`
+  const { rows } = await pool().query<{ id: string; user_id: string }>(
+    `with key as (
+       select id, user_id from public.api_keys where key_hash = $1 and revoked_at is null
+     ), touched as (
+       update public.api_keys set last_used_at = now()
+        where id = (select id from key) and (last_used_at is null or last_used_at < now() - interval '1 minute')
+     )
+     select id::text, user_id::text from key`,
+    [hash],
+  )
   if (!rows[0]) throw invalidKey()
   return { userId: rows[0].user_id, apiKeyId: rows[0].id, via: 'api_key' }
 }

@@ -1,7 +1,7 @@
 import 'server-only'
 import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs'
 import path from 'node:path'
-import { db } from '@/lib/db/prisma'
+import { pool } from '@/lib/db/prisma'
 import { env } from '@/lib/env'
 
 /** One api_usage row, in the table's own column names (money as decimal strings). */
@@ -59,15 +59,16 @@ function clampCounts(record: UsageRecord): UsageRecord {
 
 async function writeOnce(record: UsageRecord): Promise<void> {
   try {
-    await db().$queryRaw`select public.record_usage(${JSON.stringify(record)}::jsonb)`
+    await pool().query('select public.record_usage($1::jsonb)', [JSON.stringify(record)])
   } catch (error) {
     // A data error (SQLSTATE class 22/23: a value the columns refuse, a campaign deleted
     // meanwhile) would fail every retry. The call must still be booked: drop the optional
     // details and write the rest.
-    if (!/\b2[23][0-9A-Z]{3}\b|invalid input|violates|unsupported Unicode/i.test(String((error as Error).message))) throw error
+    const sqlState = String((error as { code?: unknown }).code ?? '')
+    if (!/^2[23][0-9A-Z]{3}$/.test(sqlState) && !/\b2[23][0-9A-Z]{3}\b|invalid input|violates|unsupported Unicode/i.test(String((error as Error).message))) throw error
     console.error(`[usage] ${record.request_id}: stored without payloads after a data error: ${(error as Error).message.split('\n')[0]}`)
     const bare = { ...record, request_payload: null, response_payload: null, ip_address: null, user_agent: null, campaign_id: null, metadata: { stored_without_details: true } }
-    await db().$queryRaw`select public.record_usage(${JSON.stringify(bare)}::jsonb)`
+    await pool().query('select public.record_usage($1::jsonb)', [JSON.stringify(bare)])
   }
 }
 
