@@ -3,7 +3,7 @@
 // this process (median of 30 after 5 warm-ups), the same for a user with no calls as the
 // baseline, and, given a server and a curl cookie file, the full server-rendered page.
 import { readFileSync } from 'node:fs'
-import { db } from '../lib/db/prisma'
+import { closeDatabase, db } from '../lib/db/prisma'
 import { getUsageDashboard } from '../lib/usage/dashboard'
 
 const [email, baseUrl, cookieFile] = process.argv.slice(2)
@@ -46,4 +46,4 @@ if (baseUrl && cookieFile) {
   }, 20, 3)
   console.log(`GET /settings/usage on ${baseUrl}, median of 20: ${page.toFixed(1)} ms`)
 }
-await db().$disconnect()
+await closeDatabase()

@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto'
 import { applyPlan, setBudget, setEnforcement, setLimit, setRequestsPerMinute } from '../lib/billing/apply-plan'
 import { isPlanId, PLANS } from '../lib/billing/plans'
-import { db } from '../lib/db/prisma'
+import { closeDatabase, db } from '../lib/db/prisma'
 import { getUserUsage } from '../lib/usage/summary'
 import { reconcileUsage, releaseHolds } from '../lib/usage/reconcile'
 
@@ -112,5 +112,5 @@ try {
   console.error(error instanceof UsageError ? `tollgate: ${error.message}\n\n${HELP}` : error)
   process.exitCode = error instanceof UsageError ? 2 : 1
 } finally {
-  await db().$disconnect()
+  await closeDatabase()
 }

@@ -10,6 +10,10 @@ describe('databaseUnavailable', () => {
     expect(databaseUnavailable(prisma({ kind: 'postgres', code: '57P01', originalCode: '57P01' }))).toBe('unreachable')
     expect(databaseUnavailable(prisma({ kind: 'postgres', code: '08006' }))).toBe('unreachable')
     expect(databaseUnavailable(new Error('Connection terminated unexpectedly'))).toBe('unreachable')
+    // pg's own socket errors, as they surface from pool.query without Prisma around them
+    expect(databaseUnavailable(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET', syscall: 'read', errno: -104 }))).toBe('unreachable')
+    expect(databaseUnavailable(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED', syscall: 'connect' }))).toBe('unreachable')
+    expect(databaseUnavailable(Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01', severity: 'FATAL' }))).toBe('unreachable')
   })
 
   it('calls an exhausted pool or a statement timeout busy', () => {

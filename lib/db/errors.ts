@@ -17,7 +17,7 @@ const BUSY_STATE = /^(57014|55P03)$/
 // Errors raised by pg / pg-pool / Prisma themselves, before PostgreSQL says anything. Bare
 // socket codes such as ECONNRESET are not enough on their own: a client that hangs up while
 // sending its request raises them too, and that is not the database's fault.
-const UNREACHABLE_MESSAGE = /Connection terminated|Can't reach database server|the database system is (starting up|shutting down|in recovery mode)|Client has encountered a connection error/i
+const UNREACHABLE_MESSAGE = /Connection terminated|Can't reach database server|the database system is (starting up|shutting down|in recovery mode)|Client has encountered a connection error|Client was closed and is not queryable/i
 const BUSY_MESSAGE = /timeout exceeded when trying to connect/i
 
 type Cause = { kind?: unknown; code?: unknown; originalCode?: unknown }
@@ -36,6 +36,9 @@ export function databaseUnavailable(error: unknown): DatabaseUnavailable | null 
       if (typeof cause.kind === 'string' && UNREACHABLE_KINDS.has(cause.kind)) return 'unreachable'
       const state = String(cause.originalCode ?? cause.code ?? '')
       if (UNREACHABLE_STATE.test(state) || state === 'ECONNREFUSED') return 'unreachable'
+      // A reset or broken socket of our own connection (pg sets `syscall`); a client that hung
+      // up on its request raises ECONNRESET too, but without a syscall.
+      if (/^(ECONNRESET|EPIPE|ETIMEDOUT)$/.test(state) && typeof (cause as { syscall?: unknown }).syscall === 'string') return 'unreachable'
       if (BUSY_STATE.test(state)) return 'busy'
     }
     const message = typeof e.message === 'string' ? e.message : ''

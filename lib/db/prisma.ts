@@ -42,3 +42,12 @@ export function db(): PrismaClient {
   cache.tollgatePrisma ??= new PrismaClient({ adapter: new PrismaPg(pool()) })
   return cache.tollgatePrisma
 }
+
+/** Closes the client and its pool (scripts and tests that must exit); the next use opens new ones. */
+export async function closeDatabase(): Promise<void> {
+  const { tollgatePrisma, tollgatePool } = cache
+  cache.tollgatePrisma = undefined
+  cache.tollgatePool = undefined
+  await tollgatePrisma?.$disconnect()
+  await tollgatePool?.end()
+}

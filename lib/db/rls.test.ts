@@ -2,7 +2,7 @@
 // the same withUser() the app uses.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type pg from 'pg'
-import { db } from '@/lib/db/prisma'
+import { closeDatabase, db } from '@/lib/db/prisma'
 import { withUser } from '@/lib/db/with-user'
 import { withClient } from '@/test/databases'
 import { insertOwnedRows, insertUser } from '@/test/fixtures'
@@ -32,7 +32,7 @@ beforeAll(async () => {
 })
 
 afterAll(async () => {
-  await db().$disconnect()
+  await closeDatabase()
 })
 
 /** Runs `sql` as `role` in a rolled-back transaction; returns the error code or the row count. */

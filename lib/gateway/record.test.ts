@@ -5,12 +5,12 @@ import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { randomUUID } from 'node:crypto'
 import { afterAll, describe, expect, it, vi } from 'vitest'
-import { db } from '@/lib/db/prisma'
+import { closeDatabase } from '@/lib/db/prisma'
 import { replaySpool, trackAPIUsage, type UsageRecord } from '@/lib/gateway/record'
 import { withClient } from '@/test/databases'
 import { insertUser } from '@/test/fixtures'
 
-afterAll(() => db().$disconnect())
+afterAll(() => closeDatabase())
 
 const url = () => process.env.DATABASE_URL!
 const spoolFile = () => path.join(process.env.DATA_DIR!, 'usage-spool.jsonl')

@@ -1,7 +1,7 @@
 // model_prices against the real database: the overlap constraint, RLS, and overrides winning
 // over the bundled catalog through the same calculators the gateway calls.
 import { afterAll, describe, expect, it } from 'vitest'
-import { db } from '@/lib/db/prisma'
+import { closeDatabase, db } from '@/lib/db/prisma'
 import { withUser } from '@/lib/db/with-user'
 import { createPriceOverride, listPriceOverrides, PriceOverlapError } from '@/lib/pricing/model-prices'
 import { calculateOpenAICost } from '@/lib/pricing/text'
@@ -9,7 +9,7 @@ import { calculateVideoCost } from '@/lib/pricing/media'
 import { withClient } from '@/test/databases'
 import { insertUser } from '@/test/fixtures'
 
-afterAll(() => db().$disconnect())
+afterAll(() => closeDatabase())
 
 const base = { provider: 'openai', model: 'gpt-4o', unit: 'output_mtok' as const, source: 'contract with OpenAI, 2026' }
 

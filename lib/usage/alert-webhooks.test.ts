@@ -3,7 +3,7 @@
 import { createHmac, randomUUID } from 'node:crypto'
 import { createServer } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { db } from '@/lib/db/prisma'
+import { closeDatabase } from '@/lib/db/prisma'
 import { deliverDueAlerts } from '@/lib/usage/alert-webhooks'
 import { withClient } from '@/test/databases'
 import { insertUser } from '@/test/fixtures'
@@ -30,7 +30,7 @@ beforeAll(async () => {
   receiverUrl = `http://127.0.0.1:${(receiver.address() as { port: number }).port}/hooks`
 })
 afterAll(async () => {
-  await db().$disconnect()
+  await closeDatabase()
   await new Promise((r) => receiver.close(r))
 })
 
