@@ -87,6 +87,13 @@ describe('gateway_admit', () => {
     expect((await subscription(user)).period_cost).toBe('0.003000000000')
   })
 
+  it('holds one budget across services: parallel calls to four services cannot overspend it together', async () => {
+    const user = await newUser(`update public.user_subscriptions set plan_type = 'pro', monthly_cost_budget = 0.01, enforcement_mode = 'hard' where user_id = $1`)
+    const services = ['chat', 'image', 'content', 'video']
+    const results = await Promise.all(Array.from({ length: 40 }, (_, i) => admit(user, services[i % 4], { estimate: '0.003' })))
+    expect(results.filter((r) => r.admitted)).toHaveLength(3)
+  })
+
   it('admits past the limit under soft enforcement, with a warning; tracks only under off', async () => {
     const soft = await newUser(`update public.user_subscriptions set plan_type = 'business', chat_messages_limit = 1, enforcement_mode = 'soft' where user_id = $1`)
     await admit(soft)
