@@ -7,54 +7,24 @@
 // Each at concurrency 1 and 32, with autocannon, after a warm-up. Also: server peak RSS,
 // database transactions per gateway call, rows written = requests, streaming time to first token.
 // Writes bench/results/gateway-latest.json and prints a table.
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import path from 'node:path'
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import autocannon from 'autocannon'
 import pg from 'pg'
-import { ensureDatabase, startThrowawayPostgres } from '../lib/db/embedded'
-import { migrate } from '../lib/db/migrate'
-import { withHeapCap } from '../lib/server/node-options'
 import { startFakeOpenAI } from '../test/fakes/openai'
 import { startProductionServer } from '../test/next-server'
+import { benchDatabase, CHAT_BODY, serverEnv, transactions, userWithKey } from './common'
 
 const DURATION = Number(process.env.BENCH_SECONDS ?? 10)
 const WARMUP = 3
-const BODY = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Say hello' }], max_tokens: 16 })
+const BODY = CHAT_BODY
 
-const pgServer = await startThrowawayPostgres('tollgate-bench')
-await ensureDatabase(pgServer.adminUrl, 'bench')
-const databaseUrl = pgServer.urlFor('bench')
-await migrate(databaseUrl)
+const { server: pgServer, url: databaseUrl } = await benchDatabase('tollgate-bench', 'bench')
 const upstream = await startFakeOpenAI()
 console.log('building / starting next start …')
-const server = await startProductionServer('.next-bench', {
-  DATABASE_URL: databaseUrl,
-  AUTH_SECRET: 'bench-secret-at-least-32-characters-long',
-  OPENAI_API_KEY: upstream.apiKey,
-  OPENAI_BASE_URL: upstream.url,
-  BENCH_FORWARD_URL: upstream.url,
-  // The server's spool of unrecorded rows goes to a scratch folder, not the checkout's .data.
-  DATA_DIR: mkdtempSync(path.join(tmpdir(), 'tollgate-bench-data-')),
-  // As `npm start` runs it (a heap cap); BENCH_NODE_OPTIONS=' ' measures Node's defaults.
-  NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS ?? withHeapCap(undefined),
-})
+const server = await startProductionServer('.next-bench', serverEnv(databaseUrl, upstream))
 const sql = new pg.Client({ connectionString: databaseUrl })
 await sql.connect()
-
-async function userWithKey(): Promise<{ id: string; key: string }> {
-  const signup = await fetch(`${server.url}/api/auth/signup`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email: `bench-${Date.now()}-${Math.random()}@example.test`, password: 'a long enough password' }),
-  })
-  const cookie = signup.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ')
-  const { user } = await signup.json()
-  const { key } = await (await fetch(`${server.url}/api/keys`, { method: 'POST', headers: { 'content-type': 'application/json', cookie }, body: JSON.stringify({ name: 'bench' }) })).json()
-  // Admission still runs in full; the demo plan's 600/min would otherwise be the bottleneck.
-  await sql.query('update public.api_rate_limits set requests_per_minute = 1000000 where user_id = $1', [user.id])
-  return { id: user.id, key }
-}
+const newUser = () => userWithKey(server.url, sql)
 
 /** Resident memory of the server process and its children, sampled while `fn` runs. */
 async function peakRss<T>(fn: () => Promise<T>): Promise<[T, number]> {
@@ -94,7 +64,6 @@ async function load(name: string, url: string, headers: Record<string, string>, 
   return { name, connections, rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, p999: r.latency.p99_9, ok: r['2xx'], errors: r.non2xx + r.errors + r.timeouts }
 }
 
-const transactions = async () => Number((await sql.query(`select xact_commit + xact_rollback as n from pg_stat_database where datname = 'bench'`)).rows[0].n)
 const rows = async (userId: string) => Number((await sql.query('select count(*) as n from public.api_usage where user_id = $1', [userId])).rows[0].n)
 const runs: Run[] = []
 const direct = { url: `${upstream.url}/chat/completions`, headers: { authorization: `Bearer ${upstream.apiKey}` } }
@@ -127,7 +96,7 @@ async function gateway(name: string, users: { id: string; key: string }[], conne
     before = n
     await new Promise((r) => setTimeout(r, 1_000))
   }
-  const tx = await transactions()
+  const tx = await transactions(sql, 'bench')
   const [g, rss] = await peakRss(async () => {
     const r = await autocannon({ ...options, duration: DURATION })
     return { name, connections, rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, p999: r.latency.p99_9, ok: r['2xx'], errors: r.non2xx + r.errors + r.timeouts } as Run
@@ -138,7 +107,7 @@ async function gateway(name: string, users: { id: string; key: string }[], conne
     await new Promise((r) => setTimeout(r, 200))
     after = await allRows()
   }
-  gatewayChecks.push({ target: name, connections, requests, rows: after - before, transactionsPerCall: ((await transactions()) - tx) / requests })
+  gatewayChecks.push({ target: name, connections, requests, rows: after - before, transactionsPerCall: ((await transactions(sql, 'bench')) - tx) / requests })
   return [g, rss]
 }
 
@@ -146,13 +115,13 @@ for (const connections of [1, 32]) {
   runs.push(await load('a. upstream direct', direct.url, direct.headers, connections))
   const [f, rssF] = await peakRss(() => load('b. bare Next.js forward', forward.url, forward.headers, connections))
   runs.push(f)
-  const [g, rssG] = await gateway('c. full gateway (one user)', [await userWithKey()], connections)
+  const [g, rssG] = await gateway('c. full gateway (one user)', [await newUser()], connections)
   runs.push(g)
   peak = Math.max(peak, rssF, rssG)
   if (connections > 1) {
     // One user per connection: admissions and settles of different users do not queue on
     // one subscription row, which separates hot-row contention from per-call work.
-    const many = await Promise.all(Array.from({ length: connections }, () => userWithKey()))
+    const many = await Promise.all(Array.from({ length: connections }, () => newUser()))
     const [m, rssM] = await gateway('d. full gateway (32 users)', many, connections)
     runs.push(m)
     peak = Math.max(peak, rssM)
@@ -177,7 +146,7 @@ async function ttft(url: string, headers: Record<string, string>): Promise<numbe
   }
   return times.sort((a, b) => a - b)[15]
 }
-const streamUser = await userWithKey()
+const streamUser = await newUser()
 const ttftDirect = await ttft(direct.url, direct.headers)
 const ttftGateway = await ttft(`${server.url}/api/v1/chat/completions`, { authorization: `Bearer ${streamUser.key}` })
 

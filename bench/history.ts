@@ -5,14 +5,10 @@
 import { spawnSync } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import pg from 'pg'
-import { ensureDatabase, startThrowawayPostgres } from '../lib/db/embedded'
-import { migrate } from '../lib/db/migrate'
+import { benchDatabase, median } from './common'
 
 const rows = Number(process.argv[2] ?? 1_000_000)
-const server = await startThrowawayPostgres('tollgate-history')
-await ensureDatabase(server.adminUrl, 'history')
-const url = server.urlFor('history')
-await migrate(url)
+const { server, url } = await benchDatabase('tollgate-history', 'history')
 const db = new pg.Client({ connectionString: url })
 await db.connect()
 
@@ -24,17 +20,6 @@ const full = await user('full@example.test')
 console.log(`seeding ${rows.toLocaleString('en-US')} rows …`)
 const seeded = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/seed-usage.ts', 'full@example.test', String(rows)], { env: { ...process.env, DATABASE_URL: url }, encoding: 'utf8' })
 console.log(seeded.stdout.trim(), seeded.stderr.trim())
-
-async function median(fn: () => Promise<unknown>, runs = 50): Promise<number> {
-  for (let i = 0; i < 5; i++) await fn()
-  const times: number[] = []
-  for (let i = 0; i < runs; i++) {
-    const t = performance.now()
-    await fn()
-    times.push(performance.now() - t)
-  }
-  return times.sort((a, b) => a - b)[Math.floor(runs / 2)]
-}
 
 const admit = (id: string, requestId: string) => db.query(`select public.gateway_admit($1, 'chat', 1, 0.001, $2, 600)`, [id, requestId])
 const settle = (id: string, requestId: string) =>

@@ -6,25 +6,20 @@
 // metering costs; then the gateway's hottest functions. Profiles stay in
 // bench/results/profile/ (open them in Chrome DevTools); the summary in
 // bench/results/profile-latest.json.
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import autocannon from 'autocannon'
 import pg from 'pg'
-import { ensureDatabase, startThrowawayPostgres } from '../lib/db/embedded'
-import { migrate } from '../lib/db/migrate'
 import { startFakeOpenAI } from '../test/fakes/openai'
 import { startProductionServer } from '../test/next-server'
+import { benchDatabase, CHAT_BODY, serverEnv, transactions, userWithKey } from './common'
 
 const DURATION = Number(process.env.BENCH_SECONDS ?? 10)
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32)
-const BODY = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Say hello' }], max_tokens: 16 })
+const BODY = CHAT_BODY
 const OUT = path.resolve('bench/results/profile')
 
-const pgServer = await startThrowawayPostgres('tollgate-profile')
-await ensureDatabase(pgServer.adminUrl, 'bench')
-const databaseUrl = pgServer.urlFor('bench')
-await migrate(databaseUrl)
+const { server: pgServer, url: databaseUrl } = await benchDatabase('tollgate-profile', 'bench')
 const upstream = await startFakeOpenAI()
 rmSync(OUT, { recursive: true, force: true })
 mkdirSync(OUT, { recursive: true })
@@ -47,7 +42,6 @@ function postgresCpuSeconds(): number {
   }
   return total
 }
-const transactions = async (sql: pg.Client) => Number((await sql.query(`select xact_commit + xact_rollback as n from pg_stat_database where datname = 'bench'`)).rows[0].n)
 
 type Measured = { target: string; rps: number; calls: number; next_cpu_ms_per_call: number; postgres_cpu_ms_per_call: number; transactions_per_call: number; profileDir: string }
 
@@ -55,36 +49,17 @@ type Measured = { target: string; rps: number; calls: number; next_cpu_ms_per_ca
 async function profiled(target: 'forward' | 'gateway'): Promise<Measured> {
   const profileDir = path.join(OUT, target)
   mkdirSync(profileDir, { recursive: true })
-  const server = await startProductionServer(
-    '.next-bench',
-    {
-      DATABASE_URL: databaseUrl,
-      AUTH_SECRET: 'bench-secret-at-least-32-characters-long',
-      OPENAI_API_KEY: upstream.apiKey,
-      OPENAI_BASE_URL: upstream.url,
-      BENCH_FORWARD_URL: upstream.url,
-      DATA_DIR: mkdtempSync(path.join(tmpdir(), 'tollgate-profile-data-')),
-    },
-    ['--cpu-prof', `--cpu-prof-dir=${profileDir}`],
-  )
+  const server = await startProductionServer('.next-bench', serverEnv(databaseUrl, upstream), ['--cpu-prof', `--cpu-prof-dir=${profileDir}`])
   let options: autocannon.Options
   if (target === 'forward') {
     options = { url: `${server.url}/api/bench/forward`, method: 'POST', headers: { 'content-type': 'application/json', 'x-upstream-authorization': `Bearer ${upstream.apiKey}` }, body: BODY, connections: CONNECTIONS }
   } else {
-    const signup = await fetch(`${server.url}/api/auth/signup`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email: `profile-${Date.now()}@example.test`, password: 'a long enough password' }),
-    })
-    const cookie = signup.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ')
-    const { user } = await signup.json()
-    const { key } = await (await fetch(`${server.url}/api/keys`, { method: 'POST', headers: { 'content-type': 'application/json', cookie }, body: JSON.stringify({ name: 'profile' }) })).json()
-    await sql.query('update public.api_rate_limits set requests_per_minute = 1000000 where user_id = $1', [user.id])
+    const { key } = await userWithKey(server.url, sql)
     options = { url: `${server.url}/api/v1/chat/completions`, method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: BODY, connections: CONNECTIONS }
   }
   const warm = await autocannon({ ...options, duration: 3 })
   await new Promise((r) => setTimeout(r, 1_000))
-  const before = { next: cpuSeconds(server.pid), pg: postgresCpuSeconds(), tx: await transactions(sql) }
+  const before = { next: cpuSeconds(server.pid), pg: postgresCpuSeconds(), tx: await transactions(sql, 'bench') }
   const run = await autocannon({ ...options, duration: DURATION })
   await new Promise((r) => setTimeout(r, 1_500)) // settles still in flight
   const calls = run['2xx'] + run.non2xx
@@ -94,7 +69,7 @@ async function profiled(target: 'forward' | 'gateway'): Promise<Measured> {
     calls,
     next_cpu_ms_per_call: ((cpuSeconds(server.pid) - before.next) * 1000) / calls,
     postgres_cpu_ms_per_call: ((postgresCpuSeconds() - before.pg) * 1000) / calls,
-    transactions_per_call: ((await transactions(sql)) - before.tx) / calls,
+    transactions_per_call: ((await transactions(sql, 'bench')) - before.tx) / calls,
     profileDir,
   }
   void warm

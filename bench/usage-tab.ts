@@ -5,22 +5,12 @@
 import { readFileSync } from 'node:fs'
 import { closeDatabase, db } from '../lib/db/prisma'
 import { getUsageDashboard } from '../lib/usage/dashboard'
+import { median } from './common'
 
 const [email, baseUrl, cookieFile] = process.argv.slice(2)
 if (!email) {
   console.error('usage: npm run bench:usage-tab -- <email> [base-url cookie-file]')
   process.exit(2)
-}
-
-async function median(fn: () => Promise<unknown>, runs = 30, warmups = 5): Promise<number> {
-  for (let i = 0; i < warmups; i++) await fn()
-  const times: number[] = []
-  for (let i = 0; i < runs; i++) {
-    const t = performance.now()
-    await fn()
-    times.push(performance.now() - t)
-  }
-  return times.sort((a, b) => a - b)[Math.floor(runs / 2)]
 }
 
 const userId = async (e: string) => (await db().$queryRaw<{ id: string }[]>`select id::text from auth.users where lower(email) = lower(${e})`)[0]?.id
@@ -31,8 +21,8 @@ const empty = (await db().$queryRaw<{ id: string }[]>`
   select s.user_id::text as id from public.user_subscriptions s
    where not exists (select 1 from public.api_usage a where a.user_id = s.user_id) limit 1`)[0]?.id
 
-const seeded = await median(() => getUsageDashboard(target))
-const baseline = empty ? await median(() => getUsageDashboard(empty)) : NaN
+const seeded = await median(() => getUsageDashboard(target), 30)
+const baseline = empty ? await median(() => getUsageDashboard(empty), 30) : NaN
 console.log(`usage rows for ${email}: ${rows.toLocaleString('en-US')}`)
 console.log(`data layer, median of 30: ${seeded.toFixed(1)} ms (user with no calls: ${baseline.toFixed(1)} ms; ratio ${(seeded / baseline).toFixed(2)}x)`)
 
