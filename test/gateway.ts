@@ -42,5 +42,10 @@ export async function usageRows(databaseUrl: string, userId: string, count = 1, 
   }
 }
 
+/** Admission holds the user still has: calls admitted and not yet settled. */
+export async function holdsOf(databaseUrl: string, userId: string): Promise<number> {
+  return withClient(databaseUrl, async (c) => Number((await c.query('select count(*) from public.usage_holds where user_id = $1', [userId])).rows[0].count))
+}
+
 /** numeric(24,12) text as the cost engine's canonical string: "0.007500000000" → "0.0075". */
 export const canonical = (value: unknown) => (value === null ? null : String(value).replace(/(\.\d*?)0+$/, '$1').replace(/\.$/, ''))

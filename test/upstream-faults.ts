@@ -31,11 +31,6 @@ async function readSettlement(databaseUrl: string, userId: string): Promise<Omit
   })
 }
 
-/** The user's holds in flight right now. */
-export async function holdsOf(databaseUrl: string, userId: string): Promise<number> {
-  return (await readSettlement(databaseUrl, userId)).holds
-}
-
 /**
  * Waits until `count` rows exist and no hold is left (every admitted call has settled), then
  * a little longer, so that a late extra row would be seen too.

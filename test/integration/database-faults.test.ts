@@ -10,7 +10,7 @@ import { ensureDatabase, startEmbeddedPostgres, type EmbeddedDatabase } from '@/
 import { migrate } from '@/lib/db/migrate'
 import { withClient } from '@/test/databases'
 import { startFakeOpenAI, type FakeOpenAI } from '@/test/fakes/openai'
-import { createGatewayUser, type GatewayUser } from '@/test/gateway'
+import { createGatewayUser, holdsOf, type GatewayUser } from '@/test/gateway'
 import { sleep, startLoad, waitFor, type Answer } from '@/test/load'
 import { startNextServer, type NextServer } from '@/test/next-server'
 
@@ -63,7 +63,6 @@ const chat = (server: NextServer, user: GatewayUser, prompt: string) =>
 
 const rowsOf = (userId: string) =>
   withClient(databaseUrl, async (c) => (await c.query<{ request_id: string; status: string; error_code: string | null }>('select request_id, status, error_code from public.api_usage where user_id = $1', [userId])).rows)
-const holdsOf = (userId: string) => withClient(databaseUrl, async (c) => Number((await c.query('select count(*) from public.usage_holds where user_id = $1', [userId])).rows[0].count))
 
 /** Every answer with a request id has exactly one row, and there is no row without an answer. */
 function expectOneRowPerAnswer(answers: Answer[], rows: { request_id: string }[]) {
@@ -108,10 +107,10 @@ describe('PostgreSQL stopped under load, then started again', () => {
 
     // Calls admitted before or across the outage were recorded late (retries, then the spool):
     // once replayed, every answered call has its one row and no hold is left.
-    await waitFor(async () => (await holdsOf(user.id)) === 0 && (await rowsOf(user.id)).length >= answers.filter((a) => a.requestId).length, 20_000)
+    await waitFor(async () => (await holdsOf(databaseUrl, user.id)) === 0 && (await rowsOf(user.id)).length >= answers.filter((a) => a.requestId).length, 20_000)
     const rows = await rowsOf(user.id)
     expectOneRowPerAnswer(answers, rows)
-    expect(await holdsOf(user.id)).toBe(0)
+    expect(await holdsOf(databaseUrl, user.id)).toBe(0)
     // Fail closed: every call that reached the provider is a metered success row.
     expect(rows.filter((r) => r.status === 'success')).toHaveLength(upstream.calls.length)
     expect(answers.filter((a) => a.status === 200)).toHaveLength(upstream.calls.length)
@@ -134,7 +133,7 @@ describe('a burst larger than the connection pool', () => {
     expect(Date.now() - started).toBeLessThan(30_000)
     expect(answers.every((a) => a.status === 200 || (a.status === 503 && /database/.test(a.body)))).toBe(true)
     expect(answers.filter((a) => a.status === 200).length).toBeGreaterThan(0)
-    await waitFor(async () => (await holdsOf(user.id)) === 0 && (await rowsOf(user.id)).length >= answers.filter((a) => a.requestId).length, 20_000)
+    await waitFor(async () => (await holdsOf(databaseUrl, user.id)) === 0 && (await rowsOf(user.id)).length >= answers.filter((a) => a.requestId).length, 20_000)
     expectOneRowPerAnswer(answers, await rowsOf(user.id))
   })
 

@@ -1,9 +1,8 @@
 // Bad input and upstream faults: a precise 4xx, 502 or 504 in OpenAI's error shape, never a
 // 500, no upstream call for bad input, and exactly one usage row for every authenticated call.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { withClient } from '@/test/databases'
 import { startFakeOpenAI, type FakeOpenAI } from '@/test/fakes/openai'
-import { createGatewayUser, usageRows, type GatewayUser } from '@/test/gateway'
+import { createGatewayUser, holdsOf, usageRows, type GatewayUser } from '@/test/gateway'
 import { freePort, startNextServer, type NextServer } from '@/test/next-server'
 
 let upstream: FakeOpenAI
@@ -151,8 +150,7 @@ describe('identity', () => {
     await expect(u.client.models.list()).rejects.toMatchObject({ status: 401 })
     const rows = await usageRows(db(), u.id, 2, 500)
     expect(rows.map((r) => r.status)).toEqual(['success'])
-    const holds = await withClient(db(), async (c) => Number((await c.query('select count(*) from public.usage_holds where user_id = $1', [u.id])).rows[0].count))
-    expect(holds).toBe(0)
+    expect(await holdsOf(db(), u.id)).toBe(0)
   })
 })
 

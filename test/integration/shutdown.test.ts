@@ -8,7 +8,7 @@ import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { withClient } from '@/test/databases'
 import { startFakeOpenAI, type FakeOpenAI } from '@/test/fakes/openai'
-import { createGatewayUser } from '@/test/gateway'
+import { createGatewayUser, holdsOf } from '@/test/gateway'
 import { sleep, startLoad } from '@/test/load'
 import { startNextServer, type NextServer } from '@/test/next-server'
 
@@ -76,7 +76,7 @@ describe('SIGTERM under load', () => {
 
     // The rows were written before exit: right now, with no server left to replay a spool.
     const rows = await withClient(db(), async (c) => (await c.query<{ request_id: string; status: string }>('select request_id, status from public.api_usage where user_id = $1', [user.id])).rows)
-    const holds = await withClient(db(), async (c) => Number((await c.query('select count(*) from public.usage_holds where user_id = $1', [user.id])).rows[0].count))
+    const holds = await holdsOf(db(), user.id)
     expect(rows.map((r) => r.request_id).sort()).toEqual(completed.map((a) => a.requestId).sort())
     expect(rows.every((r) => r.status === 'success')).toBe(true)
     expect(holds, 'an admitted call without a row would leave its hold').toBe(0)

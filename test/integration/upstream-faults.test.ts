@@ -10,9 +10,9 @@ import { countTokens } from 'gpt-tokenizer/encoding/o200k_base'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { calculateOpenAICost } from '@/lib/pricing/text'
 import { FAKE_REPLY, RATE_LIMIT_MESSAGE, startFakeOpenAI, type FakeOpenAI } from '@/test/fakes/openai'
-import { canonical, createGatewayUser, type GatewayUser } from '@/test/gateway'
+import { canonical, createGatewayUser, holdsOf, type GatewayUser } from '@/test/gateway'
 import { freePort, startNextServer, type NextServer } from '@/test/next-server'
-import { CRASH_LOG, expectHealthy, expectNothingCharged, expectOpenAIError, holdsOf, settled } from '@/test/upstream-faults'
+import { CRASH_LOG, expectHealthy, expectNothingCharged, expectOpenAIError, settled } from '@/test/upstream-faults'
 
 let upstream: FakeOpenAI
 let server: NextServer
