@@ -70,6 +70,8 @@ const schema = z
     BENCH_FORWARD_URL: z.url().optional(),
     /** Characters of prompt and output kept in a usage row's sanitized payloads. */
     USAGE_PAYLOAD_MAX_CHARS: z.coerce.number().int().min(0).max(100_000).default(2_000),
+    /** Bytes of JSON kept of each stored payload (request and response each): a cap on what one call can add to the ledger. */
+    USAGE_PAYLOAD_MAX_BYTES: z.coerce.number().int().min(256).max(1_048_576).default(8_192),
   })
   .superRefine((v, ctx) => {
     if (Boolean(v.NEXT_PUBLIC_SUPABASE_URL) !== Boolean(v.NEXT_PUBLIC_SUPABASE_ANON_KEY)) {

@@ -2,6 +2,7 @@
 // official OpenAI SDK pointed at it, and the usage rows it wrote.
 import { randomUUID } from 'node:crypto'
 import OpenAI from 'openai'
+import { trimDecimalZeros } from '@/lib/text'
 import { withClient } from './databases'
 
 export type GatewayUser = { id: string; key: string; cookie: string; client: OpenAI }
@@ -48,4 +49,4 @@ export async function holdsOf(databaseUrl: string, userId: string): Promise<numb
 }
 
 /** numeric(24,12) text as the cost engine's canonical string: "0.007500000000" → "0.0075". */
-export const canonical = (value: unknown) => (value === null ? null : String(value).replace(/(\.\d*?)0+$/, '$1').replace(/\.$/, ''))
+export const canonical = (value: unknown) => (value === null ? null : trimDecimalZeros(String(value)))

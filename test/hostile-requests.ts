@@ -3,6 +3,7 @@
 // so the only right answer is a 4xx with a message. Credentials are placeholders filled in
 // when the request is sent.
 import fc from 'fast-check'
+import { BODY_LIMITS } from '@/lib/http/body'
 import {
   anyJson, badDate, deepNesting, edgeNumber, edgeString, headerValue, jsonText, notJson, notNumber, notObject, notString, notStringNorNull,
   notUuid, oversized, pathId, queryString, Raw, rawQueryValue, unknownFields, wrongContentType, type JsonValue,
@@ -11,8 +12,8 @@ import {
 export type Auth = 'key' | 'cookie' | 'none' | 'badKey' | 'badCookie'
 export type HostileRequest = { route: string; method: 'GET' | 'POST' | 'DELETE'; path: string; auth: Auth; headers: Record<string, string>; body?: string }
 
-const GATEWAY_MAX = 1024 * 1024
-const APP_JSON_MAX = 64 * 1024
+const GATEWAY_MAX = BODY_LIMITS.gateway
+const APP_JSON_MAX = BODY_LIMITS.form
 const raw = (...texts: string[]) => fc.constantFrom(...texts.map((t) => new Raw(t)))
 const long = (min: number) => fc.integer({ min, max: min + 2_000 }).map((n) => 'x'.repeat(n))
 const whitespace = fc.constantFrom(' ', '\t\r\n', '\u00a0', '\u2028', '\ufeff', '   \u3000')

@@ -1,34 +1,17 @@
 import type { z } from 'zod'
 import { GatewayError } from '@/lib/gateway/errors'
+import { BODY_LIMITS, BodyReadError, isJsonContentType, readTextCapped } from '@/lib/http/body'
 
-export const MAX_BODY_BYTES = 1024 * 1024
+export const MAX_BODY_BYTES = BODY_LIMITS.gateway
 
-/** Reads at most MAX_BODY_BYTES, refusing more as soon as it arrives (nothing larger is buffered). */
+/** The body as text, at most MAX_BODY_BYTES (refused as soon as more arrives), or a GatewayError. */
 async function readLimited(request: Request): Promise<string> {
-  const declared = Number(request.headers.get('content-length'))
-  if (declared > MAX_BODY_BYTES) throw tooLarge()
-  if (!request.body) return ''
-  const reader = request.body.getReader()
-  const parts: Uint8Array[] = []
-  let size = 0
-  for (;;) {
-    let chunk: ReadableStreamReadResult<Uint8Array>
-    try {
-      chunk = await reader.read()
-    } catch {
-      // The only way reading our own request fails: the client went away mid-body.
-      throw new GatewayError('client_closed_request', 'The client closed the connection while sending the request')
-    }
-    const { done, value } = chunk
-    if (done) break
-    size += value.byteLength
-    if (size > MAX_BODY_BYTES) {
-      await reader.cancel().catch(() => {})
-      throw tooLarge()
-    }
-    parts.push(value)
+  try {
+    return await readTextCapped(request, MAX_BODY_BYTES)
+  } catch (error) {
+    if (!(error instanceof BodyReadError)) throw error
+    throw new GatewayError(error.reason === 'too_large' ? 'payload_too_large' : 'client_closed_request', error.message)
   }
-  return new TextDecoder().decode(Buffer.concat(parts))
 }
 
 // Deeper than any real request (tool schemas nest a few dozen levels at most). JSON.parse copes
@@ -48,12 +31,10 @@ function nestsDeeperThan(value: unknown, max: number): boolean {
   return false
 }
 
-const tooLarge = () => new GatewayError('payload_too_large', `Request body exceeds ${MAX_BODY_BYTES / 1024 / 1024} MiB`)
-
 /** The raw JSON object of a gateway request, or a precise 4xx. */
 export async function readJsonObject(request: Request): Promise<Record<string, unknown>> {
   const type = request.headers.get('content-type') ?? ''
-  if (!/^application\/json\b/i.test(type)) throw new GatewayError('unsupported_media_type', 'Content-Type must be application/json')
+  if (!isJsonContentType(type)) throw new GatewayError('unsupported_media_type', 'Content-Type must be application/json')
   const text = await readLimited(request)
   let value: unknown
   try {

@@ -57,7 +57,7 @@ export class GatewayCall {
   }
 
   sanitize(value: unknown): unknown {
-    return sanitizePayload(value, env.USAGE_PAYLOAD_MAX_CHARS)
+    return sanitizePayload(value, { maxChars: env.USAGE_PAYLOAD_MAX_CHARS, maxBytes: env.USAGE_PAYLOAD_MAX_BYTES })
   }
 
   /** The campaign from the body or the x-campaign-id header; it must be one of the caller's. */

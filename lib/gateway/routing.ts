@@ -7,6 +7,7 @@ import type { MediaPriceEntry } from '@/lib/pricing/media-catalog-types'
 import { findTextModel } from '@/lib/pricing/text-catalog'
 import type { PriceOverride } from '@/lib/pricing/types'
 import { getAdapter } from '@/lib/providers/registry'
+import { trimEndOf } from '@/lib/text'
 import type { ProviderAdapter, ProviderConfig, ProviderId } from '@/lib/providers/types'
 
 export type Service = 'chat' | 'content' | 'image' | 'video'
@@ -38,7 +39,7 @@ export function configuredVendors(): ProviderId[] {
 export function servedBy(vendor: string): Route {
   const adapter = getAdapter(vendor as ProviderId)
   const config = VENDORS[vendor as keyof typeof VENDORS]
-  if (adapter && config?.apiKey) return { adapter, config: { apiKey: config.apiKey, baseUrl: config.baseUrl.replace(/\/+$/, '') }, pricingProvider: vendor, servedBy: adapter.id }
+  if (adapter && config?.apiKey) return { adapter, config: { apiKey: config.apiKey, baseUrl: trimEndOf(config.baseUrl, '/') }, pricingProvider: vendor, servedBy: adapter.id }
   return { adapter: getAdapter('simulator')!, config: { apiKey: '', baseUrl: '' }, pricingProvider: vendor, servedBy: 'simulator' }
 }
 

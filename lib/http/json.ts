@@ -1,7 +1,6 @@
 import type { z } from 'zod'
 import { DATABASE_RETRY_AFTER_SECONDS, databaseUnavailable } from '@/lib/db/errors'
-
-const MAX_JSON_BYTES = 64 * 1024
+import { BODY_LIMITS, BodyReadError, isJsonContentType, readTextCapped } from '@/lib/http/body'
 
 export type JsonBody<T> = { ok: true; data: T } | { ok: false; status: 400 | 413 | 415; message: string }
 
@@ -9,18 +8,16 @@ export type JsonBody<T> = { ok: true; data: T } | { ok: false; status: 400 | 413
  * Reads and validates a JSON request body. Every failure is a 4xx with a sentence a developer
  * can act on; nothing here throws.
  */
-export async function readJsonBody<S extends z.ZodType>(request: Request, schema: S): Promise<JsonBody<z.infer<S>>> {
-  const type = request.headers.get('content-type') ?? ''
-  if (!type.toLowerCase().startsWith('application/json'))
+export async function readJsonBody<S extends z.ZodType>(request: Request, schema: S, maxBytes: number = BODY_LIMITS.form): Promise<JsonBody<z.infer<S>>> {
+  if (!isJsonContentType(request.headers.get('content-type')))
     return { ok: false, status: 415, message: 'Content-Type must be application/json' }
   let text: string
   try {
-    text = await request.text()
-  } catch {
+    text = await readTextCapped(request, maxBytes)
+  } catch (error) {
+    if (error instanceof BodyReadError && error.reason === 'too_large') return { ok: false, status: 413, message: error.message }
     return { ok: false, status: 400, message: 'Could not read the request body' }
   }
-  if (Buffer.byteLength(text) > MAX_JSON_BYTES)
-    return { ok: false, status: 413, message: `Request body must be at most ${MAX_JSON_BYTES / 1024} KiB` }
   let json: unknown
   try {
     json = JSON.parse(text)

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { calculateImageCost, calculateVideoCost } from '@/lib/pricing/media'
 import type { PriceOverride } from '@/lib/pricing/types'
+import { trimDecimalZeros } from '@/lib/text'
 
 describe('calculateImageCost', () => {
   it.each([
@@ -95,7 +96,7 @@ describe('calculateVideoCost', () => {
     ['luma', 'ray-2', 5, '1080p', '1.5925248'],
     ['luma', 'ray-flash-2', 5, '720p', '0.2433024'],
   ])('prices %s %s for %i s at %s as $%s', (provider, model, seconds, resolution, price) => {
-    expect(calculateVideoCost({ provider, model, seconds, resolution }).totalCost).toBe(price.replace(/0+$/, ''))
+    expect(calculateVideoCost({ provider, model, seconds, resolution }).totalCost).toBe(trimDecimalZeros(price))
   })
 
   it('prices fractional seconds exactly', () => {

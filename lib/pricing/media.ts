@@ -19,7 +19,11 @@ function findEntry(catalog: MediaPriceEntry[], provider: string, model: string):
 /** Normalises "1792×1024" / "1792X1024" to "1792x1024", and lower-cases qualities. */
 function normalise(field: keyof Dims, value: string): string {
   const v = value.trim().toLowerCase()
-  return field === 'size' ? v.replace(/\s*[x×*]\s*/, 'x') : v
+  if (field !== 'size') return v
+  // "1024 × 1024" → "1024x1024": split at the first separator and trim each side (a regex with
+  // \s* on both sides moves quadratically over a long run of spaces).
+  const at = v.search(/[x×*]/)
+  return at < 0 ? v : `${v.slice(0, at).trimEnd()}x${v.slice(at + 1).trimStart()}`
 }
 
 function variantKey(entry: MediaPriceEntry, dims: Dims): { key: string; assumed: boolean } {

@@ -3,6 +3,8 @@
 // any catalog rate has), so no cost is ever rounded; sums of any length stay exact. Amounts
 // leave this module as decimal strings and are stored as numeric(24,12).
 
+import { trimEndOf } from '@/lib/text'
+
 export const SCALE = 12
 const ONE = 10n ** BigInt(SCALE)
 
@@ -46,7 +48,8 @@ export function formatUsd(amount: Usd): string {
   const negative = amount < 0n
   const abs = negative ? -amount : amount
   const whole = abs / ONE
-  const fraction = (abs % ONE).toString().padStart(SCALE, '0').replace(/0+$/, '')
+  const padded = (abs % ONE).toString().padStart(SCALE, '0')
+  const fraction = trimEndOf(padded, '0')
   return `${negative ? '-' : ''}${whole}${fraction ? `.${fraction}` : ''}`
 }
 

@@ -1,6 +1,7 @@
 // The API keys endpoints and the caller's usage API (summary, history, rollups) on the real
 // server, with calls made through the simulator (no vendor keys configured).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { trimDecimalZeros } from '@/lib/text'
 import { createGatewayUser, usageRows, type GatewayUser } from '@/test/gateway'
 import { startNextServer, type NextServer } from '@/test/next-server'
 
@@ -64,7 +65,7 @@ describe('usage API', () => {
       calls: { lifetime: 3 },
     })
     const exact = rows.reduce((sum, r) => sum + BigInt(String(r.total_cost).replace('.', '')), 0n)
-    const asString = (n: bigint) => { const s = n.toString().padStart(13, '0'); return `${s.slice(0, -12)}.${s.slice(-12)}`.replace(/\.?0+$/, '') }
+    const asString = (n: bigint) => { const s = n.toString().padStart(13, '0'); return trimDecimalZeros(`${s.slice(0, -12)}.${s.slice(-12)}`) }
     expect(summary.cost).toEqual({ currency: 'USD', period: asString(exact), lifetime: asString(exact), unpriced_calls: 0, budget: null })
   })
 

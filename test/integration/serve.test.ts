@@ -56,7 +56,7 @@ describe('npm run dev on the embedded database', () => {
 
     const first = await startDev(dataDir, port)
     expect(first.output()).toContain('initialising PostgreSQL')
-    expect(first.output()).toMatch(/\d+ migration\(s\) applied/)
+    expect(first.output()).toMatch(/(?<!\d)\d+ migration\(s\) applied/)
     const signup = await fetch(`${first.url}/api/auth/signup`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
