@@ -42,8 +42,10 @@ log(`${database.embedded ? 'embedded PostgreSQL' : 'DATABASE_URL'} ready; Next.j
 
 // Ctrl-C reaches Next and PostgreSQL too (same process group), and Next's exit also lands
 // here: whichever comes first decides the exit code, and everyone waits for the one shutdown.
+let requested = false
 let stopping: Promise<never> | undefined
 function shutdown(code: number): Promise<never> {
+  requested = true
   stopping ??= (async () => {
     if (next.exitCode === null && next.signalCode === null) {
       next.kill('SIGTERM')
@@ -61,4 +63,10 @@ function shutdown(code: number): Promise<never> {
 
 process.on('SIGINT', () => void shutdown(130))
 process.on('SIGTERM', () => void shutdown(143))
-next.on('exit', (code) => void shutdown(code ?? 1))
+// Next exiting on its own is a crash (out of memory, a fatal error): say so, stop the database
+// cleanly, and exit non-zero, so a supervisor (systemd, Docker, pm2) restarts the whole app.
+next.on('exit', (code, signal) => {
+  if (requested) return void shutdown(code ?? 1)
+  console.error(`[tollgate] Next.js stopped unexpectedly (${signal ? `signal ${signal}` : `exit code ${code}`}); stopping the database and exiting with 1 so a supervisor can restart the app`)
+  void shutdown(code || 1)
+})

@@ -74,6 +74,30 @@ export async function admitCall(input: {
   })
 }
 
+/**
+ * Counts a call refused before admission (bad input, unknown model, over quota) against the
+ * caller's request rate, as an admitted call counts: otherwise refused calls could be sent
+ * without limit, each leaving a row. Returns the 429 to answer instead when the rate was
+ * already full, else null.
+ */
+export async function countRefusal(userId: string, service: Service): Promise<GatewayError | null> {
+  const { rows } = await pool().query<{ result: { limited: boolean; limit?: number; used?: number; retry_after_seconds?: number; resets_at?: string } }>(
+    'select public.gateway_count_refusal($1::uuid, $2) as result',
+    [userId, service],
+  )
+  const r = rows[0].result
+  if (!r.limited) return null
+  return new GatewayError('rate_limited', `Rate limit reached: ${r.limit} ${service} requests per minute. Try again in ${r.retry_after_seconds} s.`, {
+    headers: {
+      'retry-after': String(r.retry_after_seconds),
+      'x-ratelimit-limit-requests': String(r.limit),
+      'x-ratelimit-remaining-requests': '0',
+      'x-ratelimit-reset-requests': `${r.retry_after_seconds}s`,
+    },
+    extra: { limit_name: 'requests_per_minute', used: r.used, limit: r.limit, resets_at: r.resets_at },
+  })
+}
+
 /** OpenAI's rate-limit headers, for every admitted or refused call; plus a warning under soft enforcement. */
 export function rateHeaders(admission: Admission): Record<string, string> {
   const headers: Record<string, string> = {}

@@ -25,7 +25,7 @@ const MessageSchema = z
 
 export const ChatRequestSchema = z
   .object({
-    model: z.string({ error: 'is required' }).min(1, { error: 'is required' }),
+    model: z.string({ error: 'is required' }).min(1, { error: 'is required' }).max(256, { error: 'must be at most 256 characters' }),
     messages: z.array(MessageSchema, { error: 'must be an array of messages' }).min(1, { error: 'must contain at least one message' }),
     stream: z.boolean().nullable().optional(),
     stream_options: z.object({ include_usage: z.boolean().optional() }).passthrough().nullable().optional(),
@@ -142,15 +142,22 @@ async function streamChat(call: GatewayCall, body: ChatRequestBody, route: Route
     overran = true
     aborter.abort()
   }, holdSeconds(call.service) * 1000 - 30_000)
+  // Both timers hold the whole call (request, body, closures) until they fire: every way out
+  // clears them. A stream whose upstream refused the connection once kept its overrun timer
+  // for ~570 s; under an outage that filled the 192 MB heap in under a minute.
+  const release = () => {
+    clock.clear()
+    clearTimeout(overrun)
+  }
   let upstream: Response
   try {
     upstream = await send(route.adapter, chat.buildRequest(upstreamBody, route.config), clock.signal, clock)
   } catch (error) {
-    clock.clear()
+    release()
     throw error
   }
   if (!upstream.body) {
-    clock.clear()
+    release()
     throw new UpstreamError('malformed', 'the upstream stream has no body')
   }
 
@@ -163,8 +170,7 @@ async function streamChat(call: GatewayCall, body: ChatRequestBody, route: Route
   const finish = (status: 'success' | 'error' | 'client_aborted', error?: GatewayError) => {
     if (finished) return
     finished = true
-    clock.clear()
-    clearTimeout(overrun)
+    release()
     const measured = usage ?? countedUsage(body, text)
     call.record(
       {

@@ -19,7 +19,7 @@ export const ContentRequestSchema = z.object({
   }),
   tone: z.string().trim().min(1).max(100).default('professional'),
   audience: z.string().trim().max(500).optional(),
-  model: z.string().min(1).default('gpt-4o-mini'),
+  model: z.string().min(1).max(256, { error: 'must be at most 256 characters' }).default('gpt-4o-mini'),
   max_tokens: z.number().int().positive().max(16_384).optional(),
   campaign: z.string().optional(),
 })

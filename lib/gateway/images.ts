@@ -12,7 +12,7 @@ import type { ImageRequest, ImageResult, ImageStep } from '@/lib/providers/types
 export const ImageRequestSchema = z
   .object({
     // OpenAI's default when no model is named.
-    model: z.string().min(1).default('dall-e-2'),
+    model: z.string().min(1).max(256, { error: 'must be at most 256 characters' }).default('dall-e-2'),
     prompt: z.string({ error: 'is required' }).min(1, { error: 'is required' }).max(32_000, { error: 'must be at most 32,000 characters' }),
     n: z.number().int().min(1, { error: 'must be between 1 and 10' }).max(10, { error: 'must be between 1 and 10' }).default(1),
     size: z.string().max(20).optional(),

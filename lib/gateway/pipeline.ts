@@ -5,7 +5,7 @@ import { db } from '@/lib/db/prisma'
 import { env } from '@/lib/env'
 import { extractIPAddress, extractUserAgent } from '@/lib/gateway/client-info'
 import type { z } from 'zod'
-import { admitCall, rateHeaders } from '@/lib/gateway/admission'
+import { admitCall, countRefusal, rateHeaders } from '@/lib/gateway/admission'
 import { readJsonObject, validate } from '@/lib/gateway/body'
 import { ZERO_COST } from '@/lib/gateway/cost'
 import { errorBody, GatewayError, toGatewayError } from '@/lib/gateway/errors'
@@ -159,6 +159,9 @@ export class GatewayCall {
   recordFailure(error: GatewayError): void {
     // A key refused at admission (revoked meanwhile): nobody is entitled to a row.
     if (this.recorded || error.code === 'invalid_api_key') return
+    // A call refused for its rate was not looked at: its body explains nothing, and keeping it
+    // would let a flood of refused calls fill the ledger with payloads.
+    if (error.code === 'rate_limited') this.requestPayload = null
     this.record({
       provider: this.provider,
       model: this.model,
@@ -179,6 +182,23 @@ function logFailure(error: GatewayError, thrown: unknown, what: string): void {
   else if (error.code === 'database_unavailable' && Date.now() - lastOutageLog > 5_000) {
     lastOutageLog = Date.now()
     console.error(`[gateway] database unavailable, answering 503 (${what}): ${String((thrown as Error)?.message ?? thrown).split('\n').filter(Boolean).pop()}`)
+  }
+}
+
+/**
+ * A caller's call refused before admission still spends one request of its rate (see
+ * countRefusal); past the rate, the answer is the rate limit's 429 instead of the refusal.
+ * Only the caller's own mistakes and limits count: not our outages, not a revoked key.
+ */
+async function refusalOrRateLimit(call: GatewayCall, error: GatewayError): Promise<GatewayError> {
+  const callersFault = error.status >= 400 && error.status < 500 && error.code !== 'invalid_api_key' && error.code !== 'rate_limited'
+  if (!callersFault) return error
+  try {
+    return (await countRefusal(call.identity.userId, call.service)) ?? error
+  } catch (thrown) {
+    // The refusal stands on its own; failing to count it must not turn a 400 into a 503.
+    logFailure(toGatewayError(thrown), thrown, `${call.requestId} refusal count`)
+    return error
   }
 }
 
@@ -219,8 +239,9 @@ export function gatewayRoute<P>(service: Service, endpoint: string, handle: (cal
           if (refused.code === 'invalid_api_key') return errorResponse(refused)
         }
       }
-      call.recordFailure(error)
-      return errorResponse(error, { ...call.responseHeaders, 'x-request-id': call.requestId })
+      const answer = call.admitted ? error : await refusalOrRateLimit(call, error)
+      call.recordFailure(answer)
+      return errorResponse(answer, { ...call.responseHeaders, 'x-request-id': call.requestId })
     }
   }
 }

@@ -15,7 +15,15 @@
 import { createServer, type ServerResponse } from 'node:http'
 
 export type OpenAICall = { path: string; body: Record<string, unknown>; aborted: boolean; authorization?: string }
-export type FakeOpenAI = { url: string; apiKey: string; calls: OpenAICall[]; close: () => Promise<void> }
+export type FakeOpenAI = {
+  url: string
+  apiKey: string
+  calls: OpenAICall[]
+  close: () => Promise<void>
+  /** Stops listening (connections are then refused: an outage) until `resume()`, on the same port. */
+  pause: () => Promise<void>
+  resume: () => Promise<void>
+}
 
 export const FAKE_REPLY = ['Hello', ' from', ' the', ' fake', ' OpenAI', '.']
 /** What a stream delivers before a mid-stream fault cuts it. */
@@ -52,7 +60,7 @@ const send = (res: ServerResponse, status: number, body: unknown) => {
 }
 
 export async function startFakeOpenAI(apiKey = 'sk-fake-openai'): Promise<FakeOpenAI> {
-  const fake: FakeOpenAI = { url: '', apiKey, calls: [], close: async () => {} }
+  const fake: FakeOpenAI = { url: '', apiKey, calls: [], close: async () => {}, pause: async () => {}, resume: async () => {} }
   const server = createServer(async (req, res) => {
     const chunks: Buffer[] = []
     for await (const chunk of req) chunks.push(chunk as Buffer)
@@ -140,5 +148,8 @@ export async function startFakeOpenAI(apiKey = 'sk-fake-openai'): Promise<FakeOp
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   fake.url = `http://127.0.0.1:${(server.address() as { port: number }).port}`
   fake.close = () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()) })
+  const port = (server.address() as { port: number }).port
+  fake.pause = fake.close
+  fake.resume = () => new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve))
   return fake
 }
