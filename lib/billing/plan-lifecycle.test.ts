@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { PLANS } from '@/lib/billing/plans'
+import { writeSignupPlan } from '@/lib/billing/signup-plan'
 import { withClient } from '@/test/databases'
 import { insertUser } from '@/test/fixtures'
 
@@ -133,7 +134,7 @@ describe('the Demo plan ends after its year, on the Free plan', () => {
 })
 
 describe('the plan new users start on', () => {
-  afterAll(() => sql(`update public.app_settings set signup_plan = 'demo'`))
+  afterAll(() => writeSignupPlan('demo'))
 
   it('is Demo by default, with a finite rate for every service', async () => {
     const user = await newUser()
@@ -141,8 +142,9 @@ describe('the plan new users start on', () => {
     expect(await rates(user)).toEqual(['chat', 'content', 'image', 'video'].map((s) => ({ service_type: s, requests_per_minute: PLANS.demo.requestsPerMinute })))
   })
 
-  it('is the configured sign-up plan (SIGNUP_PLAN), period and rates included', async () => {
-    await sql(`update public.app_settings set signup_plan = 'free'`)
+  it('is the configured sign-up plan (SIGNUP_PLAN, written at boot), period and rates included', async () => {
+    await writeSignupPlan('free')
+    await writeSignupPlan('free') // idempotent
     const user = await newUser()
     const sub = await subscription(user)
     expect(sub).toMatchObject({ plan_type: 'free', plan_name: PLANS.free.name, chat_messages_limit: PLANS.free.limits.chat, enforcement_mode: 'hard', budget: '1.000000000000' })
