@@ -135,12 +135,15 @@ const RUNWAY_DURATIONS: Record<string, number[]> = { gen4_turbo: [5, 10], gen3a_
 /** Aleph uses at most the first 5 s of its input video. */
 const ALEPH_MAX_SECONDS = 5
 
-/** While `inputVideoSeconds` is set, video_to_video inputs are that long (else 5 s or more). */
-export type FakeRunway = FakeVendor & { inputVideoSeconds?: number }
+/**
+ * While `inputVideoSeconds` is set, video_to_video inputs are that long (else 5 s or more).
+ * While `runningPolls` is set, tasks created answer RUNNING that many times before they end.
+ */
+export type FakeRunway = FakeVendor & { inputVideoSeconds?: number; runningPolls?: number }
 
 export async function startFakeRunway(apiKey = 'runway-test-key'): Promise<FakeRunway> {
-  const tasks = new Map<string, { polls: number; fail: boolean; cancelled: boolean; credits: number }>()
-  return startVendor<{ inputVideoSeconds?: number }>(apiKey, { inputVideoSeconds: undefined }, {
+  const tasks = new Map<string, { polls: number; running: number; fail: boolean; cancelled: boolean; credits: number }>()
+  return startVendor<{ inputVideoSeconds?: number; runningPolls?: number }>(apiKey, { inputVideoSeconds: undefined, runningPolls: undefined }, {
     error: (_status, message) => ({ error: message }),
     authorised: (req, key) => req.headers.authorization === `Bearer ${key}`,
     route: (req, fake) => {
@@ -158,7 +161,7 @@ export async function startFakeRunway(apiKey = 'runway-test-key'): Promise<FakeR
         const seconds = offered ? ((b.duration as number | undefined) ?? offered[0]) : Math.min(ALEPH_MAX_SECONDS, fake.inputVideoSeconds ?? ALEPH_MAX_SECONDS)
         const id = randomUUID()
         const credits = RUNWAY_CREDITS[String(b.model)] * seconds
-        tasks.set(id, { polls: 0, fail: fake.failJob, cancelled: false, credits })
+        tasks.set(id, { polls: 0, running: fake.runningPolls ?? 1, fail: fake.failJob, cancelled: false, credits })
         return ok({ id, estimatedCost: { credits } })
       }
       const taskId = /^\/v1\/tasks\/([\w-]+)$/.exec(req.path)?.[1]
@@ -173,7 +176,7 @@ export async function startFakeRunway(apiKey = 'runway-test-key'): Promise<FakeR
         if (task.cancelled) return ok({ ...base, status: 'CANCELLED', cost: { credits: 0 } })
         task.polls++
         if (task.polls === 1) return ok({ ...base, status: 'PENDING', estimatedCost: { credits: task.credits } })
-        if (task.polls === 2) return ok({ ...base, status: 'RUNNING', progress: 0.5, estimatedCost: { credits: task.credits } })
+        if (task.polls <= 1 + task.running) return ok({ ...base, status: 'RUNNING', progress: 0.5, estimatedCost: { credits: task.credits } })
         if (task.fail) return ok({ ...base, status: 'FAILED', failure: 'Generation failed the safety check', failureCode: 'SAFETY.INPUT.TEXT', cost: { credits: 0 } })
         return ok({ ...base, status: 'SUCCEEDED', output: [`${fake.url}/files/${taskId}.mp4`], cost: { credits: task.credits } })
       }

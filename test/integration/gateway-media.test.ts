@@ -191,8 +191,11 @@ describe('video job polling and durations', () => {
 
   it('asks the vendor at most once per interval, whatever clients do, across two servers', async () => {
     const second = await startNextServer(serverEnv())
+    runway.runningPolls = 1_000 // the job keeps running: every poll that reaches Runway counts
     try {
       const u = await createGatewayUser(server.url)
+      // Warm both servers' routes, so the burst below is a burst.
+      for (const s of [server, second]) expect((await fetch(`${s.url}/api/v1/videos/generations/vid_warmup`, { headers: { authorization: `Bearer ${u.key}` } })).status).toBe(404)
       const { body: job } = await createVideo(u.key, { model: 'gen4_turbo', prompt: 'many pollers', image_url: 'https://example.test/a.png', seconds: 5 })
       const upstreamId = await withClient(db(), async (c) => (await c.query('select upstream_job_id from public.video_jobs where id = $1', [job.id])).rows[0].upstream_job_id)
       const started = Date.now()
@@ -203,11 +206,12 @@ describe('video job polling and durations', () => {
         }),
       )
       const elapsed = Date.now() - started
-      expect(answers.every((a) => a.status === 200 && a.job.id === job.id)).toBe(true)
-      // A poll finds the latest state the vendor gave; 50 polls make one vendor call per interval at most.
+      expect(answers.filter((a) => a.status !== 200 || a.job.id !== job.id)).toEqual([])
+      // Each poll answers the latest state the vendor gave; the vendor is asked once per interval at most.
       expect(statusPolls(upstreamId)).toBeGreaterThanOrEqual(1)
       expect(statusPolls(upstreamId)).toBeLessThanOrEqual(Math.floor(elapsed / POLL_INTERVAL_MS) + 1)
     } finally {
+      runway.runningPolls = undefined
       await second.stop()
     }
   })
