@@ -17,7 +17,7 @@ import type { VideoJob } from '@/lib/generated/prisma/client'
 
 export const VideoRequestSchema = z
   .object({
-    model: z.string({ error: 'is required' }).min(1, { error: 'is required' }),
+    model: z.string({ error: 'is required' }).min(1, { error: 'is required' }).max(256, { error: 'must be at most 256 characters' }),
     prompt: z.string().max(5_000, { error: 'must be at most 5,000 characters' }).default(''),
     // Absent: the model's default (or, where the input decides, its longest); see chooseSeconds.
     seconds: z.number({ error: 'must be a number of seconds' }).positive({ error: 'must be positive' }).max(60, { error: 'must be at most 60' }).optional(),
