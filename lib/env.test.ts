@@ -9,7 +9,13 @@ describe('parseEnv', () => {
       MIGRATE_ON_START: true,
       DATA_DIR: '.data',
       DATABASE_POOL_MAX: 10,
+      SIGNUP_PLAN: 'demo',
+      PAST_DUE_GRACE_DAYS: 7,
     })
+  })
+
+  it('takes a sign-up plan from the plan catalog and a whole number of grace days', () => {
+    expect(parseEnv({ SIGNUP_PLAN: 'free', PAST_DUE_GRACE_DAYS: '0' })).toMatchObject({ SIGNUP_PLAN: 'free', PAST_DUE_GRACE_DAYS: 0 })
   })
 
   it('treats empty strings as unset', () => {
@@ -31,6 +37,9 @@ describe('parseEnv', () => {
     [{ DATABASE_URL: 'mysql://u@h/db' }, 'DATABASE_URL'],
     [{ PORT: '70000' }, 'PORT'],
     [{ MIGRATE_ON_START: 'maybe' }, 'MIGRATE_ON_START'],
+    [{ SIGNUP_PLAN: 'enterprise' }, 'SIGNUP_PLAN'],
+    [{ SIGNUP_PLAN: 'toString' }, 'SIGNUP_PLAN'],
+    [{ PAST_DUE_GRACE_DAYS: '1.5' }, 'PAST_DUE_GRACE_DAYS'],
     [{ AUTH_SECRET: 'short' }, 'AUTH_SECRET must be at least 32 characters'],
     [{ NEXT_PUBLIC_SUPABASE_URL: 'https://x.supabase.co' }, 'Set both NEXT_PUBLIC_SUPABASE_URL and NEXT_PUBLIC_SUPABASE_ANON_KEY'],
   ])('refuses %j, naming the problem', (source, message) => {

@@ -1,6 +1,7 @@
 // The one reader of process.env. Every variable the app understands is declared, explained
 // and validated here at boot; everything else imports `env`.
 import { z } from 'zod'
+import { PLAN_IDS } from '@/lib/billing/plans'
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -74,6 +75,13 @@ const schema = z
     USAGE_PAYLOAD_MAX_CHARS: z.coerce.number().int().min(0).max(100_000).default(2_000),
     /** Bytes of JSON kept of each stored payload (request and response each): a cap on what one call can add to the ledger. */
     USAGE_PAYLOAD_MAX_BYTES: z.coerce.number().int().min(256).max(1_048_576).default(8_192),
+    /**
+     * The plan new users start on. Each app process writes it to public.app_settings at boot,
+     * where the signup trigger reads it, so every way a user is created gets it (Supabase Auth too).
+     */
+    SIGNUP_PLAN: z.enum(PLAN_IDS).default('demo'),
+    /** Days a `past_due` subscription keeps its plan; then (and for unpaid, incomplete, paused, canceled) Free limits apply. */
+    PAST_DUE_GRACE_DAYS: z.coerce.number().int().min(0).max(365).default(7),
   })
   .superRefine((v, ctx) => {
     if (Boolean(v.NEXT_PUBLIC_SUPABASE_URL) !== Boolean(v.NEXT_PUBLIC_SUPABASE_ANON_KEY)) {

@@ -12,7 +12,7 @@ type ServiceName = (typeof SERVICES)[number]
 
 const HELP = `Usage: npm run tollgate -- <command>
 
-  plan <user> <${Object.keys(PLANS).join('|')}>   move a user to a plan (keeps this period's usage)
+  plan <user> <${Object.keys(PLANS).join('|')}>   move a user to a plan (a period of its length)
   limit <user> <service> <n>                 set one service's limit (${SERVICES.join(', ')})
   rpm <user> <service> <n>                   set one service's requests per minute
   enforcement <user> <off|soft|hard>         set the enforcement mode
@@ -48,7 +48,8 @@ async function run(args: string[]): Promise<number> {
   switch (command) {
     case 'plan': {
       if (!isPlanId(rest[1] ?? '')) throw new UsageError(`plan must be one of ${Object.keys(PLANS).join(', ')}`)
-      await applyPlan(await userId(rest[0]), rest[1] as keyof typeof PLANS)
+      // An operator's plan is in force whatever Stripe last said (an unpaid status would hold the user to Free limits).
+      await applyPlan(await userId(rest[0]), rest[1] as keyof typeof PLANS, { status: 'active' })
       console.log(`${rest[0]} is now on ${PLANS[rest[1] as keyof typeof PLANS].name}`)
       return 0
     }

@@ -18,14 +18,14 @@ async function userWithEmail(): Promise<{ id: string; email: string }> {
 }
 
 const subscription = (id: string) =>
-  withClient(url(), async (c) => (await c.query(`select plan_type, plan_name, chat_messages_limit, chat_messages_used, enforcement_mode, monthly_cost_budget::text as budget from public.user_subscriptions where user_id = $1`, [id])).rows[0])
+  withClient(url(), async (c) => (await c.query(`select plan_type, plan_name, status, chat_messages_limit, chat_messages_used, enforcement_mode, monthly_cost_budget::text as budget from public.user_subscriptions where user_id = $1`, [id])).rows[0])
 
 describe('npm run tollgate', () => {
-  it('moves a user to a plan keeping the period\'s usage, and sets limits, enforcement and budget', async () => {
+  it('moves a user to a plan, and sets limits, enforcement and budget', async () => {
     const user = await userWithEmail()
-    await withClient(url(), (c) => c.query('update public.user_subscriptions set chat_messages_used = 7 where user_id = $1', [user.id]))
+    await withClient(url(), (c) => c.query(`update public.user_subscriptions set chat_messages_used = 7, status = 'unpaid' where user_id = $1`, [user.id]))
     expect(tollgate('plan', user.email, 'pro')).toMatchObject({ code: 0 })
-    expect(await subscription(user.id)).toMatchObject({ plan_type: 'pro', plan_name: 'Pro', chat_messages_limit: 5000, chat_messages_used: 7, enforcement_mode: 'hard', budget: '50.000000000000' })
+    expect(await subscription(user.id)).toMatchObject({ plan_type: 'pro', plan_name: 'Pro', chat_messages_limit: 5000, enforcement_mode: 'hard', budget: '50.000000000000', status: 'active' })
     const rpm = await withClient(url(), async (c) => (await c.query('select distinct requests_per_minute from public.api_rate_limits where user_id = $1', [user.id])).rows)
     expect(rpm).toEqual([{ requests_per_minute: 60 }])
 
@@ -33,6 +33,23 @@ describe('npm run tollgate', () => {
     expect(tollgate('enforcement', user.email, 'soft').code).toBe(0)
     expect(tollgate('budget', user.email, 'none').code).toBe(0)
     expect(await subscription(user.id)).toMatchObject({ chat_messages_limit: 3, enforcement_mode: 'soft', budget: null })
+  })
+
+  it('starts a period of the new plan\'s length: Demo\'s year becomes Pro\'s month, with fresh counters', async () => {
+    const user = await userWithEmail()
+    await withClient(url(), (c) => c.query(`update public.user_subscriptions set chat_messages_used = 7, billing_period_start = now() - interval '3 months', billing_period_end = now() - interval '3 months' + interval '1 year' where user_id = $1`, [user.id]))
+    expect(tollgate('plan', user.email, 'pro').code).toBe(0)
+    const monthly = await withClient(url(), async (c) =>
+      (await c.query(`select billing_period_start + interval '1 month' = billing_period_end as monthly, billing_period_start > now() - interval '5 minutes' as starts_now, chat_messages_used from public.user_subscriptions where user_id = $1`, [user.id])).rows[0],
+    )
+    expect(monthly).toEqual({ monthly: true, starts_now: true, chat_messages_used: 0 })
+    // Within periods of the same length (Pro → Business, both monthly) the period and its use stay.
+    await withClient(url(), (c) => c.query(`update public.user_subscriptions set chat_messages_used = 9, billing_period_start = now() - interval '10 days', billing_period_end = now() - interval '10 days' + interval '1 month' where user_id = $1`, [user.id]))
+    expect(tollgate('plan', user.email, 'business').code).toBe(0)
+    const kept = await withClient(url(), async (c) =>
+      (await c.query(`select billing_period_start < now() - interval '9 days' as kept, chat_messages_used from public.user_subscriptions where user_id = $1`, [user.id])).rows[0],
+    )
+    expect(kept).toEqual({ kept: true, chat_messages_used: 9 })
   })
 
   it('refuses bad commands with usage help and exit code 2', () => {

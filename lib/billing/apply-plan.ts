@@ -1,13 +1,16 @@
 import 'server-only'
 import { db } from '@/lib/db/prisma'
 import type { Prisma } from '@/lib/generated/prisma/client'
-import { PLANS, type EnforcementMode, type PlanId } from '@/lib/billing/plans'
+import { PLANS, periodMonths, type EnforcementMode, type PlanId } from '@/lib/billing/plans'
 import type { Service } from '@/lib/gateway/routing'
 
 const SERVICES: Service[] = ['content', 'image', 'video', 'chat']
 
 export type PlanChange = {
-  /** A new billing period (Stripe's); the current one is kept when absent. `within`: an open transaction to join. */
+  /**
+   * A new billing period (Stripe's). When absent, the current period is kept if it already
+   * has the new plan's length, else a period of the new plan's length starts now.
+   */
   period?: { start: Date; end: Date }
   status?: string
   stripeCustomerId?: string | null
@@ -15,14 +18,26 @@ export type PlanChange = {
 }
 
 /**
- * Moves a user to a plan: its name, limits, budget, enforcement and request rates. The
- * period's use (counters, cost, alerts) is kept, so an upgrade mid-period counts what was
- * already used against the new limits. Privileged (operators, Stripe webhooks).
+ * Moves a user to a plan: its name, limits, budget, enforcement and request rates. Within a
+ * period of the same length the period's use (counters, cost, alerts) is kept, so an upgrade
+ * mid-period counts what was already used against the new limits. A plan whose periods have
+ * another length starts a period of its own now (Demo's year → Pro's month), with fresh
+ * counters: a month's allowance must not last the rest of a Demo year. Privileged (operators,
+ * Stripe webhooks); `within`: an open transaction to join.
  */
 export async function applyPlan(userId: string, planId: PlanId, change: PlanChange = {}, within?: Prisma.TransactionClient): Promise<void> {
   const plan = PLANS[planId]
   const run = within ? (fn: (tx: Prisma.TransactionClient) => Promise<void>) => fn(within) : (fn: (tx: Prisma.TransactionClient) => Promise<void>) => db().$transaction(fn)
   await run(async (tx) => {
+    if (!change.period) {
+      // In SQL, so months are calendar months exactly as the period roll counts them.
+      const months = periodMonths(plan)
+      await tx.$executeRaw`
+        update public.user_subscriptions
+           set billing_period_start = now(), billing_period_end = now() + make_interval(months => ${months}::int),
+               content_generations_used = 0, image_generations_used = 0, video_generations_used = 0, chat_messages_used = 0, period_cost = 0
+         where user_id = ${userId}::uuid and billing_period_start + make_interval(months => ${months}::int) <> billing_period_end`
+    }
     await tx.userSubscription.update({
       where: { userId },
       data: {

@@ -1,11 +1,39 @@
-// The Demo plan lives twice: in the plan catalog and in the signup triggers (SQL). They must agree.
+// The plan catalog lives twice: in lib/billing/plans.ts for the app, and in public.plans for
+// admission, the end of the Demo and the signup trigger (SQL). They must agree, plan by plan.
 import { describe, expect, it } from 'vitest'
-import { PLANS } from '@/lib/billing/plans'
+import { PLAN_IDS, PLANS } from '@/lib/billing/plans'
 import { withClient } from '@/test/databases'
 import { insertUser } from '@/test/fixtures'
 
+const MONTHS = { '1 month': 1, '1 year': 12 } as const
+
+describe('the plan catalog', () => {
+  it('is the same in public.plans as in lib/billing/plans.ts', async () => {
+    const rows = await withClient(process.env.DATABASE_URL!, async (c) =>
+      (await c.query('select *, monthly_cost_budget::text as monthly_cost_budget from public.plans order by id')).rows,
+    )
+    expect(Object.keys(PLANS).sort()).toEqual([...PLAN_IDS].sort())
+    expect(rows).toEqual(
+      Object.values(PLANS)
+        .sort((a, b) => a.id.localeCompare(b.id))
+        .map((p) => ({
+          id: p.id,
+          name: p.name,
+          content_generations_limit: p.limits.content,
+          image_generations_limit: p.limits.image,
+          video_generations_limit: p.limits.video,
+          chat_messages_limit: p.limits.chat,
+          requests_per_minute: p.requestsPerMinute,
+          monthly_cost_budget: p.monthlyBudget === null ? null : `${p.monthlyBudget}.000000000000`,
+          enforcement_mode: p.enforcement,
+          period_months: MONTHS[p.period],
+        })),
+    )
+  })
+})
+
 describe('the Demo plan', () => {
-  it('is what the signup triggers give a new user', async () => {
+  it('is what the signup trigger gives a new user by default', async () => {
     const row = await withClient(process.env.DATABASE_URL!, async (c) => {
       const id = await insertUser(c)
       const sub = (await c.query('select * from public.user_subscriptions where user_id = $1', [id])).rows[0]

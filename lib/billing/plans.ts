@@ -1,10 +1,12 @@
 // The plan catalog. Limits are per billing period; requests per minute apply to each service.
 // The Demo plan keeps the original specification's values: 999,999 of everything for a year,
-// tracked but never refused. Its numbers are also written by the signup trigger in SQL
-// (20241018, 20241103); plans.test.ts checks the two agree.
+// tracked but never refused (its request rate is enforced), then the user moves to Free.
+// The same catalog is in public.plans (20241108), which admission, the end of the Demo and
+// the signup trigger read; plans.test.ts checks the two agree.
 import type { Service } from '@/lib/gateway/routing'
 
-export type PlanId = 'demo' | 'free' | 'pro' | 'business'
+export const PLAN_IDS = ['demo', 'free', 'pro', 'business'] as const
+export type PlanId = (typeof PLAN_IDS)[number]
 export type EnforcementMode = 'off' | 'soft' | 'hard'
 
 export type Plan = {
@@ -70,5 +72,11 @@ export const PLANS: Record<PlanId, Plan> = {
 }
 
 export function isPlanId(value: string): value is PlanId {
-  return value in PLANS
+  // Not `value in PLANS`: that is true for 'toString' and every other inherited name.
+  return (PLAN_IDS as readonly string[]).includes(value)
+}
+
+/** How many months a period of the plan lasts when the plan starts one itself. */
+export function periodMonths(plan: Plan): number {
+  return plan.period === '1 year' ? 12 : 1
 }

@@ -33,6 +33,8 @@ const FIXTURES: Record<string, Fixture> = {
   'public.auth_login_throttle': { bRows: `email_hash = encode(sha256(convert_to(lower(bob_email), 'UTF8')), 'hex')`, authenticated: 'none' },
   'public.stripe_events': { bRows: `id = 'evt_' || bob_id`, authenticated: 'none' },
   'public.model_prices': { bRows: null, authenticated: 'all' },
+  'public.plans': { bRows: null, authenticated: 'all' },
+  'public.app_settings': { bRows: null, authenticated: 'none' },
   'auth.users': { bRows: 'id = bob_id', authenticated: 'none' },
   'supabase_migrations.schema_migrations': { bRows: null, authenticated: 'none' },
 }

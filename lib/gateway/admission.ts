@@ -12,6 +12,8 @@ export type Admission = {
   exceeded: { limit: string; used: number | string; max: number | string; resets_at: string } | null
   warnings: string[]
   enforcement_mode: 'off' | 'soft' | 'hard'
+  /** The subscription status holding the caller to Free limits (unpaid, past_due past its grace…); null when the plan applies. */
+  held_by: string | null
   period_end: string
   rate: { limit: number; remaining: number; reset_seconds: number } | null
   retry_after_seconds: number | null
@@ -29,8 +31,9 @@ export function holdSeconds(service: Service): number {
 }
 
 /**
- * Admits or refuses a call in one database round trip (rate, quota, budget, hold). Refusals
- * throw a 429 GatewayError carrying the limit that was hit; the caller's wrapper records it.
+ * Admits or refuses a call in one database round trip (rate, quota, budget, hold; the limits
+ * the subscription's status allows). Refusals throw a 429 GatewayError carrying the limit that
+ * was hit; the caller's wrapper records it.
  */
 export async function admitCall(input: {
   userId: string
@@ -42,7 +45,7 @@ export async function admitCall(input: {
   requestId: string
   upgradeUrl: string
 }): Promise<Admission> {
-  const { rows } = await pool().query<{ result: Admission }>('select public.gateway_admit($1::uuid, $2, $3::int, $4::numeric, $5, $6::int, $7::uuid) as result', [
+  const { rows } = await pool().query<{ result: Admission }>('select public.gateway_admit($1::uuid, $2, $3::int, $4::numeric, $5, $6::int, $7::uuid, $8::int) as result', [
     input.userId,
     input.service,
     input.units,
@@ -50,6 +53,7 @@ export async function admitCall(input: {
     input.requestId,
     holdSeconds(input.service),
     input.apiKeyId,
+    env.PAST_DUE_GRACE_DAYS,
   ])
   const admission = rows[0].result
   if (admission.admitted) return admission
@@ -66,11 +70,11 @@ export async function admitCall(input: {
       extra: { limit_name: limit.limit, used: limit.used, limit: limit.max, resets_at: limit.resets_at },
     })
   }
-  throw new GatewayError('usage_limit_exceeded', LIMIT_MESSAGE, {
+  throw new GatewayError('usage_limit_exceeded', admission.held_by ? heldMessage(admission.held_by) : LIMIT_MESSAGE, {
     // Retry-After runs to the end of the period (days): the OpenAI SDK would sleep that long
     // before retrying, so it is told not to retry at all.
     headers: { ...headers, 'x-should-retry': 'false' },
-    extra: { limit_name: limit.limit, used: limit.used, limit: limit.max, resets_at: limit.resets_at, upgrade_url: input.upgradeUrl },
+    extra: { limit_name: limit.limit, used: limit.used, limit: limit.max, resets_at: limit.resets_at, upgrade_url: input.upgradeUrl, ...(admission.held_by ? { subscription_status: admission.held_by } : {}) },
   })
 }
 
@@ -96,6 +100,12 @@ export async function countRefusal(userId: string, service: Service): Promise<Ga
     },
     extra: { limit_name: 'requests_per_minute', used: r.used, limit: r.limit, resets_at: r.resets_at },
   })
+}
+
+/** Why a paying plan's caller got Free limits: their subscription's status. */
+export function heldMessage(status: string): string {
+  const state = status === 'past_due' ? 'past due' : status
+  return `You have reached the Free plan's limit: your subscription is ${state}, so Free limits apply until it is paid. Update your billing to continue.`
 }
 
 /** OpenAI's rate-limit headers, for every admitted or refused call; plus a warning under soft enforcement. */

@@ -1,5 +1,7 @@
 import 'server-only'
+import { pool } from '@/lib/db/prisma'
 import { withUser } from '@/lib/db/with-user'
+import { env } from '@/lib/env'
 import { usd } from '@/lib/usage/money'
 
 /** Limits at or above this read as "unlimited" (the Demo plan's 999,999). */
@@ -9,7 +11,12 @@ export type ServiceUsage = { used: number; limit: number; unlimited: boolean }
 
 export type UsageSummary = {
   object: 'usage.summary'
-  plan: { type: string; name: string; status: string; enforcement_mode: string } | null
+  /**
+   * `enforcement_mode`, the services' limits and the budget are the ones admission applies:
+   * the plan's, or the Free plan's while `held_by` names the status holding the user to them
+   * (unpaid, past_due past its grace, …). `grace_ends_at`: a past_due plan's last day.
+   */
+  plan: { type: string; name: string; status: string; enforcement_mode: string; held_by: string | null; grace_ends_at: string | null } | null
   period: { start: string; end: string } | null
   services: Record<'content' | 'image' | 'video' | 'chat', ServiceUsage> | null
   cost: { currency: 'USD'; period: string; lifetime: string; unpriced_calls: number; budget: string | null }
@@ -20,13 +27,36 @@ export type UsageSummary = {
 
 const service = (used: number, limit: number): ServiceUsage => ({ used, limit, unlimited: limit >= UNLIMITED })
 
-/** The original specification's getUserUsage: plan, period, use against limits, costs. Through RLS. */
+type Effective = {
+  held_by: string | null
+  grace_ends_at: Date | null
+  content: number
+  image: number
+  video: number
+  chat: number
+  budget: string | null
+  enforcement_mode: string
+}
+
+/**
+ * The original specification's getUserUsage: plan, period, use against the limits that apply,
+ * costs. Through RLS, after rolling a period that has ended (a Demo year ends on Free here as
+ * at the next call), so the page shows what the next call would get.
+ */
 export async function getUserUsage(userId: string): Promise<UsageSummary> {
-  const [sub, lifetime] = await withUser(userId, (tx) =>
+  // The app's own login: users may not write their subscription (this only does what their next call would).
+  await pool().query('select public.roll_user_subscription($1::uuid)', [userId])
+  const [sub, lifetime, [effective]] = await withUser(userId, (tx) =>
     Promise.all([
       tx.userSubscription.findUnique({ where: { userId } }),
       // Month rollups cover every call exactly once: their sum is the lifetime.
       tx.usageAggregation.aggregate({ where: { userId, periodType: 'month' }, _sum: { totalCost: true, requestCount: true, unpricedCount: true } }),
+      // The same function admission uses, so the page and the gateway cannot disagree.
+      tx.$queryRaw<Effective[]>`
+        select e.held_by, e.grace_ends_at, e.content_generations_limit as content, e.image_generations_limit as image,
+               e.video_generations_limit as video, e.chat_messages_limit as chat, e.monthly_cost_budget::text as budget, e.enforcement_mode
+          from public.user_subscriptions s cross join lateral public.effective_limits(s, ${env.PAST_DUE_GRACE_DAYS}::int) e
+         where s.user_id = ${userId}::uuid`,
     ]),
   )
   const alerts = sub
@@ -36,22 +66,33 @@ export async function getUserUsage(userId: string): Promise<UsageSummary> {
     : []
   return {
     object: 'usage.summary',
-    plan: sub ? { type: sub.planType, name: sub.planName, status: sub.status, enforcement_mode: sub.enforcementMode } : null,
+    plan:
+      sub && effective
+        ? {
+            type: sub.planType,
+            name: sub.planName,
+            status: sub.status,
+            enforcement_mode: effective.enforcement_mode,
+            held_by: effective.held_by,
+            grace_ends_at: effective.grace_ends_at?.toISOString() ?? null,
+          }
+        : null,
     period: sub ? { start: sub.billingPeriodStart.toISOString(), end: sub.billingPeriodEnd.toISOString() } : null,
-    services: sub
-      ? {
-          content: service(sub.contentGenerationsUsed, sub.contentGenerationsLimit),
-          image: service(sub.imageGenerationsUsed, sub.imageGenerationsLimit),
-          video: service(sub.videoGenerationsUsed, sub.videoGenerationsLimit),
-          chat: service(sub.chatMessagesUsed, sub.chatMessagesLimit),
-        }
-      : null,
+    services:
+      sub && effective
+        ? {
+            content: service(sub.contentGenerationsUsed, effective.content),
+            image: service(sub.imageGenerationsUsed, effective.image),
+            video: service(sub.videoGenerationsUsed, effective.video),
+            chat: service(sub.chatMessagesUsed, effective.chat),
+          }
+        : null,
     cost: {
       currency: 'USD',
       period: usd(sub?.periodCost ?? '0')!,
       lifetime: usd(lifetime._sum.totalCost ?? '0')!,
       unpriced_calls: lifetime._sum.unpricedCount ?? 0,
-      budget: usd(sub?.monthlyCostBudget),
+      budget: usd(effective?.budget),
     },
     calls: { lifetime: lifetime._sum.requestCount ?? 0 },
     alerts: alerts.map((a) => ({

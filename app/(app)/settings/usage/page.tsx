@@ -14,6 +14,7 @@ import { getUsageDashboard } from '@/lib/usage/dashboard'
 export const metadata: Metadata = { title: 'Usage & Costs' }
 
 const DEMO_NOTICE = '🎉 Demo Mode: You have unlimited access to all features. Usage tracking is enabled for analytics purposes.'
+const STATUS_LABEL: Record<string, string> = { past_due: 'past due', unpaid: 'unpaid', incomplete: 'incomplete (its first payment has not gone through)', paused: 'paused', canceled: 'canceled' }
 const LIMIT_LABEL: Record<string, string> = {
   content: 'Content generations',
   image: 'Images',
@@ -32,6 +33,23 @@ export default async function UsagePage() {
       {summary.plan?.type === 'demo' ? (
         <p data-testid="demo-notice" className="rounded-lg border border-primary/20 bg-primary/5 px-4 py-3 text-sm">
           {DEMO_NOTICE}
+        </p>
+      ) : null}
+      {summary.plan?.held_by ? (
+        <p data-testid="held-notice" role="status" className="rounded-lg border border-destructive/30 bg-destructive/5 px-4 py-3 text-sm">
+          Your {summary.plan.name} subscription is {STATUS_LABEL[summary.plan.held_by] ?? summary.plan.held_by}, so the Free plan&apos;s limits apply until it is paid. The
+          limits below are the ones your calls get.{' '}
+          <Link className="font-medium underline underline-offset-4" href="/settings/account">
+            Manage billing
+          </Link>
+        </p>
+      ) : summary.plan?.status === 'past_due' && summary.plan.grace_ends_at ? (
+        <p data-testid="grace-notice" role="status" className="rounded-lg border border-warning/40 bg-warning/10 px-4 py-3 text-sm">
+          Your last payment failed. Your {summary.plan.name} limits stay until {formatDate(summary.plan.grace_ends_at)}; after that the Free plan&apos;s limits apply until it is
+          paid.{' '}
+          <Link className="font-medium underline underline-offset-4" href="/settings/account">
+            Manage billing
+          </Link>
         </p>
       ) : null}
 
