@@ -52,8 +52,13 @@ describe('a body built to make the redaction patterns backtrack', () => {
   it('is answered within a second, and a concurrent request is served promptly', async () => {
     // JWT-like text with no dot to complete a token, then a space: on main, each "eyJ" retried
     // the whole run (80 KB held the event loop 8.6 s; this would have taken many minutes).
-    // Warm: the first call to a route loads its code, which is not what this measures.
+    // Warm: the first call to a route loads its code, which is not what this measures. A
+    // benign body of the same size is the yardstick on a busy machine: parsing and forwarding
+    // a megabyte has its own cost, which the hostile body may not multiply.
     expect((await chat({})).status).toBe(200)
+    const benignStarted = Date.now()
+    expect((await chat({ ignored: `${padTo(MiB, 'abc')} ` })).status).toBe(200)
+    const bound = Math.max(1_000, 3 * (Date.now() - benignStarted))
     const body = { ignored: `${padTo(MiB, 'eyJ')} ` }
     expect(JSON.stringify(body).length).toBeGreaterThan(MiB - 400)
     const timeout = AbortSignal.timeout(20_000)
@@ -72,8 +77,9 @@ describe('a body built to make the redaction patterns backtrack', () => {
       others.push(Date.now() - t)
     } while (hostileMs < 0)
     expect(await hostile).toBe(200)
-    expect(hostileMs).toBeLessThan(1_000)
-    expect(Math.max(...others)).toBeLessThan(1_000)
+    console.log(`[hostile-load] 1 MiB of "eyJ…" answered in ${hostileMs} ms (bound ${bound} ms); concurrent calls ${others.join(', ')} ms`)
+    expect(hostileMs).toBeLessThan(bound)
+    expect(Math.max(...others)).toBeLessThan(bound)
   })
 })
 

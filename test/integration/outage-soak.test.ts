@@ -46,9 +46,17 @@ beforeAll(async () => {
 }, 300_000)
 
 afterAll(async () => {
-  await server?.stop()
+  // A server that does not finish its graceful stop within a minute is a finding of its own:
+  // its log is printed, then it is killed so the run goes on.
+  const stopped = server?.stop()
+  const late = setTimeout(() => {
+    console.error(`[outage-soak] server still running a minute after SIGTERM; log tail:\n${server.output().slice(-3_000)}`)
+    process.kill(server.pid, 'SIGKILL')
+  }, 60_000)
+  await stopped
+  clearTimeout(late)
   await upstream?.close()
-})
+}, 120_000)
 
 type Kind = { name: string; send: (user: GatewayUser) => Promise<void> }
 
@@ -107,21 +115,27 @@ function rss(): number {
   return Number(line.split(/\s+/)[1]) * 1024
 }
 
-/** Sends `count` calls from WORKERS parallel clients, cycling through `kinds` and users; returns calls sent per user. */
+/**
+ * Sends `count` calls from WORKERS parallel clients, cycling through `kinds` and users, and
+ * counts calls sent per user. A call the server did not answer (a connection cut, a body cut
+ * short) stops every worker: the test fails with that call's kind and the server's log.
+ */
 async function drive(kinds: Kind[], count: number, sent: Map<string, number>): Promise<void> {
   let next = 0
+  let failure: Error | null = null
   const worker = async () => {
-    for (let n = next++; n < count; n = next++) {
+    for (let n = next++; n < count && !failure; n = next++) {
       const user = users[n % users.length]
       const kind = kinds[Math.floor(n / users.length) % kinds.length]
       sent.set(user.id, (sent.get(user.id) ?? 0) + 1)
       await kind.send(user).catch((error: Error) => {
-        if (error.name !== 'AbortError') throw new Error(`${kind.name}: ${error.message}`)
+        if (error.name !== 'AbortError') failure ??= new Error(`${kind.name}: ${error.message} (${String((error as { cause?: unknown }).cause ?? '')})\n--- server log, last 3,000 characters:\n${server.output().slice(-3_000)}`)
       })
     }
   }
   await Promise.all(Array.from({ length: WORKERS }, worker))
   upstream.calls.length = 0
+  if (failure) throw failure
 }
 
 async function ledger(): Promise<{ rows: Map<string, number>; holds: number }> {
