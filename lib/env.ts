@@ -54,6 +54,8 @@ const schema = z
     RUNWAY_BASE_URL: z.url().default('https://api.dev.runwayml.com'),
     LUMA_API_KEY: z.string().min(1).optional(),
     LUMA_BASE_URL: z.url().default('https://api.lumalabs.ai/dream-machine/v1'),
+    /** Shortest time between two status calls to a video vendor for one job (polls in between answer the last known state). */
+    VIDEO_POLL_INTERVAL_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
     /** How long an upstream may stay silent before the call fails with 504. */
     UPSTREAM_TIMEOUT_MS: z.coerce.number().int().min(100).max(900_000).default(60_000),
     /** Trust the first hop of X-Forwarded-For (only behind a proxy that sets it). */

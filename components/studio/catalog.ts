@@ -78,14 +78,14 @@ export const IMAGE_MODELS: ImageModel[] = [
   },
 ]
 
-export const VIDEO_MODELS: Option[] = [
-  { value: 'gen4_turbo', label: 'Runway Gen-4 Turbo' },
-  { value: 'gen3a_turbo', label: 'Runway Gen-3 Alpha Turbo' },
-  { value: 'ray-2', label: 'Luma Ray 2' },
-  { value: 'ray-flash-2', label: 'Luma Ray Flash 2' },
-]
+/** Video models with the durations each offers (the gateway refuses any other). */
+export type VideoModel = Option & { seconds: Option[] }
 
-export const VIDEO_SECONDS: Option[] = [
-  { value: '5', label: '5 seconds' },
-  { value: '10', label: '10 seconds' },
+const secondsOf = (...values: number[]): Option[] => values.map((v) => ({ value: String(v), label: `${v} seconds` }))
+
+export const VIDEO_MODELS: VideoModel[] = [
+  { value: 'gen4_turbo', label: 'Runway Gen-4 Turbo', seconds: secondsOf(5, 10) },
+  { value: 'gen3a_turbo', label: 'Runway Gen-3 Alpha Turbo', seconds: secondsOf(5, 10) },
+  { value: 'ray-2', label: 'Luma Ray 2', seconds: secondsOf(5, 9) },
+  { value: 'ray-flash-2', label: 'Luma Ray Flash 2', seconds: secondsOf(5, 9) },
 ]

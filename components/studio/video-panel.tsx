@@ -5,7 +5,7 @@ import { Clapperboard, Loader2 } from 'lucide-react'
 import { Button } from '@/components/ui/button'
 import { Progress } from '@/components/ui/progress'
 import { FailureNotice, Receipt } from '@/components/studio/call-outcome'
-import { VIDEO_MODELS, VIDEO_SECONDS } from '@/components/studio/catalog'
+import { VIDEO_MODELS } from '@/components/studio/catalog'
 import { EmptyState, Field, SelectField, Textarea } from '@/components/studio/fields'
 import { GatewayCallError, getJson, pause, postJson } from '@/components/studio/gateway'
 import { useGatewayCall } from '@/components/studio/use-gateway-call'
@@ -48,6 +48,13 @@ export function VideoPanel({ campaign }: { campaign: string | null }) {
   const [prompt, setPrompt] = useState('')
   const [model, setModel] = useState(VIDEO_MODELS[0].value)
   const [seconds, setSeconds] = useState('5')
+  const offered = (VIDEO_MODELS.find((m) => m.value === model) ?? VIDEO_MODELS[0]).seconds
+  const chooseModel = (value: string) => {
+    setModel(value)
+    // Keep the duration if the new model offers it, else take its first.
+    const next = (VIDEO_MODELS.find((m) => m.value === value) ?? VIDEO_MODELS[0]).seconds
+    if (!next.some((o) => o.value === seconds)) setSeconds(next[0].value)
+  }
   const [job, setJob] = useState<Job | null>(null)
   const [shownPrompt, setShownPrompt] = useState('')
   const { pending, failure, receipt, run } = useGatewayCall()
@@ -77,8 +84,8 @@ export function VideoPanel({ campaign }: { campaign: string | null }) {
           <Textarea id="video-prompt" value={prompt} onChange={(e) => setPrompt(e.target.value)} placeholder="A drone shot over a foggy pine forest at sunrise" rows={4} maxLength={5000} required />
         </Field>
         <div className="grid grid-cols-2 gap-4">
-          <SelectField id="video-model" label="Model" value={model} onValueChange={setModel} options={VIDEO_MODELS} className="col-span-2 sm:col-span-1 md:col-span-2 lg:col-span-1" />
-          <SelectField id="video-seconds" label="Duration" value={seconds} onValueChange={setSeconds} options={VIDEO_SECONDS} />
+          <SelectField id="video-model" label="Model" value={model} onValueChange={chooseModel} options={VIDEO_MODELS} className="col-span-2 sm:col-span-1 md:col-span-2 lg:col-span-1" />
+          <SelectField id="video-seconds" label="Duration" value={seconds} onValueChange={setSeconds} options={offered} />
         </div>
         <Button type="submit" disabled={pending || !prompt.trim()}>
           {pending ? <Loader2 className="animate-spin" aria-hidden /> : null}

@@ -4,6 +4,7 @@ import { env } from '@/lib/env'
 import { GatewayError } from '@/lib/gateway/errors'
 import { forgetApiKey, invalidKey } from '@/lib/gateway/identity'
 import type { Service } from '@/lib/gateway/routing'
+import { formatUsd, parseUsd } from '@/lib/pricing/money'
 
 /** What public.gateway_admit answers. */
 export type Admission = {
@@ -106,6 +107,21 @@ export async function countRefusal(userId: string, service: Service): Promise<Ga
 export function heldMessage(status: string): string {
   const state = status === 'past_due' ? 'past due' : status
   return `You have reached the Free plan's limit: your subscription is ${state}, so Free limits apply until it is paid. Update your billing to continue.`
+}
+
+/**
+ * The room left in the monthly cost budget (USD, > 0) when `error` is admission refusing a call
+ * for its budget alone; else null. The refusal carries the budget and its use (spend plus holds
+ * in flight) as gateway_admit saw them under the subscription's lock.
+ */
+export function budgetRoom(error: unknown): string | null {
+  if (!(error instanceof GatewayError) || error.code !== 'usage_limit_exceeded' || error.extra?.limit_name !== 'monthly_cost_budget') return null
+  try {
+    const room = parseUsd(String(error.extra.limit)) - parseUsd(String(error.extra.used))
+    return room > 0n ? formatUsd(room) : null
+  } catch {
+    return null // not decimals this module can read: no room to offer, the refusal stands
+  }
 }
 
 /** OpenAI's rate-limit headers, for every admitted or refused call; plus a warning under soft enforcement. */

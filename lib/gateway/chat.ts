@@ -8,7 +8,8 @@ import { GatewayError, errorBody, toGatewayError } from '@/lib/gateway/errors'
 import type { GatewayCall } from '@/lib/gateway/pipeline'
 import type { Route } from '@/lib/gateway/routing'
 import { sseEvents, sseFrame } from '@/lib/gateway/sse'
-import { countPromptTokens, estimateMaxCost, type ChatMessageLike } from '@/lib/pricing/estimate'
+import { admitChat } from '@/lib/gateway/output-cap'
+import { countPromptTokens } from '@/lib/pricing/estimate'
 import { calculateTextCost, fromOpenAIUsage } from '@/lib/pricing/text'
 import type { PriceOverride } from '@/lib/pricing/types'
 import { deadline, exchange, failureFromAbort, send, UpstreamError } from '@/lib/providers/transport'
@@ -62,22 +63,7 @@ async function prepareChat(call: GatewayCall) {
   const { input: body, route, overrides } = await call.open(ChatRequestSchema, 'unknown')
   const { campaign: _campaign, ...upstream } = body
   void _campaign
-  await admitChat(call, upstream as ChatRequestBody, route, overrides)
-  return { body: upstream as ChatRequestBody, route, overrides }
-}
-
-/** Admission for a chat call, holding the most it can cost: the prompt plus max_tokens for each choice. */
-export async function admitChat(call: GatewayCall, body: ChatRequestBody, route: Route, overrides: readonly PriceOverride[]): Promise<void> {
-  const max = body.max_completion_tokens ?? body.max_tokens
-  const estimate = estimateMaxCost({
-    service: 'chat',
-    provider: route.pricingProvider,
-    model: body.model,
-    messages: body.messages as ChatMessageLike[],
-    maxOutputTokens: max ? max * (body.n ?? 1) : undefined,
-    overrides,
-  })
-  await call.admit(1, estimate.totalCost)
+  return { body: await admitChat(call, upstream as ChatRequestBody, route, overrides), route, overrides }
 }
 
 /** A non-streamed completion: forwarded, metered, answered as the upstream answered. */

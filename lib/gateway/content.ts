@@ -1,6 +1,7 @@
 import 'server-only'
 import { z } from 'zod'
-import { admitChat, completeChat } from '@/lib/gateway/chat'
+import { completeChat } from '@/lib/gateway/chat'
+import { admitChat } from '@/lib/gateway/output-cap'
 import type { GatewayCall } from '@/lib/gateway/pipeline'
 
 const FORMATS = {
@@ -33,8 +34,7 @@ export async function handleContentGeneration(call: GatewayCall): Promise<Respon
     (input.audience ? ` Audience: ${input.audience}.` : '') +
     ' Answer with the content only, no preamble.'
   const body = { model: input.model, messages: [{ role: 'system', content: system }, { role: 'user', content: input.brief }], ...(input.max_tokens ? { max_tokens: input.max_tokens } : {}) }
-  await admitChat(call, body, route, overrides)
-  const { completion, cost } = await completeChat(call, body, route, overrides)
+  const { completion, cost } = await completeChat(call, await admitChat(call, body, route, overrides), route, overrides)
   return Response.json({
     id: call.requestId.replace(/^req_/, 'run_'),
     object: 'content.generation',

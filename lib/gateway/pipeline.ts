@@ -5,7 +5,7 @@ import { db } from '@/lib/db/prisma'
 import { env } from '@/lib/env'
 import { extractIPAddress, extractUserAgent } from '@/lib/gateway/client-info'
 import type { z } from 'zod'
-import { admitCall, countRefusal, rateHeaders } from '@/lib/gateway/admission'
+import { admitCall, budgetRoom, countRefusal, rateHeaders } from '@/lib/gateway/admission'
 import { readJsonObject, validate } from '@/lib/gateway/body'
 import { ZERO_COST } from '@/lib/gateway/cost'
 import { errorBody, GatewayError, toGatewayError } from '@/lib/gateway/errors'
@@ -92,18 +92,27 @@ export class GatewayCall {
 
   /**
    * Admission: one database call checks rate, quota and budget and takes a hold, or refuses
-   * with 429. Must run before anything is sent upstream.
+   * with 429. Must run before anything is sent upstream. `shrink`, for a call whose size the
+   * gateway chooses: when a hard budget refuses `estimatedCost`, it gets the room left in the
+   * budget and may answer a smaller estimate that fits; admission is then asked once more.
    */
-  async admit(units: number, estimatedCost: string | null): Promise<void> {
-    try {
-      const admission = await admitCall({
+  async admit(units: number, estimatedCost: string | null, shrink?: (room: string) => string | null): Promise<void> {
+    const admitWith = (cost: string | null) =>
+      admitCall({
         userId: this.identity.userId,
         apiKeyId: this.identity.apiKeyId,
         service: this.service,
         units,
-        estimatedCost,
+        estimatedCost: cost,
         requestId: this.requestId,
         upgradeUrl: new URL('/settings/account', this.request.url).toString(),
+      })
+    try {
+      const admission = await admitWith(estimatedCost).catch((error: unknown) => {
+        const room = shrink ? budgetRoom(error) : null
+        const smaller = room === null ? null : shrink!(room)
+        if (smaller === null) throw error
+        return admitWith(smaller)
       })
       this.admitted = true
       Object.assign(this.responseHeaders, rateHeaders(admission))

@@ -8,6 +8,7 @@ import { GatewayError } from '@/lib/gateway/errors'
 import type { Identity } from '@/lib/gateway/identity'
 import type { GatewayCall } from '@/lib/gateway/pipeline'
 import { servedBy } from '@/lib/gateway/routing'
+import { chooseSeconds, settledSeconds } from '@/lib/gateway/video-seconds'
 import { calculateVideoCost } from '@/lib/pricing/media'
 import { listPriceOverrides } from '@/lib/pricing/model-prices'
 import { exchange, UpstreamError } from '@/lib/providers/transport'
@@ -18,7 +19,8 @@ export const VideoRequestSchema = z
   .object({
     model: z.string({ error: 'is required' }).min(1, { error: 'is required' }),
     prompt: z.string().max(5_000, { error: 'must be at most 5,000 characters' }).default(''),
-    seconds: z.number().positive({ error: 'must be positive' }).max(60, { error: 'must be at most 60' }).default(5),
+    // Absent: the model's default (or, where the input decides, its longest); see chooseSeconds.
+    seconds: z.number({ error: 'must be a number of seconds' }).positive({ error: 'must be positive' }).max(60, { error: 'must be at most 60' }).optional(),
     resolution: z.string().max(20).optional(),
     aspect_ratio: z.string().max(20).optional(),
     image_url: z.url({ error: 'must be a URL' }).optional(),
@@ -49,8 +51,9 @@ function present(job: VideoJob) {
 /** POST /api/v1/videos/generations — starts a job; its usage row is written when it ends. */
 export async function handleVideoCreate(call: GatewayCall): Promise<Response> {
   const { input, route, overrides } = await call.open(VideoRequestSchema, 'unknown')
-  const { model, prompt, seconds, resolution, aspect_ratio, image_url, campaign: _campaign, ...extra } = input
+  const { model, prompt, seconds: requested, resolution, aspect_ratio, image_url, campaign: _campaign, ...extra } = input
   void _campaign
+  const seconds = chooseSeconds(route.pricingProvider, model, requested)
   const quote = calculateVideoCost({ provider: route.pricingProvider, model, seconds, resolution, overrides })
   if (quote.costStatus === 'unpriced') throw new GatewayError('invalid_request', `${model} does not support this request: ${quote.note}`, { param: resolution ? 'resolution' : 'seconds' })
 
@@ -103,13 +106,21 @@ export async function handleVideoStatus(request: Request, identity: Identity, { 
   const job = JOB_ID.test(id) ? await db().videoJob.findFirst({ where: { id, userId: identity.userId } }) : null
   if (!job) throw new GatewayError('not_found', `No video job ${id}`, { param: 'id' })
   if (job.finishedAt) return Response.json(present(job))
+  // One vendor call per job per interval, whatever the clients do and however many instances
+  // serve them: a poll claims the call with this conditional UPDATE (concurrent claims queue on
+  // the row lock, and all but the first then find it fresh); the others answer the last known state.
+  const claimed = await db().$executeRaw`
+    update public.video_jobs set last_polled_at = now()
+     where id = ${id} and finished_at is null
+       and (last_polled_at is null or last_polled_at <= now() - ${env.VIDEO_POLL_INTERVAL_MS}::int * interval '1 millisecond')`
+  if (claimed === 0) return Response.json(present(await db().videoJob.findUniqueOrThrow({ where: { id } })))
 
   const route = servedBy(job.provider === 'simulator' ? 'simulator' : job.provider)
   const video = route.adapter.video!
   const polled = await exchange(route.adapter, video.buildPoll(job.upstreamJobId, route.config), { timeoutMs: env.UPSTREAM_TIMEOUT_MS, signal: request.signal })
   let status: VideoStatus
   try {
-    status = video.parsePoll(polled)
+    status = video.parsePoll(polled, job.model)
   } catch (error) {
     throw new UpstreamError('malformed', `unexpected video status: ${(error as Error).message}`)
   }
@@ -123,12 +134,12 @@ export async function handleVideoStatus(request: Request, identity: Identity, { 
 /**
  * Marks a job finished and writes its single usage row in ONE transaction: concurrent polls
  * race on `finished_at is null` and one wins; a crash cannot finish a job without its row.
- * Success is charged by output seconds, failure nothing; the row is dated when the job ended,
- * so it is booked in the period it ended in.
+ * Success is charged by output seconds (as reported, at most those held), failure nothing; the
+ * row is dated when the job ended, so it is booked in the period it ended in.
  */
 async function finishJob(job: VideoJob, status: VideoStatus): Promise<VideoJob> {
   const succeeded = status.state === 'succeeded'
-  const seconds = succeeded ? (status.seconds ?? Number(job.seconds)) : 0
+  const seconds = succeeded ? settledSeconds(Number(job.seconds), status.seconds) : 0
   const overrides = await listPriceOverrides()
   const cost = succeeded
     ? calculateVideoCost({ provider: job.pricingProvider, model: job.model, seconds: String(Math.round(seconds * 1000) / 1000), resolution: job.resolution ?? undefined, at: job.createdAt, overrides })
@@ -157,7 +168,15 @@ async function finishJob(job: VideoJob, status: VideoStatus): Promise<VideoJob> 
   await db().$transaction(async (tx) => {
     const won = await tx.videoJob.updateMany({
       where: { id: job.id, finishedAt: null },
-      data: { status: status.state, progress: succeeded ? 1 : job.progress, outputUrl: status.outputUrl ?? null, failure: succeeded ? null : (status.failure ?? 'generation failed'), finishedAt },
+      data: {
+        status: status.state,
+        progress: succeeded ? 1 : job.progress,
+        // The job now shows the length it was charged for (a held maximum becomes the real one).
+        ...(seconds > 0 ? { seconds } : {}),
+        outputUrl: status.outputUrl ?? null,
+        failure: succeeded ? null : (status.failure ?? 'generation failed'),
+        finishedAt,
+      },
     })
     if (won.count === 1) await tx.$queryRaw`select public.record_usage(${JSON.stringify(row)}::jsonb)`
   })

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { countPromptTokens, estimateMaxCost } from '@/lib/pricing/estimate'
+import { countPromptTokens, defaultOutputCap, estimateChatCost, estimateMaxCost, largestOutputWithin } from '@/lib/pricing/estimate'
 
 describe('estimateMaxCost', () => {
   const messages = [
@@ -47,5 +47,31 @@ describe('estimateMaxCost', () => {
 describe('countPromptTokens with unusual messages', () => {
   it('accepts an assistant turn that only calls tools, and parts of any shape', () => {
     expect(() => countPromptTokens([{ role: 'assistant' }, { role: 'user', content: [null, 7, { type: 'text', text: 'hi' }] }])).not.toThrow()
+  })
+})
+
+describe('output caps', () => {
+  const gpt4o = { provider: 'openai', model: 'gpt-4o' }
+
+  it('defaults to 16,384 per answer, less for models that cannot write that much or a nearly full context', () => {
+    expect(defaultOutputCap('openai', 'gpt-4o', 22)).toBe(16_384)
+    expect(defaultOutputCap('openai', 'gpt-3.5-turbo', 22)).toBe(4_096)
+    expect(defaultOutputCap('openai', 'gpt-4', 8_000)).toBe(192)
+    expect(defaultOutputCap('openai', 'gpt-4o', 200_000)).toBe(1)
+    expect(defaultOutputCap('openai', 'mystery', 22)).toBe(4_096)
+  })
+
+  it('finds the largest cap per answer whose hold fits the room left, exactly', () => {
+    // 22 × $2.50/M = $0.000055 of prompt; 16 answers × t tokens × $10/M must fit in what is left of $0.50.
+    const fits = largestOutputWithin(gpt4o, 22, 16, '0.5', 16_384)!
+    expect(fits).toBe(3_124)
+    expect(Number(estimateChatCost(gpt4o, 22, fits * 16).totalCost)).toBeLessThanOrEqual(0.5)
+    expect(Number(estimateChatCost(gpt4o, 22, (fits + 1) * 16).totalCost)).toBeGreaterThan(0.5)
+  })
+
+  it('never goes past the ceiling, answers 0 when not even the prompt fits, null when unpriced', () => {
+    expect(largestOutputWithin(gpt4o, 22, 1, '1000', 16_384)).toBe(16_384)
+    expect(largestOutputWithin(gpt4o, 22, 1, '0.00001', 16_384)).toBe(0)
+    expect(largestOutputWithin({ provider: 'openai', model: 'mystery' }, 22, 1, '1', 16_384)).toBeNull()
   })
 })

@@ -1,6 +1,8 @@
 // The most a call can cost, before it is made: what admission holds against a budget.
 import { encodeChat, countTokens } from 'gpt-tokenizer/encoding/o200k_base'
+import { OUTPUT_LIMITS } from '@/lib/pricing/data/output-limits'
 import { calculateImageCost, calculateVideoCost, type ImageCostInput, type VideoCostInput } from '@/lib/pricing/media'
+import { parseUsd } from '@/lib/pricing/money'
 import { calculateTextCost } from '@/lib/pricing/text'
 import { findTextModel } from '@/lib/pricing/text-catalog'
 import { unpriced, type CostBreakdown, type PriceOverride } from '@/lib/pricing/types'
@@ -18,7 +20,7 @@ export type EstimateRequest =
       provider: string
       model: string
       messages: ChatMessageLike[]
-      /** max_tokens / max_completion_tokens from the request, when given. */
+      /** Output tokens of the whole call (max_tokens × n), when known; else the model's default cap for one answer. */
       maxOutputTokens?: number
       at?: Date
       overrides?: readonly PriceOverride[]
@@ -30,10 +32,13 @@ export type CostEstimate = CostBreakdown & { promptTokens?: number; maxOutputTok
 
 // OpenAI's figure for one high-detail 1024×1024 image in a prompt.
 const IMAGE_PART_TOKENS = 765
-// With no max_tokens, a model may write until its context is full; cap the hold at this many
-// output tokens (and 4,096 when the context size is unknown) so one call cannot reserve a fortune.
+// With no max_tokens, a model may write until its context is full. The gateway then holds, and
+// sends the upstream, this cap per answer (4,096 when the context size is unknown, less where
+// the model's own limit is lower), so one call can neither reserve nor spend a fortune.
 const DEFAULT_OUTPUT_CAP = 16_384
 const UNKNOWN_CONTEXT_OUTPUT = 4_096
+
+type ChatPricing = { provider: string; model: string; at?: Date; overrides?: readonly PriceOverride[] }
 
 /**
  * Prompt tokens of a chat request with OpenAI's chat framing (o200k, as every current OpenAI
@@ -65,20 +70,49 @@ export function countPromptTokens(messages: ChatMessageLike[]): number {
   return tokens + images * IMAGE_PART_TOKENS
 }
 
+/** The output cap for one answer when the caller gives none: what fits the context, within the model's limit. */
+export function defaultOutputCap(provider: string, model: string, promptTokens: number): number {
+  const entry = findTextModel(provider, model)?.model
+  if (!entry?.contextWindow) return UNKNOWN_CONTEXT_OUTPUT
+  // At least one token: a prompt that overflows the context is the upstream's to refuse.
+  return Math.max(1, Math.min(DEFAULT_OUTPUT_CAP, OUTPUT_LIMITS[entry.id] ?? DEFAULT_OUTPUT_CAP, entry.contextWindow - promptTokens))
+}
+
+/** A chat call's cost with `promptTokens` uncached in and `outputTokens` out, as an estimate. */
+export function estimateChatCost(pricing: ChatPricing, promptTokens: number, outputTokens: number): CostEstimate {
+  const cost = calculateTextCost(pricing.provider, pricing.model, { uncachedInputTokens: promptTokens, cacheReadTokens: 0, cacheWriteTokens: 0, outputTokens }, pricing)
+  return { ...cost, costStatus: cost.costStatus === 'unpriced' ? 'unpriced' : 'estimated', promptTokens, maxOutputTokens: outputTokens }
+}
+
+/**
+ * The largest output per answer, up to `ceiling`, for `choices` answers, whose estimate fits in
+ * `room` (USD); null when the model is unpriced (nothing to fit), 0 when not even the prompt fits.
+ */
+export function largestOutputWithin(pricing: ChatPricing, promptTokens: number, choices: number, room: string, ceiling: number): number | null {
+  const cost = (perChoice: number) => {
+    const total = estimateChatCost(pricing, promptTokens, perChoice * choices).totalCost
+    return total === null ? null : parseUsd(total)
+  }
+  const base = cost(0)
+  const one = cost(1)
+  if (base === null || one === null) return null
+  const limit = parseUsd(room)
+  if (base > limit) return 0
+  // Cost is affine in output tokens (tiers follow the prompt's size, fixed here); every rate is
+  // a whole number of pico-dollars per token, so this is exact up to the rounding checked below.
+  const perToken = one - base
+  if (perToken <= 0n) return ceiling
+  const fits = (limit - base) / perToken
+  let tokens = fits > BigInt(ceiling) ? ceiling : Number(fits)
+  while (tokens > 0 && cost(tokens)! > limit) tokens -= 1
+  return tokens
+}
+
 /** The largest cost the request can incur, priced exactly like the real call would be. */
 export function estimateMaxCost(request: EstimateRequest): CostEstimate {
   if (request.service === 'image') return calculateImageCost(request)
   if (request.service === 'video') return calculateVideoCost(request)
   if (!Array.isArray(request.messages)) return unpriced('messages must be an array')
   const promptTokens = countPromptTokens(request.messages)
-  const context = findTextModel(request.provider, request.model)?.model.contextWindow
-  const maxOutputTokens =
-    request.maxOutputTokens ?? (context ? Math.max(0, Math.min(DEFAULT_OUTPUT_CAP, context - promptTokens)) : UNKNOWN_CONTEXT_OUTPUT)
-  const cost = calculateTextCost(
-    request.provider,
-    request.model,
-    { uncachedInputTokens: promptTokens, cacheReadTokens: 0, cacheWriteTokens: 0, outputTokens: maxOutputTokens },
-    request,
-  )
-  return { ...cost, costStatus: cost.costStatus === 'unpriced' ? 'unpriced' : 'estimated', promptTokens, maxOutputTokens }
+  return estimateChatCost(request, promptTokens, request.maxOutputTokens ?? defaultOutputCap(request.provider, request.model, promptTokens))
 }

@@ -25,6 +25,11 @@ export type MediaPriceEntry = {
   defaults?: Partial<Record<'quality' | 'size' | 'resolution', string>>
   /** Request values that mean another variant ("auto" quality → the vendor's costliest). */
   aliasesOf?: Partial<Record<'quality' | 'size' | 'resolution', Record<string, string>>>
+  /**
+   * Video: the output lengths (seconds) the model offers, its default first; or, for a model
+   * whose output is as long as its input, the most it makes. Absent: any length up to 60 s.
+   */
+  durations?: { offered: number[] } | { upTo: number }
   periods: MediaPricePeriod[]
   source: string
   checked: string

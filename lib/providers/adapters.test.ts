@@ -154,12 +154,15 @@ describe('runway', () => {
       [{ status: 'PENDING' }, { state: 'queued' }],
       [{ status: 'THROTTLED' }, { state: 'queued' }],
       [{ status: 'RUNNING', progress: 0.42 }, { state: 'running', progress: 0.42 }],
-      [{ status: 'SUCCEEDED', output: ['https://out/1.mp4'], cost: { credits: 50 } }, { state: 'succeeded', outputUrl: 'https://out/1.mp4' }],
+      [{ status: 'SUCCEEDED', output: ['https://out/1.mp4'], cost: { credits: 50 } }, { state: 'succeeded', outputUrl: 'https://out/1.mp4', seconds: 10 }],
+      [{ status: 'SUCCEEDED', output: ['https://out/1.mp4'] }, { state: 'succeeded', outputUrl: 'https://out/1.mp4' }],
       [{ status: 'FAILED', failure: 'Input flagged', failureCode: 'SAFETY.INPUT.IMAGE' }, { state: 'failed', failure: 'Input flagged (SAFETY.INPUT.IMAGE)' }],
       [{ status: 'CANCELLED' }, { state: 'failed', failure: 'the Runway task was cancelled' }],
     ]
-    for (const [json, status] of cases) expect(v.parsePoll(parsed({ id: 'task-1', ...json }))).toEqual(status)
-    for (const json of [null, {}, { status: 'SUCCEEDED', output: [] }]) expect(() => v.parsePoll(parsed(json))).toThrow()
+    for (const [json, status] of cases) expect(v.parsePoll(parsed({ id: 'task-1', ...json }), 'gen4_turbo')).toEqual(status)
+    for (const json of [null, {}, { status: 'SUCCEEDED', output: [] }]) expect(() => v.parsePoll(parsed(json), 'gen4_turbo')).toThrow()
+    // Aleph's length follows its input: Runway's credits (15 a second) say how long it came out.
+    expect(v.parsePoll(parsed({ id: 'task-2', status: 'SUCCEEDED', output: ['https://out/2.mp4'], cost: { credits: 45 } }), 'gen4_aleph')).toMatchObject({ seconds: 3 })
     expect(() => v.parseCreate(parsed({}))).toThrow()
     expect(runway.parseError(400, parsed({ error: "Invalid parameter 'promptText'" }))).toBe("Invalid parameter 'promptText'")
   })
@@ -177,11 +180,11 @@ describe('luma', () => {
   })
   it('reads generation states', () => {
     expect(v.buildPoll('g1', config).url).toBe('https://vendor.test/generations/g1')
-    expect(v.parsePoll(parsed({ id: 'g1', state: 'queued' }))).toEqual({ state: 'queued' })
-    expect(v.parsePoll(parsed({ id: 'g1', state: 'dreaming' }))).toEqual({ state: 'running' })
-    expect(v.parsePoll(parsed({ id: 'g1', state: 'completed', assets: { video: 'https://out/v.mp4' } }))).toEqual({ state: 'succeeded', outputUrl: 'https://out/v.mp4' })
-    expect(v.parsePoll(parsed({ id: 'g1', state: 'failed', failure_reason: 'moderation' }))).toEqual({ state: 'failed', failure: 'moderation' })
-    for (const json of [null, { id: 'g1' }, { state: 'completed', assets: null }]) expect(() => v.parsePoll(parsed(json))).toThrow()
+    expect(v.parsePoll(parsed({ id: 'g1', state: 'queued' }), 'ray-2')).toEqual({ state: 'queued' })
+    expect(v.parsePoll(parsed({ id: 'g1', state: 'dreaming' }), 'ray-2')).toEqual({ state: 'running' })
+    expect(v.parsePoll(parsed({ id: 'g1', state: 'completed', assets: { video: 'https://out/v.mp4' } }), 'ray-2')).toEqual({ state: 'succeeded', outputUrl: 'https://out/v.mp4' })
+    expect(v.parsePoll(parsed({ id: 'g1', state: 'failed', failure_reason: 'moderation' }), 'ray-2')).toEqual({ state: 'failed', failure: 'moderation' })
+    for (const json of [null, { id: 'g1' }, { state: 'completed', assets: null }]) expect(() => v.parsePoll(parsed(json), 'ray-2')).toThrow()
     expect(luma.parseError(401, parsed({ detail: 'Invalid API key is provided' }))).toBe('Invalid API key is provided')
   })
 })
@@ -203,7 +206,7 @@ async function generateImage(adapter: ProviderAdapter, req: ImageRequest, cfg: t
 async function generateVideo(adapter: ProviderAdapter, req: VideoRequest, cfg: typeof config): Promise<VideoStatus[]> {
   const { jobId } = adapter.video!.parseCreate(await send(adapter, adapter.video!.buildCreate(req, cfg)))
   const seen: VideoStatus[] = []
-  while (seen.length < 10 && !['succeeded', 'failed'].includes(seen.at(-1)?.state ?? '')) seen.push(adapter.video!.parsePoll(await send(adapter, adapter.video!.buildPoll(jobId, cfg))))
+  while (seen.length < 10 && !['succeeded', 'failed'].includes(seen.at(-1)?.state ?? '')) seen.push(adapter.video!.parsePoll(await send(adapter, adapter.video!.buildPoll(jobId, cfg)), req.model))
   return seen
 }
 

@@ -45,9 +45,14 @@ function createBody(req: VideoRequest, allowed: string[]): { path: string; body:
   return { path: 'text_to_video', body: { ...common, duration: req.seconds } }
 }
 
-type Task = { id?: unknown; status?: unknown; progress?: unknown; output?: unknown; failure?: unknown; failureCode?: unknown }
+// Runway reports no duration, only the credits a task cost; each model costs a fixed number of
+// credits per output second (docs.dev.runwayml.com/guides/pricing), so the credits say how long
+// the video is. That matters for Aleph, whose length its input decides.
+const CREDITS_PER_SECOND: Record<string, number> = { gen4_turbo: 5, gen3a_turbo: 5, gen4_aleph: 15, veo3: 40 }
 
-function parsePoll(body: ParsedBody): VideoStatus {
+type Task = { id?: unknown; status?: unknown; progress?: unknown; output?: unknown; failure?: unknown; failureCode?: unknown; cost?: { credits?: unknown } | null }
+
+function parsePoll(body: ParsedBody, model: string): VideoStatus {
   const j = body.json as Task | null
   if (!j || typeof j !== 'object' || typeof j.status !== 'string') throw new Error('not a Runway task')
   switch (j.status) {
@@ -57,7 +62,11 @@ function parsePoll(body: ParsedBody): VideoStatus {
     case 'SUCCEEDED': {
       const url = Array.isArray(j.output) ? j.output[0] : undefined
       if (typeof url !== 'string' || !url) throw new Error('Runway said SUCCEEDED without an output URL')
-      return { state: 'succeeded', outputUrl: url }
+      const credits = j.cost?.credits
+      const perSecond = CREDITS_PER_SECOND[model]
+      // Older responses have no cost: the held duration is charged.
+      if (typeof credits !== 'number' || !Number.isFinite(credits) || credits < 0 || !perSecond) return { state: 'succeeded', outputUrl: url }
+      return { state: 'succeeded', outputUrl: url, seconds: credits / perSecond }
     }
     case 'FAILED': {
       const text = typeof j.failure === 'string' && j.failure ? j.failure : 'the Runway task failed'

@@ -129,7 +129,7 @@ export type VideoStatus = {
   state: VideoState
   progress?: number
   outputUrl?: string
-  /** Output seconds, when the vendor says; else the requested duration is billed. */
+  /** Output seconds, when the vendor says (or bills by them); else the held duration is billed. */
   seconds?: number
   failure?: string
 }
@@ -139,7 +139,8 @@ export type VideoAdapter = {
   /** The vendor's job id from the create response. */
   parseCreate(body: ParsedBody): { jobId: string }
   buildPoll(jobId: string, config: ProviderConfig): HttpCall
-  parsePoll(body: ParsedBody): VideoStatus
+  /** `model`: the job's, for vendors that report a cost to be turned into seconds. */
+  parsePoll(body: ParsedBody, model: string): VideoStatus
 }
 
 // ---- Shared -------------------------------------------------------------------------------

@@ -12,7 +12,12 @@
 //   [delay:N] answers after N ms
 // Usage is fixed: 1,000 prompt tokens (800 cached with [cached]), 500 completion tokens
 // (100 of them reasoning with [reasoning]).
+// Like OpenAI, it bounds each choice by max_completion_tokens / max_tokens (finish_reason
+// "length"), bills n choices, refuses max_tokens for reasoning models and a cap above the
+// model's output limit (400). [verbose] makes the model write until its output limit (or the
+// cap), with usage counted as OpenAI counts it (the prompt with o200k chat framing).
 import { createServer, type ServerResponse } from 'node:http'
+import { encodeChat } from 'gpt-tokenizer/encoding/o200k_base'
 
 export type OpenAICall = { path: string; body: Record<string, unknown>; aborted: boolean; authorization?: string }
 export type FakeOpenAI = {
@@ -38,11 +43,43 @@ function lastUserText(body: Record<string, unknown>): string {
   return typeof last?.content === 'string' ? last.content : typeof body.prompt === 'string' ? body.prompt : ''
 }
 
-function usageFor(text: string) {
+/** The most a model may write per choice (OpenAI's model pages); reasoning models count their reasoning in it. */
+function outputLimit(model: string): number {
+  if (/^gpt-5/.test(model)) return 128_000
+  if (/^o\d/.test(model)) return 100_000
+  if (/^gpt-4\.1/.test(model)) return 32_768
+  if (/^gpt-3\.5-turbo|^gpt-4-turbo|^gpt-4o-2024-05-13/.test(model)) return 4_096
+  return 16_384
+}
+const isReasoning = (model: string) => /^(o\d|gpt-5)/.test(model)
+
+/** OpenAI's 400 for a cap the model cannot take, or null. */
+function capError(body: Record<string, unknown>): { message: string; param: string } | null {
+  const model = String(body.model)
+  if (body.max_tokens != null && isReasoning(model))
+    return { message: "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead.", param: 'max_tokens' }
+  const field = body.max_completion_tokens != null ? 'max_completion_tokens' : 'max_tokens'
+  const cap = body[field]
+  if (cap != null && Number(cap) > outputLimit(model))
+    return { message: `max_tokens is too large: ${cap}. This model supports at most ${outputLimit(model)} completion tokens, whereas you provided ${cap}.`, param: field }
+  return null
+}
+
+/** Tokens each choice writes, and whether the cap cut it. */
+function choiceLength(body: Record<string, unknown>, text: string): { tokens: number; cut: boolean } {
+  const natural = text.includes('[verbose]') ? outputLimit(String(body.model)) : 500
+  const cap = Number(body.max_completion_tokens ?? body.max_tokens ?? Infinity)
+  return natural > cap ? { tokens: cap, cut: true } : { tokens: natural, cut: false }
+}
+
+function usageFor(body: Record<string, unknown>, text: string) {
+  const choices = Number(body.n ?? 1)
+  const prompt = text.includes('[verbose]') ? encodeChat(body.messages as Parameters<typeof encodeChat>[0], 'gpt-4o').length : 1000
+  const completion = choiceLength(body, text).tokens * choices
   return {
-    prompt_tokens: 1000,
-    completion_tokens: 500,
-    total_tokens: 1500,
+    prompt_tokens: prompt,
+    completion_tokens: completion,
+    total_tokens: prompt + completion,
     prompt_tokens_details: { cached_tokens: text.includes('[cached]') ? 800 : 0, audio_tokens: 0 },
     completion_tokens_details: { reasoning_tokens: text.includes('[reasoning]') ? 100 : 0, audio_tokens: 0 },
   }
@@ -107,7 +144,11 @@ export async function startFakeOpenAI(apiKey = 'sk-fake-openai'): Promise<FakeOp
       })
     }
 
-    const usage = text.includes('[fault:no-usage]') ? undefined : usageFor(text)
+    const refused = capError(body)
+    if (refused) return send(res, 400, { error: { ...refused, type: 'invalid_request_error', code: refused.param === 'max_tokens' && isReasoning(String(body.model)) ? 'unsupported_parameter' : 'invalid_value' } })
+    const usage = text.includes('[fault:no-usage]') ? undefined : usageFor(body, text)
+    const finishReason = choiceLength(body, text).cut ? 'length' : 'stop'
+    const indexes = Array.from({ length: Number(body.n ?? 1) }, (_, i) => i)
     const id = `chatcmpl-fake${fake.calls.length}`
     const created = Math.floor(Date.now() / 1000)
     if (!body.stream) {
@@ -116,13 +157,13 @@ export async function startFakeOpenAI(apiKey = 'sk-fake-openai'): Promise<FakeOp
         object: 'chat.completion',
         created,
         model: body.model,
-        choices: [{ index: 0, message: { role: 'assistant', content: FAKE_REPLY.join(''), refusal: null }, logprobs: null, finish_reason: 'stop' }],
+        choices: indexes.map((index) => ({ index, message: { role: 'assistant', content: FAKE_REPLY.join(''), refusal: null }, logprobs: null, finish_reason: finishReason })),
         ...(usage ? { usage } : {}),
       })
     }
     res.writeHead(200, { 'content-type': 'text/event-stream' })
     const includeUsage = (body.stream_options as { include_usage?: boolean } | undefined)?.include_usage === true
-    const chunk = (delta: object, finish: string | null) => ({ id, object: 'chat.completion.chunk', created, model: body.model, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }], ...(includeUsage ? { usage: null } : {}) })
+    const chunk = (delta: object, finish: string | null, index = 0) => ({ id, object: 'chat.completion.chunk', created, model: body.model, choices: [{ index, delta, logprobs: null, finish_reason: finish }], ...(includeUsage ? { usage: null } : {}) })
     const write = (data: unknown) => !res.destroyed && res.write(`data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`)
     const pieces = text.includes('[fault:long-stream]') ? Array.from({ length: 200 }, (_, i) => ` word${i}`) : FAKE_REPLY
     const delay = text.includes('[fault:long-stream]') ? 40 : 5
@@ -140,7 +181,8 @@ export async function startFakeOpenAI(apiKey = 'sk-fake-openai'): Promise<FakeOp
       write(chunk({ content: piece }, null))
       await sleep(delay)
     }
-    write(chunk({}, 'stop'))
+    for (const index of indexes.slice(1)) write(chunk({ role: 'assistant', content: FAKE_REPLY.join('') }, null, index))
+    for (const index of indexes) write(chunk({}, finishReason, index))
     if (includeUsage && usage) write({ id, object: 'chat.completion.chunk', created, model: body.model, choices: [], usage })
     write('[DONE]')
     res.end()

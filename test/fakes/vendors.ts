@@ -129,10 +129,21 @@ const RUNWAY_ENDPOINTS: Record<string, string[]> = {
   video_to_video: ['gen4_aleph'],
 }
 const RUNWAY_REQUIRED: Record<string, string> = { image_to_video: 'promptImage', text_to_video: 'promptText', video_to_video: 'videoUri' }
+// Credits per output second (1 credit = $0.01), and the durations each model takes.
+const RUNWAY_CREDITS: Record<string, number> = { gen4_turbo: 5, gen3a_turbo: 5, gen4_aleph: 15, veo3: 40 }
+const RUNWAY_DURATIONS: Record<string, number[]> = { gen4_turbo: [5, 10], gen3a_turbo: [5, 10], veo3: [8] }
+/** Aleph uses at most the first 5 s of its input video. */
+const ALEPH_MAX_SECONDS = 5
 
-export async function startFakeRunway(apiKey = 'runway-test-key'): Promise<FakeVendor> {
-  const tasks = new Map<string, { polls: number; fail: boolean; cancelled: boolean; credits: number }>()
-  return startVendor(apiKey, {}, {
+/**
+ * While `inputVideoSeconds` is set, video_to_video inputs are that long (else 5 s or more).
+ * While `runningPolls` is set, tasks created answer RUNNING that many times before they end.
+ */
+export type FakeRunway = FakeVendor & { inputVideoSeconds?: number; runningPolls?: number }
+
+export async function startFakeRunway(apiKey = 'runway-test-key'): Promise<FakeRunway> {
+  const tasks = new Map<string, { polls: number; running: number; fail: boolean; cancelled: boolean; credits: number }>()
+  return startVendor<{ inputVideoSeconds?: number; runningPolls?: number }>(apiKey, { inputVideoSeconds: undefined, runningPolls: undefined }, {
     error: (_status, message) => ({ error: message }),
     authorised: (req, key) => req.headers.authorization === `Bearer ${key}`,
     route: (req, fake) => {
@@ -143,9 +154,14 @@ export async function startFakeRunway(apiKey = 'runway-test-key'): Promise<FakeV
         if (!isObject(b) || !RUNWAY_ENDPOINTS[endpoint].includes(String(b.model))) return { status: 400, json: { error: "Invalid parameter 'model'" } }
         for (const field of [RUNWAY_REQUIRED[endpoint], 'ratio'])
           if (typeof b[field] !== 'string' || !b[field]) return { status: 400, json: { error: `Invalid parameter '${field}'` } }
+        // Aleph's output is as long as its input; the others take one of their durations.
+        const offered = RUNWAY_DURATIONS[String(b.model)]
+        if (offered ? b.duration !== undefined && !offered.includes(b.duration as number) : b.duration !== undefined)
+          return { status: 400, json: { error: "Invalid parameter 'duration'" } }
+        const seconds = offered ? ((b.duration as number | undefined) ?? offered[0]) : Math.min(ALEPH_MAX_SECONDS, fake.inputVideoSeconds ?? ALEPH_MAX_SECONDS)
         const id = randomUUID()
-        const credits = 5 * (typeof b.duration === 'number' ? b.duration : 5)
-        tasks.set(id, { polls: 0, fail: fake.failJob, cancelled: false, credits })
+        const credits = RUNWAY_CREDITS[String(b.model)] * seconds
+        tasks.set(id, { polls: 0, running: fake.runningPolls ?? 1, fail: fake.failJob, cancelled: false, credits })
         return ok({ id, estimatedCost: { credits } })
       }
       const taskId = /^\/v1\/tasks\/([\w-]+)$/.exec(req.path)?.[1]
@@ -160,7 +176,7 @@ export async function startFakeRunway(apiKey = 'runway-test-key'): Promise<FakeV
         if (task.cancelled) return ok({ ...base, status: 'CANCELLED', cost: { credits: 0 } })
         task.polls++
         if (task.polls === 1) return ok({ ...base, status: 'PENDING', estimatedCost: { credits: task.credits } })
-        if (task.polls === 2) return ok({ ...base, status: 'RUNNING', progress: 0.5, estimatedCost: { credits: task.credits } })
+        if (task.polls <= 1 + task.running) return ok({ ...base, status: 'RUNNING', progress: 0.5, estimatedCost: { credits: task.credits } })
         if (task.fail) return ok({ ...base, status: 'FAILED', failure: 'Generation failed the safety check', failureCode: 'SAFETY.INPUT.TEXT', cost: { credits: 0 } })
         return ok({ ...base, status: 'SUCCEEDED', output: [`${fake.url}/files/${taskId}.mp4`], cost: { credits: task.credits } })
       }

@@ -3,28 +3,33 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { calculateImageCost, calculateVideoCost } from '@/lib/pricing/media'
 import { startFakeOpenAI, type FakeOpenAI } from '@/test/fakes/openai'
-import { startFakeBfl, startFakeRunway, type FakeBfl, type FakeVendor } from '@/test/fakes/vendors'
+import { startFakeBfl, startFakeRunway, type FakeBfl, type FakeRunway } from '@/test/fakes/vendors'
+import { withClient } from '@/test/databases'
 import { canonical, createGatewayUser, usageRows } from '@/test/gateway'
 import { startNextServer, type NextServer } from '@/test/next-server'
 
 let openai: FakeOpenAI
 let bfl: FakeBfl
-let runway: FakeVendor
+let runway: FakeRunway
 let server: NextServer
 const db = () => process.env.DATABASE_URL!
+// Short, so jobs finish quickly here; the default is 5 s (Runway asks for no faster).
+const POLL_INTERVAL_MS = 1_000
+const serverEnv = () => ({
+  VIDEO_POLL_INTERVAL_MS: String(POLL_INTERVAL_MS),
+  DATABASE_URL: db(),
+  AUTH_SECRET: 'gateway-test-secret-at-least-32-characters',
+  OPENAI_API_KEY: openai.apiKey,
+  OPENAI_BASE_URL: openai.url,
+  BFL_API_KEY: bfl.apiKey,
+  BFL_BASE_URL: bfl.url,
+  RUNWAY_API_KEY: runway.apiKey,
+  RUNWAY_BASE_URL: runway.url,
+})
 
 beforeAll(async () => {
   ;[openai, bfl, runway] = await Promise.all([startFakeOpenAI(), startFakeBfl(), startFakeRunway()])
-  server = await startNextServer({
-    DATABASE_URL: db(),
-    AUTH_SECRET: 'gateway-test-secret-at-least-32-characters',
-    OPENAI_API_KEY: openai.apiKey,
-    OPENAI_BASE_URL: openai.url,
-    BFL_API_KEY: bfl.apiKey,
-    BFL_BASE_URL: bfl.url,
-    RUNWAY_API_KEY: runway.apiKey,
-    RUNWAY_BASE_URL: runway.url,
-  })
+  server = await startNextServer(serverEnv())
 })
 
 afterAll(async () => {
@@ -33,12 +38,23 @@ afterAll(async () => {
 })
 
 async function pollVideo(key: string, id: string, until: (status: string) => boolean = (s) => s === 'succeeded' || s === 'failed') {
-  for (let i = 0; i < 40; i++) {
+  // The vendor is asked at most once per POLL_INTERVAL_MS, so a job takes a few intervals.
+  const deadline = Date.now() + 30_000
+  while (Date.now() < deadline) {
     const job = await (await fetch(`${server.url}/api/v1/videos/generations/${id}`, { headers: { authorization: `Bearer ${key}` } })).json()
     if (until(job.status)) return job
     await new Promise((r) => setTimeout(r, 100))
   }
   throw new Error(`video ${id} never finished`)
+}
+
+async function createVideo(key: string, body: object, base = server.url) {
+  const response = await fetch(`${base}/api/v1/videos/generations`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  })
+  return { status: response.status, body: await response.json() }
 }
 
 describe('POST /api/v1/images/generations', () => {
@@ -167,5 +183,80 @@ describe('video jobs', () => {
     const other = await fetch(`${server.url}/api/v1/videos/generations/${job.id}`, { headers: { authorization: `Bearer ${b.key}` } })
     expect(other.status).toBe(404)
     expect((await other.json()).error.code).toBe('not_found')
+  })
+})
+
+describe('video job polling and durations', () => {
+  const statusPolls = (jobId: string) => runway.calls.filter((c) => c.method === 'GET' && c.path.startsWith('/v1/tasks/') && c.path.endsWith(jobId)).length
+
+  it('asks the vendor at most once per interval, whatever clients do, across two servers', async () => {
+    const second = await startNextServer(serverEnv())
+    runway.runningPolls = 1_000 // the job keeps running: every poll that reaches Runway counts
+    try {
+      const u = await createGatewayUser(server.url)
+      // Warm both servers' routes, so the burst below is a burst.
+      for (const s of [server, second]) expect((await fetch(`${s.url}/api/v1/videos/generations/vid_warmup`, { headers: { authorization: `Bearer ${u.key}` } })).status).toBe(404)
+      const { body: job } = await createVideo(u.key, { model: 'gen4_turbo', prompt: 'many pollers', image_url: 'https://example.test/a.png', seconds: 5 })
+      const upstreamId = await withClient(db(), async (c) => (await c.query('select upstream_job_id from public.video_jobs where id = $1', [job.id])).rows[0].upstream_job_id)
+      const started = Date.now()
+      const answers = await Promise.all(
+        Array.from({ length: 50 }, async (_, i) => {
+          const response = await fetch(`${(i % 2 ? second : server).url}/api/v1/videos/generations/${job.id}`, { headers: { authorization: `Bearer ${u.key}` } })
+          return { status: response.status, job: await response.json() }
+        }),
+      )
+      const elapsed = Date.now() - started
+      expect(answers.filter((a) => a.status !== 200 || a.job.id !== job.id)).toEqual([])
+      // Each poll answers the latest state the vendor gave; the vendor is asked once per interval at most.
+      expect(statusPolls(upstreamId)).toBeGreaterThanOrEqual(1)
+      expect(statusPolls(upstreamId)).toBeLessThanOrEqual(Math.floor(elapsed / POLL_INTERVAL_MS) + 1)
+    } finally {
+      runway.runningPolls = undefined
+      await second.stop()
+    }
+  })
+
+  it('holds gen4_aleph at its longest output and settles it on the duration Runway billed', async () => {
+    const u = await createGatewayUser(server.url)
+    runway.inputVideoSeconds = 3
+    let created
+    try {
+      created = await createVideo(u.key, { model: 'gen4_aleph', prompt: 'as claymation', videoUri: 'https://example.test/clip.mp4' })
+    } finally {
+      runway.inputVideoSeconds = undefined
+    }
+    expect(created.status).toBe(201)
+    expect(created.body.seconds).toBe(5)
+    const held = await withClient(db(), async (c) => (await c.query('select estimated_cost::text as cost from public.usage_holds where user_id = $1', [u.id])).rows)
+    expect(held.map((h) => canonical(h.cost))).toEqual([calculateVideoCost({ provider: 'runway', model: 'gen4_aleph', seconds: 5 }).totalCost])
+    const sent = runway.calls.filter((c) => c.method === 'POST' && c.path === '/v1/video_to_video').at(-1)!
+    expect(sent.body).not.toHaveProperty('duration')
+
+    const done = await pollVideo(u.key, created.body.id)
+    expect(done).toMatchObject({ status: 'succeeded', seconds: 3 })
+    const [row] = await usageRows(db(), u.id)
+    expect(row).toMatchObject({ status: 'success', video_seconds: '3.000' })
+    expect(canonical(row.total_cost)).toBe('0.45')
+  })
+
+  it.each([
+    ['gen4_turbo', 0],
+    ['gen4_turbo', -5],
+    ['gen4_turbo', 'NaN'],
+    ['gen4_turbo', 'Infinity'],
+    ['gen4_turbo', '5'],
+    ['gen4_turbo', 1e9],
+    ['gen4_turbo', 7],
+    ['gen4_turbo', 5.5],
+    ['veo3', 5],
+    ['ray-2', 10],
+    ['gen4_aleph', 5],
+  ])('refuses %s for %j seconds with a 400 naming seconds, before calling anyone', async (model, seconds) => {
+    const u = await createGatewayUser(server.url)
+    const before = runway.calls.length
+    const { status, body } = await createVideo(u.key, { model, prompt: 'a wave', image_url: 'https://example.test/a.png', videoUri: 'https://example.test/clip.mp4', seconds })
+    expect(status).toBe(400)
+    expect(body.error).toMatchObject({ code: 'invalid_request', param: 'seconds', message: expect.stringMatching(/^seconds: /) })
+    expect(runway.calls.length).toBe(before)
   })
 })

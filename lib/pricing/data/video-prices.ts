@@ -10,16 +10,19 @@ const LUMA = 'https://lumalabs.ai/api/pricing'
 export const VIDEO_PRICES: MediaPriceEntry[] = [
   ...(
     [
-      ['gen4_turbo', '0.05'],
-      ['gen3a_turbo', '0.05'],
-      ['gen4_aleph', '0.15'],
-      ['veo3', '0.4'],
+      ['gen4_turbo', '0.05', { offered: [5, 10] }],
+      ['gen3a_turbo', '0.05', { offered: [5, 10] }],
+      // Aleph restyles a video: its output is as long as the input, of which it uses at most
+      // the first 5 s (Runway's model notes, as relayed by Replicate's runwayml/gen4-aleph page).
+      ['gen4_aleph', '0.15', { upTo: 5 }],
+      ['veo3', '0.4', { offered: [8] }],
     ] as const
   ).map(
-    ([model, price]): MediaPriceEntry => ({
+    ([model, price, durations]): MediaPriceEntry => ({
       provider: 'runway',
       model,
       unit: 'second',
+      durations: 'offered' in durations ? { offered: [...durations.offered] } : durations,
       variantBy: [],
       periods: [{ effectiveFrom: null, prices: { '': price } }],
       source: RUNWAY,
@@ -31,6 +34,7 @@ export const VIDEO_PRICES: MediaPriceEntry[] = [
     provider: 'luma',
     model: 'ray-2',
     unit: 'megapixel',
+    durations: { offered: [5, 9] },
     variantBy: ['resolution'],
     defaults: { resolution: '720p' },
     periods: [{ effectiveFrom: null, prices: { '540p': '0.0064', '720p': '0.0064', '1080p': '0.0064', '4k': '0.0064' } }],
@@ -42,6 +46,7 @@ export const VIDEO_PRICES: MediaPriceEntry[] = [
     provider: 'luma',
     model: 'ray-flash-2',
     unit: 'megapixel',
+    durations: { offered: [5, 9] },
     variantBy: ['resolution'],
     defaults: { resolution: '720p' },
     periods: [{ effectiveFrom: null, prices: { '540p': '0.0022', '720p': '0.0022', '1080p': '0.0022', '4k': '0.0022' } }],
@@ -53,6 +58,7 @@ export const VIDEO_PRICES: MediaPriceEntry[] = [
     provider: 'openai',
     model: 'sora-2',
     unit: 'second',
+    durations: { offered: [4, 8, 12] },
     variantBy: ['resolution'],
     defaults: { resolution: '720p' },
     aliasesOf: { resolution: { '1280x720': '720p', '720x1280': '720p' } },
@@ -64,6 +70,7 @@ export const VIDEO_PRICES: MediaPriceEntry[] = [
     provider: 'openai',
     model: 'sora-2-pro',
     unit: 'second',
+    durations: { offered: [4, 8, 12] },
     variantBy: ['resolution'],
     defaults: { resolution: '720p' },
     aliasesOf: { resolution: { '1280x720': '720p', '720x1280': '720p', '1792x1024': '1024p', '1024x1792': '1024p' } },

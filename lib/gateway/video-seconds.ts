@@ -1,0 +1,34 @@
+import 'server-only'
+import { GatewayError } from '@/lib/gateway/errors'
+import { VIDEO_PRICES } from '@/lib/pricing/data/video-prices'
+
+// A model known only from an operator's price override offers whatever the schema allows.
+const DEFAULT_SECONDS = 5
+
+const refuse = (message: string) => new GatewayError('invalid_request', `seconds: ${message}`, { param: 'seconds' })
+
+/**
+ * The output length to hold for and ask of the vendor: the caller's, when the model offers it
+ * (else a 400 naming `seconds`), or the model's default. A model whose output is as long as its
+ * input (Runway's gen4_aleph) is held at the most it makes, and the caller cannot choose.
+ */
+export function chooseSeconds(provider: string, model: string, requested: number | undefined): number {
+  const durations = VIDEO_PRICES.find((e) => e.provider === provider && (e.model === model || e.aliases?.includes(model)))?.durations
+  if (!durations) return requested ?? DEFAULT_SECONDS
+  if ('upTo' in durations) {
+    if (requested !== undefined) throw refuse(`${model} makes a video as long as its input video (at most ${durations.upTo} s); its length cannot be chosen`)
+    return durations.upTo
+  }
+  const seconds = requested ?? durations.offered[0]
+  if (!durations.offered.includes(seconds)) throw refuse(`${model} makes videos of ${durations.offered.join(', ')} seconds, not ${seconds}`)
+  return seconds
+}
+
+/**
+ * What a finished job is charged for: the length the vendor reports (Runway: from the credits it
+ * billed), never more than was held; the held length when it reports none.
+ */
+export function settledSeconds(held: number, reported: number | undefined): number {
+  if (reported === undefined || !Number.isFinite(reported) || reported < 0) return held
+  return Math.min(held, Math.round(reported * 1000) / 1000)
+}
