@@ -9,6 +9,9 @@ export async function register() {
     // Usage rows still being written at shutdown go to a spool file, replayed from here on.
     const { installShutdownSpool } = await import('@/lib/gateway/record')
     installShutdownSpool()
+    // Call details past PAYLOAD_RETENTION_DAYS are deleted from here, hourly.
+    const { startPersonalDataRetention } = await import('@/lib/usage/retention')
+    startPersonalDataRetention()
     // Usage alerts go out to users' webhooks from here, beside the request path.
     const { startAlertDelivery } = await import('@/lib/usage/alert-webhooks')
     startAlertDelivery()

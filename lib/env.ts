@@ -60,6 +60,8 @@ const schema = z
     UPSTREAM_TIMEOUT_MS: z.coerce.number().int().min(100).max(900_000).default(60_000),
     /** Trust the first hop of X-Forwarded-For (only behind a proxy that sets it). */
     TRUST_PROXY: bool.default(false),
+    /** Days a call's personal data (sanitized payloads, IP, user agent) is kept; the ledger row stays. */
+    PAYLOAD_RETENTION_DAYS: z.coerce.number().int().min(1).max(3_650).default(30),
     /** Stripe secret key: enables Checkout and the Customer Portal. Unset: the upgrade button explains billing is off. */
     STRIPE_SECRET_KEY: z.string().min(1).optional(),
     /** Signing secret of the webhook endpoint (whsec_…); without it webhooks are refused. */

@@ -13,12 +13,18 @@ export async function insertOwnedRows(client: pg.Client, userId: string): Promis
     `insert into public.campaigns (user_id, name) values ($1, 'Launch ' || gen_random_uuid()) returning id`,
     [userId],
   )
-  await client.query(
+  const call = await client.query<{ request_id: string }>(
     `insert into public.api_usage (user_id, service_type, provider, model, endpoint, request_id, campaign_id,
                                    input_tokens, output_tokens, total_cost, status)
      values ($1, 'chat', 'simulator', 'sim-chat', '/api/v1/chat/completions', gen_random_uuid()::text, $2,
-             12, 34, 0.0001234567, 'success')`,
+             12, 34, 0.0001234567, 'success')
+     returning request_id`,
     [userId, campaign.rows[0].id],
+  )
+  await client.query(
+    `insert into public.api_usage_details (request_id, user_id, ip_address, user_agent, request_payload)
+     values ($1, $2, '192.0.2.1', 'fixture-agent/1', '{"messages": [{"role": "user", "content": "hi"}]}')`,
+    [call.rows[0].request_id, userId],
   )
   await client.query(
     `insert into public.usage_alerts (user_id, alert_type, service_type, threshold_percent, period_start,

@@ -31,9 +31,12 @@ export async function usageRows(databaseUrl: string, userId: string, count = 1, 
     const rows = await withClient(databaseUrl, async (c) =>
       (
         await c.query<UsageRow>(
-          `select *, input_cost::text as input_cost, output_cost::text as output_cost, generation_cost::text as generation_cost,
-                  total_cost::text as total_cost, video_seconds::text as video_seconds, host(ip_address) as ip_address
-             from public.api_usage where user_id = $1 order by created_at, id`,
+          // The call's personal data (payloads, IP, user agent) sits beside it, unless expired.
+          `select u.*, u.input_cost::text as input_cost, u.output_cost::text as output_cost, u.generation_cost::text as generation_cost,
+                  u.total_cost::text as total_cost, u.video_seconds::text as video_seconds, host(d.ip_address) as ip_address,
+                  d.user_agent, d.request_payload, d.response_payload
+             from public.api_usage u left join public.api_usage_details d using (request_id)
+            where u.user_id = $1 order by u.created_at, u.id`,
           [userId],
         )
       ).rows,

@@ -19,6 +19,7 @@ type Fixture = { bRows: string | null; authenticated: 'own' | 'none' | 'all' }
 
 const FIXTURES: Record<string, Fixture> = {
   'public.api_usage': { bRows: 'user_id = bob_id', authenticated: 'own' },
+  'public.api_usage_details': { bRows: 'user_id = bob_id', authenticated: 'own' },
   'public.api_keys': { bRows: 'user_id = bob_id', authenticated: 'own' },
   'public.api_rate_limits': { bRows: 'user_id = bob_id', authenticated: 'own' },
   'public.campaigns': { bRows: 'user_id = bob_id', authenticated: 'own' },

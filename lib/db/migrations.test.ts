@@ -68,16 +68,21 @@ describe('migrations', () => {
     expect(recorded[1]).toEqual({ version: '20241017', name: 'create_usage_tracking_tables' })
   })
 
+  // Each file twice in a row, compared with each file once. (Not the whole set a second time
+  // after the last file: 20241112 drops api_usage columns that 20241017 comments on, as a
+  // migration that removes something must; no runner applies an old file after a newer one.)
   it('runs every file twice in a row without error and without changing the result', async () => {
-    const url = await createEmptyDatabase()
-    await withClient(url, async (client) => {
-      const files = await listMigrations()
-      for (const m of files) await client.query(await readFile(m.file, 'utf8'))
-      const once = await schemaSnapshot(client)
-      for (const m of files) await client.query(await readFile(m.file, 'utf8'))
-      expect(await schemaSnapshot(client)).toEqual(once)
-      expect(once.length).toBeGreaterThan(100)
-    })
+    const files = await listMigrations()
+    const snapshotAfter = async (times: number) => {
+      const url = await createEmptyDatabase()
+      return withClient(url, async (client) => {
+        for (const m of files) for (let i = 0; i < times; i++) await client.query(await readFile(m.file, 'utf8'))
+        return schemaSnapshot(client)
+      })
+    }
+    const once = await snapshotAfter(1)
+    expect(await snapshotAfter(2)).toEqual(once)
+    expect(once.length).toBeGreaterThan(100)
   })
 
   it('rolls a failing file back whole and reports which one failed', async () => {

@@ -58,14 +58,28 @@ describe('trackAPIUsage', () => {
     expect(state.sub).toEqual({ chat_messages_used: 2, period_cost: '0.007500000000' })
   })
 
-  it('still books a call whose details the database refuses (a campaign deleted meanwhile)', async () => {
+  it('still books a call whose details the database refuses (an address inet cannot hold)', async () => {
     const userId = await withClient(url(), (c) => insertUser(c))
     const errors = vi.spyOn(console, 'error').mockImplementation(() => {})
-    const row = record(userId, { campaign_id: randomUUID() })
+    const row = record(userId, { campaign_id: randomUUID(), ip_address: 'not an address', request_payload: { prompt: 'x' } })
     await trackAPIUsage(row)
     errors.mockRestore()
     const [stored] = await withClient(url(), async (c) => (await c.query('select campaign_id, total_cost::text, metadata from public.api_usage where request_id = $1', [row.request_id])).rows)
     expect(stored).toEqual({ campaign_id: null, total_cost: '0.007500000000', metadata: { stored_without_details: true } })
+  })
+
+  it('books the call of a user deleted while it ran, without keeping their personal data', async () => {
+    const userId = await withClient(url(), (c) => insertUser(c))
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => {})
+    const row = record(userId, { ip_address: '192.0.2.10', user_agent: 'UA', request_payload: { prompt: 'mine' } })
+    await withClient(url(), (c) => c.query('select public.delete_account($1)', [userId]))
+    await trackAPIUsage(row)
+    errors.mockRestore()
+    const state = await withClient(url(), async (c) => ({
+      ledger: (await c.query('select total_cost::text from public.api_usage where request_id = $1', [row.request_id])).rows,
+      details: (await c.query('select count(*)::int as n from public.api_usage_details where request_id = $1', [row.request_id])).rows[0].n,
+    }))
+    expect(state).toEqual({ ledger: [{ total_cost: '0.007500000000' }], details: 0 })
   })
 
   it('clamps counts the integer columns cannot hold instead of losing the row', async () => {

@@ -61,9 +61,9 @@ async function writeOnce(record: UsageRecord): Promise<void> {
   try {
     await pool().query('select public.record_usage($1::jsonb)', [JSON.stringify(record)])
   } catch (error) {
-    // A data error (SQLSTATE class 22/23: a value the columns refuse, a campaign deleted
-    // meanwhile) would fail every retry. The call must still be booked: drop the optional
-    // details and write the rest.
+    // A data error (SQLSTATE class 22/23: a value the columns refuse, a user deleted
+    // meanwhile, whose details have nobody to belong to) would fail every retry. The call must
+    // still be booked: drop the optional details and write the rest.
     // (pg reports the SQLSTATE as `code`; the hot path no longer goes through Prisma, whose
     // messages had to be searched for it.)
     if (!/^2[23][0-9A-Z]{3}$/.test(String((error as { code?: unknown }).code ?? ''))) throw error

@@ -96,22 +96,24 @@ export function decodeCursor(cursor: string): [string, string] | null {
 export async function listUsageHistory(userId: string, query: HistoryQuery, after: [string, string] | null) {
   const rows = await withUser(userId, (tx) =>
     tx.$queryRaw<Row[]>`
-      select id::text, service_type, provider, model, endpoint, request_id, campaign_id::text,
+      select u.id::text, service_type, provider, model, endpoint, request_id, campaign_id::text,
              input_tokens, output_tokens, cached_tokens, reasoning_tokens, images_generated,
              video_seconds::text, input_cost::text, output_cost::text, generation_cost::text, total_cost::text,
              price_snapshot, cost_status, latency_ms, time_to_first_token_ms, status, error_code,
-             host(ip_address) as ip_address, user_agent, metadata,
-             to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as created_at
-        from public.api_usage
+             host(d.ip_address) as ip_address, d.user_agent, metadata,
+             to_char(u.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as created_at
+        from public.api_usage u
+        -- IP and user agent live beside the ledger row, and may have expired (retention).
+        left join public.api_usage_details d using (request_id)
        where (${query.service ?? null}::text is null or service_type = ${query.service ?? null}::text)
          and (${query.campaign ?? null}::uuid is null or campaign_id = ${query.campaign ?? null}::uuid)
          and (${query.status ?? null}::text is null or status = ${query.status ?? null}::text)
          and (${query.model ?? null}::text is null or model = ${query.model ?? null}::text)
          and (${query.request_id ?? null}::text is null or request_id = ${query.request_id ?? null}::text)
-         and (${query.from ?? null}::timestamptz is null or created_at >= ${query.from ?? null}::timestamptz)
-         and (${query.to ?? null}::timestamptz is null or created_at < ${query.to ?? null}::timestamptz)
-         and (${after?.[0] ?? null}::timestamptz is null or (created_at, id) < (${after?.[0] ?? null}::timestamptz, ${after?.[1] ?? null}::uuid))
-       order by created_at desc, id desc
+         and (${query.from ?? null}::timestamptz is null or u.created_at >= ${query.from ?? null}::timestamptz)
+         and (${query.to ?? null}::timestamptz is null or u.created_at < ${query.to ?? null}::timestamptz)
+         and (${after?.[0] ?? null}::timestamptz is null or (u.created_at, u.id) < (${after?.[0] ?? null}::timestamptz, ${after?.[1] ?? null}::uuid))
+       order by u.created_at desc, u.id desc
        limit ${query.limit + 1}`,
   )
   const page = rows.slice(0, query.limit)
@@ -130,11 +132,18 @@ export async function listUsageHistory(userId: string, query: HistoryQuery, afte
   }
 }
 
-/** One of the caller's calls in full (sanitized payloads and price snapshot included), or null. */
+/**
+ * One of the caller's calls in full (price snapshot, and the sanitized payloads unless they
+ * have expired: `details_expired`), or null.
+ */
 export async function getUsageRow(userId: string, id: string) {
   if (!z.uuid().safeParse(id).success) return null
-  const row = await withUser(userId, (tx) => tx.apiUsage.findFirst({ where: { id } }))
-  if (!row) return null
+  const found = await withUser(userId, async (tx) => {
+    const row = await tx.apiUsage.findFirst({ where: { id } })
+    return row ? { row, details: await tx.apiUsageDetail.findUnique({ where: { requestId: row.requestId } }) } : null
+  })
+  if (!found) return null
+  const { row, details } = found
   return {
     id: row.id,
     request_id: row.requestId,
@@ -152,8 +161,9 @@ export async function getUsageRow(userId: string, id: string) {
     price_snapshot: row.priceSnapshot,
     latency_ms: row.latencyMs,
     time_to_first_token_ms: row.timeToFirstTokenMs,
-    request_payload: row.requestPayload,
-    response_payload: row.responsePayload,
+    request_payload: details?.requestPayload ?? null,
+    response_payload: details?.responsePayload ?? null,
+    details_expired: details === null,
     created_at: row.createdAt.toISOString(),
   }
 }

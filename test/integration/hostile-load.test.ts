@@ -150,10 +150,11 @@ async function storedSizes(userId: string): Promise<StoredSize[]> {
   return withClient(db(), async (c) =>
     (
       await c.query<StoredSize>(
-        `select request_id, status, error_code,
+        `select request_id, u.status, u.error_code,
                 (coalesce(pg_column_size(request_payload), 0) + coalesce(pg_column_size(response_payload), 0))::int as column_bytes,
                 (octet_length(coalesce(request_payload::text, '')) + octet_length(coalesce(response_payload::text, '')))::int as json_bytes
-           from public.api_usage where user_id = $1 order by created_at, id`,
+           from public.api_usage u left join public.api_usage_details d using (request_id)
+          where u.user_id = $1 order by u.created_at, u.id`,
         [userId],
       )
     ).rows,

@@ -87,9 +87,11 @@ describe('secrets never stored or logged', () => {
   })
 
   it.each(['request_payload', 'response_payload', 'metadata', 'user_agent', 'price_snapshot', 'error_code'])(
-    'no secret in api_usage.%s',
+    'no secret in api_usage.%s (or its details beside it)',
     async (column) => {
-      const values = await withClient(db(), async (c) => (await c.query(`select ${column}::text as v from public.api_usage where user_id = $1`, [user.id])).rows.map((r) => r.v ?? ''))
+      const values = await withClient(db(), async (c) =>
+        (await c.query(`select ${column}::text as v from public.api_usage u left join public.api_usage_details d using (request_id) where u.user_id = $1`, [user.id])).rows.map((r) => r.v ?? ''),
+      )
       expect(values.length).toBe(CALLS)
       expect(found(values.join('\n'))).toEqual([])
     },

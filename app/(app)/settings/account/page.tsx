@@ -4,12 +4,15 @@ import { Badge } from '@/components/ui/badge'
 import { Button } from '@/components/ui/button'
 import { Card, CardContent, CardDescription, CardFooter, CardHeader, CardTitle } from '@/components/ui/card'
 import { manageBillingAction, upgradeAction } from '@/app/(app)/settings/actions'
+import { deleteAccountAction } from '@/app/(app)/settings/account/actions'
 import { ManageBillingButton, UpgradeButton } from '@/components/settings/billing-buttons'
+import { DeleteAccount } from '@/components/settings/delete-account'
 import { requireUser } from '@/lib/auth'
 import { BILLING_OFF } from '@/lib/billing/checkout'
 import { PLANS } from '@/lib/billing/plans'
 import { billingConfigured, priceForPlan } from '@/lib/billing/stripe'
 import { formatCount, formatMoney } from '@/lib/format'
+import { env } from '@/lib/env'
 import { getUserUsage } from '@/lib/usage/summary'
 
 export const metadata: Metadata = { title: 'Account' }
@@ -91,6 +94,18 @@ export default async function AccountPage() {
           })}
         </div>
       </section>
+      <Card data-testid="delete-account">
+        <CardHeader>
+          <CardTitle className="text-base">Delete account</CardTitle>
+          <CardDescription>
+            Deletes your API keys, campaigns, sessions, plan, and the payloads, IP addresses and user agents of your calls (which are otherwise
+            deleted after {env.PAYLOAD_RETENTION_DAYS} days). The operator keeps the record of your calls&apos; tokens and costs, with no link to you.
+          </CardDescription>
+        </CardHeader>
+        <CardContent>
+          <DeleteAccount action={deleteAccountAction} email={user.email} />
+        </CardContent>
+      </Card>
     </div>
   )
 }

@@ -9,6 +9,7 @@ import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from '@
 import { ActivityFilters, type ActivityFilterValues } from '@/components/usage/activity-filters'
 import { requireUser } from '@/lib/auth'
 import { withUser } from '@/lib/db/with-user'
+import { env } from '@/lib/env'
 import { formatDateTime, formatMoney } from '@/lib/format'
 import { dayAfter, decodeCursor, getUsageRow, HistoryQuerySchema, listUsageHistory } from '@/lib/usage/history'
 
@@ -77,7 +78,12 @@ export default async function ActivityPage({ searchParams }: PageProps<'/setting
               <dd>{formatDateTime(detail.created_at)}</dd>
             </dl>
             <div className="grid gap-2">
-              {(['price_snapshot', 'request_payload', 'response_payload'] as const).map((k) => (
+              {detail.details_expired ? (
+                <p data-testid="details-expired" className="rounded-md border border-dashed p-2 text-xs text-muted-foreground">
+                  Payloads, IP address and user agent are kept {env.PAYLOAD_RETENTION_DAYS} days; this call&apos;s have been deleted. Its tokens and costs stay.
+                </p>
+              ) : null}
+              {(detail.details_expired ? (['price_snapshot'] as const) : (['price_snapshot', 'request_payload', 'response_payload'] as const)).map((k) => (
                 <details key={k} className="rounded-md border p-2">
                   <summary className="cursor-pointer text-xs font-medium">{k.replace('_', ' ')}</summary>
                   <pre className="mt-2 max-h-64 overflow-auto whitespace-pre-wrap break-all text-xs">{JSON.stringify(detail[k], null, 2)}</pre>
