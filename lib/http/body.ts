@@ -30,18 +30,43 @@ function describe(bytes: number): string {
 const tooLarge = (max: number) => new BodyReadError('too_large', `Request body exceeds ${describe(max)}`)
 
 /**
+ * Past this, the rest of a refused body is not even read: the connection is reset. Below it,
+ * the rest is read and dropped chunk by chunk (memory stays flat) while the 413 goes out, so
+ * the client sees the answer: a socket reset with its upload unread can lose the response
+ * already on its way.
+ */
+const DISCARD_MAX_BYTES = 64 * 1024 * 1024
+
+/** Reads and drops the rest of a refused body in the background, up to DISCARD_MAX_BYTES in all. */
+function discardRest(reader: ReadableStreamDefaultReader<Uint8Array>, read: number): void {
+  void (async () => {
+    let total = read
+    for (;;) {
+      const { done, value } = await reader.read()
+      if (done) return
+      total += value.byteLength
+      if (total > DISCARD_MAX_BYTES) return void (await reader.cancel())
+    }
+  })().catch(() => {})
+}
+
+/**
  * The body's bytes, at most `maxBytes`. A declared Content-Length over the cap is refused
- * before reading anything; an undeclared (chunked) body as soon as it passes the cap, and the
- * rest of it is never read. Throws BodyReadError.
+ * before reading anything; an undeclared (chunked) body as soon as it passes the cap. Nothing
+ * past the cap is kept (see discardRest). Throws BodyReadError.
  */
 export async function readBodyCapped(request: Request, maxBytes: number): Promise<Buffer> {
   const declared = Number(request.headers.get('content-length'))
+  if (!request.body) {
+    if (declared > maxBytes) throw tooLarge(maxBytes)
+    return Buffer.alloc(0)
+  }
+  const reader = request.body.getReader()
   if (declared > maxBytes) {
-    await request.body?.cancel().catch(() => {})
+    if (declared > DISCARD_MAX_BYTES) await reader.cancel().catch(() => {})
+    else discardRest(reader, 0)
     throw tooLarge(maxBytes)
   }
-  if (!request.body) return Buffer.alloc(0)
-  const reader = request.body.getReader()
   const parts: Uint8Array[] = []
   let size = 0
   for (;;) {
@@ -55,7 +80,7 @@ export async function readBodyCapped(request: Request, maxBytes: number): Promis
     if (chunk.done) break
     size += chunk.value.byteLength
     if (size > maxBytes) {
-      await reader.cancel().catch(() => {})
+      discardRest(reader, size)
       throw tooLarge(maxBytes)
     }
     parts.push(chunk.value)
