@@ -115,6 +115,7 @@ describe('trackAPIUsage', () => {
     const userId = await withClient(url(), (c) => insertUser(c))
     const errors = vi.spyOn(console, 'error').mockImplementation(() => {})
     const row = record(userId, { request_payload: { messages: [{ role: 'user', content: 'my private prompt' }] } })
+    rmSync(spoolFile(), { force: true })
     mkdirSync(spoolFile()) // the spool path is taken: appending to it fails
     await withClient(url(), (c) => c.query('alter function public.record_usage(jsonb) rename to record_usage_unavailable'))
     let lines: string[]

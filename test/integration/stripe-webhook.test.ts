@@ -62,10 +62,10 @@ async function deliver(payload: object, options: { timestamp?: number; tamper?: 
 }
 
 /** Sets what Stripe's API says about a subscription now. */
-const stripeNow = (sub: { id: string }) => fake.subscriptions.set(sub.id, sub)
+const stripeNow = (sub: { id: string; [field: string]: unknown }) => fake.subscriptions.set(sub.id, sub)
 
 /** Delivers a subscription event whose payload is also Stripe's current state. */
-function deliverCurrent(type: string, sub: { id: string }) {
+function deliverCurrent(type: string, sub: { id: string; [field: string]: unknown }) {
   stripeNow(sub)
   return deliver(event(type, sub))
 }
