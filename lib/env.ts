@@ -57,6 +57,15 @@ const schema = z
     UPSTREAM_TIMEOUT_MS: z.coerce.number().int().min(100).max(900_000).default(60_000),
     /** Trust the first hop of X-Forwarded-For (only behind a proxy that sets it). */
     TRUST_PROXY: bool.default(false),
+    /**
+     * This deployment's public URL (scheme, host, optional port and path). Stripe's return links
+     * point here, never at a request's Host or X-Forwarded-Host. Default http://localhost:PORT.
+     */
+    APP_URL: z.url({ protocol: /^https?$/, error: 'APP_URL must be an http(s) URL' }).optional(),
+    /** Password attempts (sign-in, sign-up, password change) one caller IP may make per minute; the IP is known only with TRUST_PROXY. */
+    AUTH_IP_ATTEMPTS_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(30),
+    /** Password hashes per second across the whole deployment (every instance): the ceiling that keeps the CPU for calls. */
+    AUTH_HASHES_PER_SECOND: z.coerce.number().int().min(1).max(1_000_000).default(30),
     /** Stripe secret key: enables Checkout and the Customer Portal. Unset: the upgrade button explains billing is off. */
     STRIPE_SECRET_KEY: z.string().min(1).optional(),
     /** Signing secret of the webhook endpoint (whsec_…); without it webhooks are refused. */
@@ -96,6 +105,9 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
 }
 
 export const env: Env = parseEnv(process.env)
+
+/** The public base URL, without a trailing slash (APP_URL, else the local server). */
+export const appUrl: string = (env.APP_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, '')
 
 export const authBackend: 'supabase' | 'local' =
   env.NEXT_PUBLIC_SUPABASE_URL && env.NEXT_PUBLIC_SUPABASE_ANON_KEY ? 'supabase' : 'local'
