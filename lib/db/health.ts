@@ -8,8 +8,10 @@ export async function checkDatabase(): Promise<{ ok: boolean; latencyMs: number 
     await db().$queryRaw`select 1`
     return { ok: true, latencyMs: Math.round(performance.now() - started) }
   } catch (error) {
-    // The message may name the host; never the password (pg does not include it).
-    console.error(`[health] database check failed: ${(error as Error).message.split('\n')[0]}`)
+    // The message may name the host; never the password (pg does not include it). Prisma's own
+    // message can be empty, with the driver's in its cause.
+    const reason = [error, (error as { cause?: unknown }).cause].map((e) => (e instanceof Error ? e.message.trim().split('\n')[0] : '')).find(Boolean)
+    console.error(`[health] database check failed: ${reason || String(error)}`)
     return { ok: false, latencyMs: Math.round(performance.now() - started) }
   }
 }
