@@ -117,7 +117,7 @@ describe('npm run dev on the embedded database', () => {
     expect(again.status).toBe(200)
     expect(await appRoles(dataDir)).toEqual([{ role: 'tollgate', superuser: false, bypassrls: false }])
     expect(await ctrlC(third)).toBe(130)
-  })
+  }, 300_000) // three cold starts of next dev
 })
 
 describe('npm run dev with DATABASE_URL', () => {
