@@ -31,6 +31,8 @@ export function serverEnv(databaseUrl: string, upstream: FakeOpenAI): Record<str
     BENCH_FORWARD_URL: upstream.url,
     // The server's spool of unrecorded rows goes to a scratch folder, not the checkout's .data.
     DATA_DIR: mkdtempSync(path.join(tmpdir(), 'tollgate-bench-data-')),
+    // The many-user run signs up one user per connection at once: past the default sign-in ceiling.
+    AUTH_HASHES_PER_SECOND: '100000',
     // As `npm start` runs it (a heap cap); BENCH_NODE_OPTIONS=' ' measures Node's defaults.
     NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS ?? withHeapCap(undefined),
   }

@@ -1,6 +1,7 @@
 // The one reader of process.env. Every variable the app understands is declared, explained
 // and validated here at boot; everything else imports `env`.
 import { z } from 'zod'
+import { trimEndOf } from '@/lib/text'
 import { PLAN_IDS } from '@/lib/billing/plans'
 
 const bool = z
@@ -62,6 +63,15 @@ const schema = z
     TRUST_PROXY: bool.default(false),
     /** Days a call's personal data (sanitized payloads, IP, user agent) is kept; the ledger row stays. */
     PAYLOAD_RETENTION_DAYS: z.coerce.number().int().min(1).max(3_650).default(30),
+    /**
+     * This deployment's public URL (scheme, host, optional port and path). Stripe's return links
+     * point here, never at a request's Host or X-Forwarded-Host. Default http://localhost:PORT.
+     */
+    APP_URL: z.url({ protocol: /^https?$/, error: 'APP_URL must be an http(s) URL' }).optional(),
+    /** Password attempts (sign-in, sign-up, password change) one caller IP may make per minute; the IP is known only with TRUST_PROXY. */
+    AUTH_IP_ATTEMPTS_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(30),
+    /** Password hashes per second across the whole deployment (every instance): the ceiling that keeps the CPU for calls. */
+    AUTH_HASHES_PER_SECOND: z.coerce.number().int().min(1).max(1_000_000).default(30),
     /** Stripe secret key: enables Checkout and the Customer Portal. Unset: the upgrade button explains billing is off. */
     STRIPE_SECRET_KEY: z.string().min(1).optional(),
     /** Signing secret of the webhook endpoint (whsec_…); without it webhooks are refused. */
@@ -110,6 +120,9 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
 }
 
 export const env: Env = parseEnv(process.env)
+
+/** The public base URL, without a trailing slash (APP_URL, else the local server). */
+export const appUrl: string = trimEndOf(env.APP_URL ?? `http://localhost:${env.PORT}`, '/')
 
 export const authBackend: 'supabase' | 'local' =
   env.NEXT_PUBLIC_SUPABASE_URL && env.NEXT_PUBLIC_SUPABASE_ANON_KEY ? 'supabase' : 'local'

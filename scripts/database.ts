@@ -1,10 +1,12 @@
 // The database the app runs on: DATABASE_URL when set, otherwise the embedded PostgreSQL in
-// DATA_DIR/postgres (initialised on first use, kept across restarts).
+// DATA_DIR/postgres (initialised on first use, kept across restarts), reached as the app's
+// own non-superuser login (lib/db/app-role.ts).
 import { existsSync } from 'node:fs'
 import { readFile, writeFile, mkdir } from 'node:fs/promises'
 import { randomBytes } from 'node:crypto'
 import path from 'node:path'
-import { ensureDatabase, portForPath, startEmbeddedPostgres } from '../lib/db/embedded'
+import { APP_ROLE, appRolePassword, prepareAppRole } from '../lib/db/app-role'
+import { portForPath, startEmbeddedPostgres } from '../lib/db/embedded'
 import { env } from '../lib/env'
 
 export const log = (line: string) => console.log(`[tollgate] ${line}`)
@@ -19,8 +21,12 @@ export async function openAppDatabase(): Promise<AppDatabase> {
     persistent: true,
     log,
   })
-  await ensureDatabase(server.adminUrl, 'tollgate')
-  return { url: server.urlFor('tollgate'), embedded: true, stop: server.stop }
+  // The app (migrations included) runs as its own login, which owns the tables but is not a
+  // superuser; the superuser only prepares it, on every start (older data folders included).
+  const password = await appRolePassword(path.join(env.DATA_DIR, 'postgres-app.password'))
+  await prepareAppRole(server.adminUrl, 'tollgate', password)
+  const url = Object.assign(new URL(server.urlFor('tollgate')), { username: APP_ROLE, password }).toString()
+  return { url, embedded: true, stop: server.stop }
 }
 
 /** AUTH_SECRET, or one generated once into DATA_DIR so sessions survive restarts. */

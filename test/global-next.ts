@@ -1,5 +1,6 @@
 // The shared Next.js server of the integration tests: a production build (`next start`) on a
-// free port, against its own migrated database on the run's PostgreSQL. The build is made once
+// free port, against its own migrated database on the run's PostgreSQL, connected as the app's
+// non-superuser login (tests read and write fixtures as the superuser). The build is made once
 // here, so test files that start servers of their own find it ready.
 import { randomBytes } from 'node:crypto'
 import type { TestProject } from 'vitest/node'
@@ -19,7 +20,9 @@ export default async function setup(project: TestProject) {
   await ensureDatabase(adminUrl, database, project.getProvidedContext().pgTemplate)
   const databaseUrl = Object.assign(new URL(adminUrl), { pathname: `/${database}` }).toString()
   ensureProductionBuild('.next-test')
-  const server = await startNextServer({ DATABASE_URL: databaseUrl, AUTH_SECRET: 'integration-test-secret-at-least-32-chars' })
+  const [user, password] = project.getProvidedContext().pgAppLogin.split(':')
+  const appUrl = Object.assign(new URL(databaseUrl), { username: user, password }).toString()
+  const server = await startNextServer({ DATABASE_URL: appUrl, AUTH_SECRET: 'integration-test-secret-at-least-32-chars' })
   project.provide('baseUrl', server.url)
   project.provide('nextDatabaseUrl', databaseUrl)
   return server.stop

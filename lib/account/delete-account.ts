@@ -4,7 +4,7 @@ import { eraseAccount } from '@/lib/account/erase'
 import { signOut } from '@/lib/auth'
 import { verifyPassword } from '@/lib/auth/password'
 import { supabaseServerClient } from '@/lib/auth/supabase'
-import { lockedForSeconds, recordFailure } from '@/lib/auth/throttle'
+import { attemptFailed, attemptSucceeded, beginAttempt, refusalMessage } from '@/lib/auth/throttle'
 import type { AuthUser } from '@/lib/auth/types'
 import { db } from '@/lib/db/prisma'
 import { authBackend } from '@/lib/env'
@@ -19,7 +19,7 @@ export type DeleteAccountResult = { ok: true } | { ok: false; error: string; fie
 
 const WRONG_PASSWORD: DeleteAccountResult = { ok: false, error: 'Current password is wrong', field: 'password' }
 
-/** The user's password, checked as sign-in checks it (a wrong one counts toward the email's lock). */
+/** The user's password, checked as sign-in checks it (a wrong one counts toward the email's delay). */
 async function passwordMatches(user: AuthUser, password: string): Promise<boolean> {
   if (authBackend === 'supabase') {
     const { error } = await (await supabaseServerClient()).auth.signInWithPassword({ email: user.email, password })
@@ -38,12 +38,14 @@ async function passwordMatches(user: AuthUser, password: string): Promise<boolea
 export async function deleteAccount(user: AuthUser, input: DeleteAccountInput): Promise<DeleteAccountResult> {
   if (input.confirm.toLowerCase() !== user.email.toLowerCase())
     return { ok: false, error: `Type ${user.email} to confirm`, field: 'confirm' }
-  // The same per-email throttle as sign-in: a stolen session cannot guess the password here.
-  if ((await lockedForSeconds(user.email)) > 0) return { ok: false, error: 'Too many wrong passwords. Try again later.', field: 'password' }
+  // The same throttles as sign-in, before the hash: a stolen session cannot guess the password here.
+  const refused = await beginAttempt(user.email)
+  if (refused) return { ok: false, error: refusalMessage(refused), field: 'password' }
   if (!(await passwordMatches(user, input.password))) {
-    await recordFailure(user.email)
+    await attemptFailed(user.email)
     return WRONG_PASSWORD
   }
+  await attemptSucceeded(user.email)
   const outcome = await eraseAccount(user.id)
   if (outcome === 'stripe_subscription')
     return { ok: false, error: 'Your paid plan is still billed through Stripe. Cancel it under Manage billing first, then delete the account.' }

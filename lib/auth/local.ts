@@ -10,14 +10,32 @@ type UserRow = { id: string; email: string; display_name: string | null; encrypt
 
 const toUser = (row: UserRow): AuthUser => ({ id: row.id, email: row.email, displayName: row.display_name })
 
-/** The user of a session issued at `issuedAt` (unix seconds), unless they signed out everywhere since. */
-export async function findLocalUser(id: string, issuedAt: number): Promise<AuthUser | null> {
+/**
+ * The user of a session issued at `issuedAt` (unix seconds), unless they signed out everywhere
+ * since or this session (`sessionId`) was signed out.
+ */
+export async function findLocalUser(id: string, issuedAt: number, sessionId: string | undefined): Promise<AuthUser | null> {
   const rows = await db().$queryRaw<UserRow[]>`
     select u.id::text, u.email, u.raw_user_meta_data ->> 'display_name' as display_name, null as encrypted_password
       from auth.users u
       left join public.auth_session_epochs e on e.user_id = u.id
-     where u.id = ${id}::uuid and (e.valid_after is null or ${issuedAt} >= extract(epoch from e.valid_after))`
+     where u.id = ${id}::uuid and (e.valid_after is null or ${issuedAt} >= extract(epoch from e.valid_after))
+       and not exists (select 1 from public.auth_ended_sessions s where s.session_id = ${sessionId ?? null}::uuid)`
   return rows[0] ? toUser(rows[0]) : null
+}
+
+/**
+ * Ends one session on the server: its token is refused from now on, wherever it is sent. A
+ * token from before sessions had ids can only be ended with all of its user's sessions.
+ */
+export async function endLocalSession(claims: { sub: string; exp: number; session_id?: string }): Promise<void> {
+  if (!claims.session_id) return revokeLocalSessions(claims.sub)
+  await db().$executeRaw`
+    insert into public.auth_ended_sessions (session_id, user_id, expires_at)
+    select ${claims.session_id}::uuid, u.id, to_timestamp(${claims.exp}) from auth.users u where u.id = ${claims.sub}::uuid
+    on conflict (session_id) do nothing`
+  // Past its expiry a token is refused anyway: the row is no longer needed.
+  await db().$executeRaw`delete from public.auth_ended_sessions where expires_at < now()`
 }
 
 /** Ends every session of the user issued until now (this second included). */

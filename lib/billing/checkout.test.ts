@@ -18,6 +18,7 @@ async function load(configured: boolean) {
     vi.stubEnv('STRIPE_SECRET_KEY', 'sk_test_tollgate')
     vi.stubEnv('STRIPE_PRICE_PRO', 'price_pro')
     vi.stubEnv('STRIPE_API_BASE', fake.url)
+    vi.stubEnv('APP_URL', 'https://tollgate.example/')
   }
   return import('@/lib/billing/checkout')
 }
@@ -32,8 +33,8 @@ describe('checkout', () => {
   it('creates the Stripe customer once and a subscription Checkout Session carrying the user id', async () => {
     const { createCheckoutSession } = await load(true)
     const buyer = await user()
-    const first = await createCheckoutSession(buyer, 'pro', 'https://tollgate.example')
-    const second = await createCheckoutSession(buyer, 'pro', 'https://tollgate.example')
+    const first = await createCheckoutSession(buyer, 'pro')
+    const second = await createCheckoutSession(buyer, 'pro')
     expect(first).toMatchObject({ ok: true, url: expect.stringMatching(/^https:\/\/checkout\.stripe\.test\//) })
     expect(second.ok).toBe(true)
     expect(fake.calls.filter((c) => c.path === '/v1/customers')).toHaveLength(1)
@@ -53,15 +54,15 @@ describe('checkout', () => {
   it('opens the customer portal for a user with a customer, and refuses one without', async () => {
     const { createCheckoutSession, createPortalSession } = await load(true)
     const fresh = await user()
-    expect(await createPortalSession(fresh, 'https://t.example')).toEqual({ ok: false, error: 'There is no billing account yet: upgrade first.' })
-    await createCheckoutSession(fresh, 'pro', 'https://t.example')
-    expect(await createPortalSession(fresh, 'https://t.example')).toEqual({ ok: true, url: 'https://billing.stripe.test/p/session/bps_fake' })
+    expect(await createPortalSession(fresh)).toEqual({ ok: false, error: 'There is no billing account yet: upgrade first.' })
+    await createCheckoutSession(fresh, 'pro')
+    expect(await createPortalSession(fresh)).toEqual({ ok: true, url: 'https://billing.stripe.test/p/session/bps_fake' })
   })
 
   it('says billing is off without keys, and a plan without a price is not for sale', async () => {
     const off = await load(false)
-    expect(await off.createCheckoutSession(await user(), 'pro', 'https://t.example')).toEqual({ ok: false, error: off.BILLING_OFF })
+    expect(await off.createCheckoutSession(await user(), 'pro')).toEqual({ ok: false, error: off.BILLING_OFF })
     const on = await load(true)
-    expect(await on.createCheckoutSession(await user(), 'business', 'https://t.example')).toEqual({ ok: false, error: 'The business plan is not sold on this deployment.' })
+    expect(await on.createCheckoutSession(await user(), 'business')).toEqual({ ok: false, error: 'The business plan is not sold on this deployment.' })
   })
 })

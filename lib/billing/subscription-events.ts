@@ -75,3 +75,32 @@ export function stateFromSubscription(
     cancelAtPeriodEnd: sub.cancel_at_period_end === true,
   }
 }
+
+/** Stripe statuses after which a subscription is over: it gives no plan. */
+export const ENDED_STATUSES = new Set(['canceled', 'incomplete_expired'])
+
+export type SubscriptionVerdict = 'apply' | 'stale' | 'unchanged' | 'other_subscription'
+
+/**
+ * Whether a subscription's state (from an event, or read from Stripe at `readAt` ms) replaces
+ * what the user has. Rules, in order:
+ * - the end of a subscription other than the user's current one changes nothing (an old
+ *   subscription's `deleted` must not downgrade a user who has since subscribed again);
+ * - a state read from Stripe is applied unless a later read was applied already (two
+ *   deliveries handled at once); a payload only if its event is newer (isNewer);
+ * - the end of the current subscription, already applied, is not applied again (it would
+ *   restart the free period).
+ */
+export function subscriptionVerdict(input: {
+  subscriptionId: string
+  ended: boolean
+  stamp: Stamp
+  readAt: number | null
+  current: { subscriptionId: string | null; status: string; applied: Stamp | null; syncedAt: number | null }
+}): SubscriptionVerdict {
+  const { current } = input
+  if (input.ended && current.subscriptionId !== null && current.subscriptionId !== input.subscriptionId) return 'other_subscription'
+  if (input.readAt !== null ? current.syncedAt !== null && input.readAt <= current.syncedAt : !isNewer(input.stamp, current.applied)) return 'stale'
+  if (input.ended && current.status === 'canceled' && current.subscriptionId === input.subscriptionId) return 'unchanged'
+  return 'apply'
+}

@@ -82,9 +82,10 @@ async function parentPid(pid: number): Promise<number | null> {
 
 /** The pid and port of a postmaster already running on this data directory, if any. */
 async function runningPostmaster(dataDir: string): Promise<{ pid: number; port: number } | null> {
-  const pidFile = path.join(dataDir, 'postmaster.pid')
-  if (!existsSync(pidFile)) return null
-  const [pidLine, , , portLine] = (await readFile(pidFile, 'utf8')).split('\n')
+  // Read, not checked then read: a stopping server removes the file at any moment.
+  const content = await readFile(path.join(dataDir, 'postmaster.pid'), 'utf8').catch(() => null)
+  if (content === null) return null
+  const [pidLine, , , portLine] = content.split('\n')
   const pid = Number(pidLine)
   try {
     process.kill(pid, 0)

@@ -30,6 +30,8 @@ const FIXTURES: Record<string, Fixture> = {
   'public.video_jobs': { bRows: 'user_id = bob_id', authenticated: 'own' },
   'public.usage_alert_deliveries': { bRows: 'alert_id in (select id from public.usage_alerts where user_id = bob_id)', authenticated: 'none' },
   'public.auth_session_epochs': { bRows: 'user_id = bob_id', authenticated: 'none' },
+  'public.auth_ended_sessions': { bRows: 'user_id = bob_id', authenticated: 'none' },
+  'public.auth_attempt_buckets': { bRows: null, authenticated: 'none' },
   'public.auth_login_throttle': { bRows: `email_hash = encode(sha256(convert_to(lower(bob_email), 'UTF8')), 'hex')`, authenticated: 'none' },
   'public.stripe_events': { bRows: `id = 'evt_' || bob_id`, authenticated: 'none' },
   'public.model_prices': { bRows: null, authenticated: 'all' },
@@ -69,6 +71,7 @@ async function insertServerOnlyRows(client: pg.Client, userId: string, email: st
     [userId],
   )
   await client.query(`insert into public.auth_session_epochs (user_id, valid_after) values ($1, now())`, [userId])
+  await client.query(`insert into public.auth_ended_sessions (session_id, user_id, expires_at) values (gen_random_uuid(), $1, now() + interval '1 day')`, [userId])
   await client.query(`insert into public.auth_login_throttle (email_hash, failures) values ($1, 2)`, [createHash('sha256').update(email.toLowerCase()).digest('hex')])
   await client.query(`insert into public.stripe_events (id, type, created_at_stripe, outcome) values ('evt_' || $1, 'invoice.paid', now(), 'applied')`, [userId])
 }

@@ -6,9 +6,12 @@ import { env } from '@/lib/env'
  * it (anyone can send the header); then its first hop is the client. Null when unknown.
  */
 export function extractIPAddress(request: Request): string | null {
-  const candidate = env.TRUST_PROXY
-    ? (request.headers.get('x-forwarded-for')?.split(',')[0]?.trim() ?? request.headers.get('x-real-ip')?.trim())
-    : undefined
+  return ipFromHeaders(request.headers)
+}
+
+/** extractIPAddress for code that has the headers only (server actions: next/headers). */
+export function ipFromHeaders(headers: Headers): string | null {
+  const candidate = env.TRUST_PROXY ? (headers.get('x-forwarded-for')?.split(',')[0]?.trim() ?? headers.get('x-real-ip')?.trim()) : undefined
   return candidate && isIp(candidate) ? candidate : null
 }
 

@@ -1,7 +1,7 @@
 // trackAPIUsage against the real database: one round trip writes the row, its rollups and the
 // counters; a failing database never throws at the caller, and what could not be written is
 // spooled and replayed exactly once.
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { randomUUID } from 'node:crypto'
 import { afterAll, describe, expect, it, vi } from 'vitest'
@@ -109,5 +109,40 @@ describe('trackAPIUsage', () => {
     const count = await withClient(url(), async (c) => (await c.query('select count(*)::int as n from public.api_usage where request_id = $1', [row.request_id])).rows[0].n)
     expect(count).toBe(1)
     errors.mockRestore()
+  })
+  it('creates the spool readable by its owner only (0600): it holds prompts and outputs', async () => {
+    const userId = await withClient(url(), (c) => insertUser(c))
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => {})
+    const row = record(userId)
+    await withClient(url(), (c) => c.query('alter function public.record_usage(jsonb) rename to record_usage_unavailable'))
+    try {
+      await trackAPIUsage(row)
+      expect(statSync(spoolFile()).mode & 0o777).toBe(0o600)
+    } finally {
+      await withClient(url(), (c) => c.query('alter function public.record_usage_unavailable(jsonb) rename to record_usage'))
+      errors.mockRestore()
+    }
+    expect(await replaySpool()).toBe(1)
+  })
+
+  it('logs a row it could not spool by its request id only, never its content', async () => {
+    const userId = await withClient(url(), (c) => insertUser(c))
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => {})
+    const row = record(userId, { request_payload: { messages: [{ role: 'user', content: 'my private prompt' }] } })
+    rmSync(spoolFile(), { force: true })
+    mkdirSync(spoolFile()) // the spool path is taken: appending to it fails
+    await withClient(url(), (c) => c.query('alter function public.record_usage(jsonb) rename to record_usage_unavailable'))
+    let lines: string[]
+    try {
+      await trackAPIUsage(row)
+      lines = errors.mock.calls.map((call) => call.map(String).join(' '))
+    } finally {
+      await withClient(url(), (c) => c.query('alter function public.record_usage_unavailable(jsonb) rename to record_usage'))
+      rmSync(spoolFile(), { recursive: true })
+      errors.mockRestore()
+    }
+    expect(lines.some((line) => line.includes(`could not spool ${row.request_id}`))).toBe(true)
+    expect(lines.join('\n')).not.toContain('my private prompt')
+    expect(lines.join('\n')).not.toContain(userId)
   })
 })

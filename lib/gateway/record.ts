@@ -76,10 +76,12 @@ async function writeOnce(record: UsageRecord): Promise<void> {
 function spool(record: UsageRecord): void {
   try {
     mkdirSync(path.dirname(SPOOL), { recursive: true })
-    appendFileSync(SPOOL, `${JSON.stringify(record)}\n`)
+    // Owner-only: rows carry prompts, outputs and IP addresses.
+    appendFileSync(SPOOL, `${JSON.stringify(record)}\n`, { mode: 0o600 })
   } catch (error) {
-    // Disk full or read-only: the row is lost, loudly, rather than crashing the server.
-    console.error(`[usage] could not spool ${record.request_id}: ${(error as Error).message}; row: ${JSON.stringify(record)}`)
+    // Disk full or read-only: the row is lost, loudly (by id: its content is personal data),
+    // rather than crashing the server.
+    console.error(`[usage] could not spool ${record.request_id}: ${(error as Error).message}`)
   }
 }
 

@@ -1,13 +1,14 @@
 // A FAKE of the few Stripe API endpoints Tollgate calls (customers, Checkout Sessions, portal
-// sessions), for the official `stripe` client pointed at it (host/port/protocol). Bodies are
-// form-encoded as Stripe's; every request is recorded, with its idempotency key.
+// sessions, reading a subscription), for the official `stripe` client pointed at it
+// (host/port/protocol). Bodies are form-encoded as Stripe's; every request is recorded, with
+// its idempotency key. `subscriptions` is Stripe's current state, set by the test.
 import { createServer } from 'node:http'
 
 export type StripeCall = { method: string; path: string; form: URLSearchParams; idempotencyKey?: string }
-export type FakeStripe = { url: string; calls: StripeCall[]; close: () => Promise<void> }
+export type FakeStripe = { url: string; calls: StripeCall[]; subscriptions: Map<string, Record<string, unknown>>; close: () => Promise<void> }
 
 export async function startFakeStripe(): Promise<FakeStripe> {
-  const fake: FakeStripe = { url: '', calls: [], close: async () => {} }
+  const fake: FakeStripe = { url: '', calls: [], subscriptions: new Map(), close: async () => {} }
   const customers = new Map<string, string>() // idempotency key → customer id
   const server = createServer(async (req, res) => {
     let body = ''
@@ -28,6 +29,13 @@ export async function startFakeStripe(): Promise<FakeStripe> {
       return send(200, { id: `cs_fake_${fake.calls.length}`, object: 'checkout.session', mode: call.form.get('mode'), url: `https://checkout.stripe.test/c/pay/cs_fake_${fake.calls.length}` })
     if (req.method === 'POST' && call.path === '/v1/billing_portal/sessions')
       return send(200, { id: 'bps_fake', object: 'billing_portal.session', url: 'https://billing.stripe.test/p/session/bps_fake' })
+    const subscription = req.method === 'GET' ? /^\/v1\/subscriptions\/([A-Za-z0-9_]+)$/.exec(call.path)?.[1] : undefined
+    if (subscription) {
+      const found = fake.subscriptions.get(subscription)
+      return found
+        ? send(200, found)
+        : send(404, { error: { type: 'invalid_request_error', code: 'resource_missing', param: 'id', message: `No such subscription: '${subscription}'` } })
+    }
     return send(404, { error: { type: 'invalid_request_error', message: `Unrecognized request URL (${req.method}: ${call.path})` } })
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))

@@ -1,6 +1,7 @@
 // The JSON auth endpoints on the real Next.js server: sign-up, sign-in, sign-out, the session
-// cookie, the Demo subscription, and the throttle on repeated failures.
-import { randomUUID } from 'node:crypto'
+// cookie, the Demo subscription, the per-email delay after repeated failures, and a sign-out
+// that ends the session on the server and only from the app's own pages.
+import { createHash, randomUUID } from 'node:crypto'
 import { decodeJwt } from 'jose'
 import { describe, expect, it } from 'vitest'
 import { inject } from 'vitest'
@@ -19,6 +20,31 @@ function post(path: string, body: unknown, headers: Record<string, string> = {})
 
 const sessionCookie = (response: Response) => response.headers.getSetCookie().find((c) => c.startsWith('tg_session='))
 const newEmail = () => `user-${randomUUID()}@example.test`
+const emailHash = (email: string) => createHash('sha256').update(email).digest('hex')
+
+/** Seconds of delay the last failure set on `email` (null: no failures counted). */
+const delayOf = (email: string) =>
+  withClient(inject('nextDatabaseUrl'), async (c) => {
+    const { rows } = await c.query(
+      `select extract(epoch from locked_until - updated_at)::float as delay from public.auth_login_throttle where email_hash = $1`,
+      [emailHash(email)],
+    )
+    return rows.length ? Math.round(rows[0].delay ?? 0) : null
+  })
+
+/** Waits as long as a 429 asked (its Retry-After), as a client would. */
+const afterRetry = (response: Response) => new Promise((r) => setTimeout(r, Number(response.headers.get('retry-after')) * 1000))
+
+/** Waits until the email's delay has passed (read from the database, no attempt spent). */
+async function waitUntilAllowed(email: string) {
+  for (;;) {
+    const left = await withClient(inject('nextDatabaseUrl'), async (c) =>
+      Number((await c.query(`select coalesce(extract(epoch from max(locked_until) - now()), 0)::float as s from public.auth_login_throttle where email_hash = $1`, [emailHash(email)])).rows[0].s),
+    )
+    if (left <= 0) return
+    await new Promise((r) => setTimeout(r, Math.min(left * 1000 + 20, 1_000)))
+  }
+}
 
 describe('POST /api/auth/signup', () => {
   it('creates the user with a Demo subscription and sets a Supabase-shaped session cookie', async () => {
@@ -108,32 +134,81 @@ describe('POST /api/auth/login and /api/auth/logout', () => {
     expect(await wrongPassword.json()).toEqual(await unknownEmail.json())
   })
 
-  it('locks an email after five failures, even for the right password, with Retry-After', async () => {
+  it('slows an email after five failures with a delay that grows, and the right password works after it', async () => {
     const email = newEmail()
     await post('/api/auth/signup', { email, password: 'long enough pw' })
     const statuses: number[] = []
     for (let i = 0; i < 5; i++) statuses.push((await post('/api/auth/login', { email, password: `wrong ${i}` })).status)
-    expect(statuses).toEqual([401, 401, 401, 401, 429])
-    const locked = await post('/api/auth/login', { email, password: 'long enough pw' })
-    expect(locked.status).toBe(429)
-    expect(Number(locked.headers.get('retry-after'))).toBeGreaterThan(800)
-    expect((await locked.json()).error.message).toMatch(/Too many failed sign-in attempts. Try again in 15 minutes/)
+    expect(statuses).toEqual([401, 401, 401, 401, 401])
+    // Refused before the password is checked (the right one too), for a second only.
+    const slowed = await post('/api/auth/login', { email, password: 'long enough pw' })
+    expect(slowed.status).toBe(429)
+    expect(Number(slowed.headers.get('retry-after'))).toBe(1)
+    expect((await slowed.json()).error.message).toMatch(/Too many failed sign-in attempts. Try again in 1 second/)
+    expect(await delayOf(email)).toBe(1)
+
+    await afterRetry(slowed)
+    expect((await post('/api/auth/login', { email, password: 'wrong 5' })).status).toBe(401)
+    expect(await delayOf(email)).toBe(2)
+    const again = await post('/api/auth/login', { email, password: 'long enough pw' })
+    expect(again.status).toBe(429)
+    await afterRetry(again)
+    expect((await post('/api/auth/login', { email, password: 'wrong 6' })).status).toBe(401)
+    expect(await delayOf(email)).toBe(4)
+
+    // The owner waits out the delay and is in: nobody can lock them out for long.
+    await waitUntilAllowed(email)
+    expect((await post('/api/auth/login', { email, password: 'long enough pw' })).status).toBe(200)
+    expect(await delayOf(email)).toBeNull()
   })
 
-  it('counts parallel failures: a burst of guesses cannot outrun the lock', async () => {
+  it('counts parallel failures: a burst of guesses cannot outrun the delay', async () => {
     const email = newEmail()
     await post('/api/auth/signup', { email, password: 'long enough pw' })
     const statuses = await Promise.all(
       Array.from({ length: 8 }, (_, i) => post('/api/auth/login', { email, password: `guess ${i}` }).then((r) => r.status)),
     )
-    expect(statuses.filter((s) => s === 401).length).toBeLessThanOrEqual(4)
-    expect((await post('/api/auth/login', { email, password: 'long enough pw' })).status).toBe(429)
+    expect(statuses.filter((s) => s === 401).length).toBeLessThanOrEqual(5)
+    expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(3)
+    await waitUntilAllowed(email)
+    expect((await post('/api/auth/login', { email, password: 'long enough pw' })).status).toBe(200)
   })
 
   it('signs out by clearing the cookie', async () => {
     const response = await post('/api/auth/logout', {})
     expect(response.status).toBe(204)
     expect(sessionCookie(response)).toMatch(/tg_session=;.*(Max-Age=0|Expires=Thu, 01 Jan 1970)/i)
+  })
+
+  it('ends the session on the server: a copy of the cookie stops working on pages, APIs and the gateway', async () => {
+    const email = newEmail()
+    const cookie = sessionCookie(await post('/api/auth/signup', { email, password: 'long enough pw' }))!.split(';')[0]
+    const other = sessionCookie(await post('/api/auth/login', { email, password: 'long enough pw' }))!.split(';')[0]
+    const works = async (c: string) => {
+      const keys = await fetch(`${base()}/api/keys`, { headers: { cookie: c } })
+      const models = await fetch(`${base()}/api/v1/models`, { headers: { cookie: c } })
+      const page = await fetch(`${base()}/settings/usage`, { headers: { cookie: c }, redirect: 'manual' })
+      return [keys.status, models.status, page.status === 307 ? page.headers.get('location')?.split('?')[0] : page.status]
+    }
+    expect(await works(cookie)).toEqual([200, 200, 200])
+    expect((await post('/api/auth/logout', {}, { cookie, origin: base(), 'sec-fetch-site': 'same-origin' })).status).toBe(204)
+    expect(await works(cookie)).toEqual([401, 401, '/login'])
+    // Only that session ended: the same user's other browser is still signed in.
+    expect(await works(other)).toEqual([200, 200, 200])
+  })
+
+  it.each([
+    [{ origin: 'https://evil.example' }],
+    [{ origin: 'null' }],
+    [{ 'sec-fetch-site': 'cross-site' }],
+    [{ 'sec-fetch-site': 'same-site', origin: 'https://sub.localhost' }],
+  ])('refuses a cross-site sign-out (%j) with 403 and leaves the session alone', async (headers) => {
+    const cookie = sessionCookie(await post('/api/auth/signup', { email: newEmail(), password: 'long enough pw' }))!.split(';')[0]
+    const response = await post('/api/auth/logout', {}, { cookie, ...headers })
+    expect(response.status).toBe(403)
+    expect((await response.json()).error.code).toBe('cross_site_request')
+    expect(sessionCookie(response)).toBeUndefined()
+    expect((await fetch(`${base()}/api/keys`, { headers: { cookie } })).status).toBe(200)
   })
 
   it('rejects a forged or tampered session cookie', async () => {

@@ -1,11 +1,14 @@
 // `npm run dev` as a newcomer runs it: no DATABASE_URL, so the embedded PostgreSQL starts in
-// DATA_DIR, migrations apply, Next serves; Ctrl-C stops both; a restart keeps the data.
+// DATA_DIR, migrations apply, Next serves as a login that owns the tables but is not a
+// superuser; Ctrl-C stops both; a restart keeps the data, and a data folder of an older
+// version (everything owned by the superuser) is moved over to that login.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
+import { startEmbeddedPostgres } from '@/lib/db/embedded'
 import { createEmptyDatabase, withClient } from '@/test/databases'
 import { freePort } from '@/test/next-server'
 
@@ -40,6 +43,31 @@ async function ctrlC(server: Server): Promise<number | null> {
   return new Promise((resolve) => server.child.once('exit', (code) => resolve(code)))
 }
 
+/** The roles the app's own connections to the embedded database use (read as the superuser). */
+async function appRoles(dataDir: string) {
+  const password = (await readFile(path.join(dataDir, 'postgres.password'), 'utf8')).trim()
+  const port = Number((await readFile(path.join(dataDir, 'postgres', 'postmaster.pid'), 'utf8')).split('\n')[3])
+  return withClient(`postgresql://postgres:${password}@127.0.0.1:${port}/tollgate`, async (c) =>
+    (
+      await c.query(
+        `select distinct a.usename as role, r.rolsuper as superuser, r.rolbypassrls as bypassrls
+           from pg_stat_activity a join pg_roles r on r.rolname = a.usename
+          where a.datname = 'tollgate' and a.backend_type = 'client backend' and a.pid <> pg_backend_pid()`,
+      )
+    ).rows,
+  )
+}
+
+/** Turns a data folder into one an older version left: no app login, the superuser owns everything. */
+async function makeOldDataDir(dataDir: string) {
+  const pg = await startEmbeddedPostgres({ dataDir: path.join(dataDir, 'postgres'), port: await freePort(), persistent: true })
+  try {
+    await withClient(pg.urlFor('tollgate'), (c) => c.query('reassign owned by tollgate to postgres; drop owned by tollgate; drop role tollgate'))
+  } finally {
+    await pg.stop()
+  }
+}
+
 const dirs: string[] = []
 afterAll(async () => {
   for (const d of dirs) await rm(d, { recursive: true, force: true })
@@ -63,6 +91,7 @@ describe('npm run dev on the embedded database', () => {
       body: JSON.stringify(credentials),
     })
     expect(signup.status).toBe(201)
+    expect(await appRoles(dataDir)).toEqual([{ role: 'tollgate', superuser: false, bypassrls: false }])
     const postmasterPid = Number((await readFile(path.join(dataDir, 'postgres', 'postmaster.pid'), 'utf8')).split('\n')[0])
 
     expect(await ctrlC(first)).toBe(130)
@@ -80,7 +109,15 @@ describe('npm run dev on the embedded database', () => {
     })
     expect(login.status).toBe(200)
     expect(await ctrlC(second)).toBe(130)
-  })
+
+    await makeOldDataDir(dataDir)
+    const third = await startDev(dataDir, port)
+    expect(third.output()).toContain('database schema is up to date')
+    const again = await fetch(`${third.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(credentials) })
+    expect(again.status).toBe(200)
+    expect(await appRoles(dataDir)).toEqual([{ role: 'tollgate', superuser: false, bypassrls: false }])
+    expect(await ctrlC(third)).toBe(130)
+  }, 300_000) // three cold starts of next dev
 })
 
 describe('npm run dev with DATABASE_URL', () => {

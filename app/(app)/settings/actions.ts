@@ -1,7 +1,6 @@
 'use server'
 
 import { revalidatePath } from 'next/cache'
-import { headers } from 'next/headers'
 import { redirect } from 'next/navigation'
 import { z } from 'zod'
 import { userFormAction, type ActionResult } from '@/lib/actions'
@@ -50,21 +49,14 @@ export async function revokeApiKeyAction(keyId: string): Promise<ActionResult> {
   return { ok: true, data: undefined }
 }
 
-/** Origin of this request, for Stripe's return URLs. */
-async function origin(): Promise<string> {
-  const h = await headers()
-  const host = h.get('x-forwarded-host') ?? h.get('host') ?? 'localhost:3000'
-  return `${h.get('x-forwarded-proto') ?? (host.startsWith('localhost') ? 'http' : 'https')}://${host}`
-}
-
 export const upgradeAction = userFormAction(z.object({ plan: z.enum(['pro', 'business'], { error: 'Choose a paid plan' }) }), async (user, { plan }) => {
-  const result = await createCheckoutSession(user, plan, await origin())
+  const result = await createCheckoutSession(user, plan)
   if (!result.ok) return { ok: false, error: result.error }
   redirect(result.url)
 })
 
 export async function manageBillingAction(): Promise<ActionResult> {
-  const result = await createPortalSession(await requireUser(), await origin())
+  const result = await createPortalSession(await requireUser())
   if (!result.ok) return { ok: false, error: result.error }
   redirect(result.url)
 }
