@@ -176,7 +176,7 @@ async function streamChat(call: GatewayCall, body: ChatRequestBody, route: Route
   const stream = new ReadableStream<Uint8Array>({
     async start(controller) {
       try {
-        for await (const data of sseEvents(upstream.body!)) {
+        for await (const data of sseEvents(upstream.body!, clock.signal)) {
           clock.touch()
           const event = (() => {
             try {

@@ -1,20 +1,21 @@
 // Server-sent events in both directions: split an upstream byte stream into event data, and
 // frame our own events.
-import { UpstreamError } from '@/lib/providers/transport'
+import { readChunk, UpstreamError } from '@/lib/providers/transport'
 
 /**
  * Yields the `data` of each event in an SSE byte stream (multi-line data joined by \n). A
  * connection that breaks under it throws UpstreamError('unreachable'): undici's own error
  * ("terminated") would otherwise pass for a bug of the gateway. Callers that aborted the body
- * themselves (timeout, client gone) check their signals first.
+ * themselves (timeout, client gone) check their signals first: `signal` aborting ends the read
+ * at once and cancels the body.
  */
-export async function* sseEvents(body: ReadableStream<Uint8Array>): AsyncGenerator<string> {
+export async function* sseEvents(body: ReadableStream<Uint8Array>, signal: AbortSignal): AsyncGenerator<string> {
   const reader = body.getReader()
   const decoder = new TextDecoder()
   let buffer = ''
   try {
     for (;;) {
-      const { done, value } = await reader.read().catch(() => {
+      const { done, value } = await readChunk(reader, signal).catch(() => {
         throw new UpstreamError('unreachable', 'the upstream connection broke mid-stream')
       })
       if (done) break

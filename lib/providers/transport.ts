@@ -40,6 +40,41 @@ export function deadline(options: SendOptions) {
   }
 }
 
+/**
+ * The next chunk of an upstream body, or a rejection as soon as `signal` aborts (the body is
+ * then cancelled, which closes the upstream connection). fetch's own abort does not reliably
+ * reach a body inside Next.js, whose patched fetch may hand out a copy of the response: a
+ * stalled stream then outlived its timeout forever (found under load with identical calls).
+ */
+export async function readChunk(reader: ReadableStreamDefaultReader<Uint8Array>, signal: AbortSignal): Promise<ReadableStreamReadResult<Uint8Array>> {
+  let onAbort = () => {}
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(signal.reason ?? new DOMException('This operation was aborted', 'AbortError'))
+    if (signal.aborted) onAbort()
+    else signal.addEventListener('abort', onAbort, { once: true })
+  })
+  try {
+    return await Promise.race([reader.read(), aborted])
+  } catch (error) {
+    if (signal.aborted) void reader.cancel(signal.reason).catch(() => {})
+    throw error
+  } finally {
+    signal.removeEventListener('abort', onAbort)
+  }
+}
+
+/** A whole upstream body, read under `signal` (see readChunk). */
+async function readAll(response: Response, signal: AbortSignal): Promise<Uint8Array> {
+  if (!response.body) return new Uint8Array()
+  const reader = response.body.getReader()
+  const parts: Uint8Array[] = []
+  for (;;) {
+    const { done, value } = await readChunk(reader, signal)
+    if (done) return Buffer.concat(parts)
+    parts.push(value)
+  }
+}
+
 export function failureFromAbort(d: { timedOut: () => boolean }, what: string): UpstreamError {
   return d.timedOut() ? new UpstreamError('timeout', `${what} did not answer in time`) : new UpstreamError('aborted', 'the client closed the connection')
 }
@@ -86,7 +121,7 @@ export async function readBody(response: Response, clock: ReturnType<typeof dead
   const contentType = response.headers.get('content-type') ?? ''
   let bytes: Uint8Array
   try {
-    bytes = new Uint8Array(await response.arrayBuffer())
+    bytes = await readAll(response, clock.signal)
   } catch {
     throw clock.timedOut() ? failureFromAbort(clock, 'upstream') : new UpstreamError('unreachable', 'the upstream connection broke mid-response')
   }
