@@ -9,9 +9,13 @@ import { readChunk, UpstreamError } from '@/lib/providers/transport'
  * themselves (timeout, client gone) check their signals first: `signal` aborting ends the read
  * at once and cancels the body.
  */
+/** Longer than any real event (a chunk carries a few tokens, a final one its usage). */
+const MAX_EVENT_CHARS = 8 * 1024 * 1024
+
 export async function* sseEvents(body: ReadableStream<Uint8Array>, signal: AbortSignal): AsyncGenerator<string> {
   const reader = body.getReader()
   const decoder = new TextDecoder()
+  const boundaryPattern = /\r?\n\r?\n/g
   let buffer = ''
   try {
     for (;;) {
@@ -19,11 +23,16 @@ export async function* sseEvents(body: ReadableStream<Uint8Array>, signal: Abort
         throw new UpstreamError('unreachable', 'the upstream connection broke mid-stream')
       })
       if (done) break
+      // Only the new text (and the 3 characters before it) can hold a new boundary: searching
+      // the whole buffer again on every chunk was quadratic in a long event.
+      boundaryPattern.lastIndex = Math.max(0, buffer.length - 3)
       buffer += decoder.decode(value, { stream: true })
+      if (buffer.length > MAX_EVENT_CHARS) throw new UpstreamError('malformed', `the upstream sent a stream event longer than ${MAX_EVENT_CHARS} characters`)
       let boundary: RegExpExecArray | null
-      while ((boundary = /\r?\n\r?\n/.exec(buffer))) {
+      while ((boundary = boundaryPattern.exec(buffer))) {
         const event = buffer.slice(0, boundary.index)
         buffer = buffer.slice(boundary.index + boundary[0].length)
+        boundaryPattern.lastIndex = 0
         const data = dataOf(event)
         if (data !== null) yield data
       }
