@@ -40,7 +40,8 @@ beforeAll(async () => {
     },
     ['--max-old-space-size=192'], // what npm start runs with
   )
-  users = await Promise.all(Array.from({ length: 4 }, () => createGatewayUser(server.url)))
+  // One user per client: the failures, not one subscription row's lock, set the pace.
+  users = await Promise.all(Array.from({ length: WORKERS }, () => createGatewayUser(server.url)))
   // Rates out of the way: this test is about failures, not about the plan's rate limit.
   await withClient(db(), (c) => c.query('update public.api_rate_limits set requests_per_minute = 10000000 where user_id = any($1::uuid[])', [users.map((u) => u.id)]))
 }, 300_000)
