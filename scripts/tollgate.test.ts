@@ -20,7 +20,9 @@ async function userWithEmail(): Promise<{ id: string; email: string }> {
 const subscription = (id: string) =>
   withClient(url(), async (c) => (await c.query(`select plan_type, plan_name, status, chat_messages_limit, chat_messages_used, enforcement_mode, monthly_cost_budget::text as budget from public.user_subscriptions where user_id = $1`, [id])).rows[0])
 
-describe('npm run tollgate', () => {
+// Each CLI run is a Node process that loads tsx and Prisma: seconds apiece on a busy machine,
+// and a test runs up to four of them.
+describe('npm run tollgate', { timeout: 120_000 }, () => {
   it('moves a user to a plan, and sets limits, enforcement and budget', async () => {
     const user = await userWithEmail()
     await withClient(url(), (c) => c.query(`update public.user_subscriptions set chat_messages_used = 7, status = 'unpaid' where user_id = $1`, [user.id]))

@@ -22,6 +22,7 @@ async function insertEverything(client: pg.Client, email: string): Promise<strin
   await insertOwnedRows(client, id)
   await client.query(`insert into public.usage_alert_deliveries (alert_id, url) select id, 'https://hooks.example.test/' || user_id from public.usage_alerts where user_id = $1`, [id])
   await client.query(`insert into public.auth_session_epochs (user_id, valid_after) values ($1, now())`, [id])
+  await client.query(`insert into public.auth_ended_sessions (session_id, user_id, expires_at) values (gen_random_uuid(), $1, now() + interval '1 day')`, [id])
   await client.query(`insert into public.auth_login_throttle (email_hash, failures) values ($1, 2)`, [createHash('sha256').update(email).digest('hex')])
   await client.query(`select public.record_usage($1::jsonb)`, [
     JSON.stringify({
