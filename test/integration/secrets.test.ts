@@ -44,7 +44,8 @@ beforeAll(async () => {
     post('/chat/completions', { model: 'gpt-4o-mini', messages: [{ role: 'user', content: `[fault:401] ${leaky}` }] }, bySession),
     post('/chat/completions', { model: 'gpt-4o-mini', messages: leaky, ...fields }, byKey), // invalid: messages is not an array
     post('/images/generations', { model: 'dall-e-3', prompt: leaky, ...fields }, byKey),
-    post('/content/generations', { brief: leaky, format: 'social_post', audience: session }, bySession),
+    // (the brief carries the session token: a token with its session id no longer fits `audience`'s 500 characters)
+    post('/content/generations', { brief: leaky, format: 'social_post', audience: 'people who paste credentials' }, bySession),
     post('/chat/completions', { model: 'gpt-4o-mini', messages: [{ role: 'user', content: leaky }], campaign: user.key }, byKey), // refused: not a campaign id
   ])
   await Promise.all(answers.map((r) => r.text()))

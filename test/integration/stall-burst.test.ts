@@ -48,7 +48,10 @@ describe('a stalled upstream under a burst of identical calls', () => {
         else expect(a.status).toBe(504)
       }
       const ids = answers.map((a) => a.requestId)
-      const rows = await withClient(db(), async (c) => (await c.query('select error_code from public.api_usage where request_id = any($1)', [ids])).rows)
+      // Rows are written once the answer is out: wait for them.
+      const rowsOf = () => withClient(db(), async (c) => (await c.query<{ error_code: string }>('select error_code from public.api_usage where request_id = any($1)', [ids])).rows)
+      let rows = await rowsOf()
+      for (const deadline = Date.now() + 15_000; rows.length < ids.length && Date.now() < deadline; rows = await rowsOf()) await new Promise((r) => setTimeout(r, 100))
       expect(rows.map((r) => r.error_code)).toEqual(Array(64).fill('upstream_timeout'))
     })
   }
