@@ -148,23 +148,3 @@ describe('npm run dev with DATABASE_URL', () => {
   })
 })
 
-describe('when Next.js dies', () => {
-  it('says so, stops the embedded database cleanly and exits non-zero, so a supervisor restarts the app', async () => {
-    const root = await mkdtemp(path.join(tmpdir(), 'tollgate-crash-'))
-    dirs.push(root)
-    await chmod(root, 0o755)
-    const dataDir = path.join(root, 'data')
-    const server = await startDev(dataDir, await freePort())
-    const postmasterPid = Number((await readFile(path.join(dataDir, 'postgres', 'postmaster.pid'), 'utf8')).split('\n')[0])
-    // The Next.js child of serve.ts (its other child is PostgreSQL), killed as the kernel's
-    // OOM killer or a fatal V8 error would: no chance to clean up.
-    const children = (await readFile(`/proc/${server.child.pid}/task/${server.child.pid}/children`, 'utf8')).trim().split(/\s+/).map(Number)
-    const nextPid = (await Promise.all(children.map(async (pid) => ({ pid, cmd: await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '') })))).find((c) => c.cmd.includes('next'))!.pid
-    const exited = new Promise<number | null>((resolve) => server.child.once('exit', resolve))
-    process.kill(nextPid, 'SIGKILL')
-    expect(await exited).toBe(1)
-    expect(server.output()).toContain('Next.js stopped unexpectedly (signal SIGKILL)')
-    expect(existsSync(path.join(dataDir, 'postgres', 'postmaster.pid'))).toBe(false)
-    expect(() => process.kill(postmasterPid, 0)).toThrow()
-  })
-})
