@@ -29,6 +29,9 @@ if (env.MIGRATE_ON_START) {
 
 const next = spawn(process.execPath, [path.join('node_modules', 'next', 'dist', 'bin', 'next'), mode, '--port', String(env.PORT)], {
   stdio: 'inherit',
+  // Its own process group: `next dev` runs the server in a child of its own, and that child
+  // must go when Next goes (signalGroup below), or it outlives a crash holding the port.
+  detached: true,
   env: {
     ...process.env,
     DATABASE_URL: database.url,
@@ -40,21 +43,34 @@ const next = spawn(process.execPath, [path.join('node_modules', 'next', 'dist', 
 })
 log(`${database.embedded ? 'embedded PostgreSQL' : 'DATABASE_URL'} ready; Next.js ${mode} on http://localhost:${env.PORT}`)
 
-// Ctrl-C reaches Next and PostgreSQL too (same process group), and Next's exit also lands
-// here: whichever comes first decides the exit code, and everyone waits for the one shutdown.
+/** Signals Next and every process it started; nothing left is fine (ESRCH). */
+function signalGroup(signal: NodeJS.Signals) {
+  try {
+    process.kill(-next.pid!, signal)
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ESRCH') throw e
+  }
+}
+
+// Ctrl-C reaches us (and PostgreSQL, same process group) and we pass it on to Next's group;
+// Next's exit also lands here: whichever comes first decides the exit code, and everyone
+// waits for the one shutdown.
 let requested = false
 let stopping: Promise<never> | undefined
 function shutdown(code: number): Promise<never> {
   requested = true
   stopping ??= (async () => {
     if (next.exitCode === null && next.signalCode === null) {
-      next.kill('SIGTERM')
+      signalGroup('SIGTERM')
       // Next stops accepting, finishes in-flight calls and their usage rows, then exits; a
       // call that outlives the grace period is cut (its row is spooled and replayed later).
-      const forced = setTimeout(() => next.kill('SIGKILL'), env.SHUTDOWN_GRACE_MS)
+      const forced = setTimeout(() => signalGroup('SIGKILL'), env.SHUTDOWN_GRACE_MS)
       await new Promise((resolve) => next.once('exit', resolve))
       clearTimeout(forced)
     }
+    // Whatever Next left behind (a crashed `next dev` leaves its server child running, holding
+    // the port and database connections) goes before the database does.
+    signalGroup('SIGKILL')
     await database.stop()
     process.exit(code)
   })()
