@@ -3,6 +3,9 @@ export async function register() {
   // Next removes the Node-only branch from the edge bundle only when it sees this exact
   // expression, so it is read here directly rather than through lib/env.
   if (process.env.NEXT_RUNTIME === 'nodejs') {
+    // The server leaves when its launcher or its output goes away, instead of lingering.
+    const { installLifeline } = await import('@/lib/server/lifeline')
+    installLifeline()
     // SIGTERM lets calls in flight finish and their rows be written, even under keep-alive load.
     const { installGracefulDrain } = await import('@/lib/server/drain')
     installGracefulDrain()
