@@ -1,6 +1,7 @@
 // The spool against the real database: a row that can never be stored goes to the dead-letter
 // file with its reason and never blocks the rows behind it; a database outage stops the replay
 // with every row kept, in order; failures are logged by request id, never by content.
+import { spawnSync } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
@@ -138,5 +139,26 @@ describe('replaying the spool', () => {
     expect(retried).toEqual({ stored: 1, dead: 0 })
     expect(await storedIds([refused.request_id])).toEqual([refused.request_id])
     expect(listDeadLetters().map((d) => d.request_id)).not.toContain(refused.request_id)
+  })
+
+  it('adopts the half-replayed file of a process that died, first, and leaves a live process\'s alone', async () => {
+    const userId = await withClient(url(), (c) => insertUser(c))
+    const [orphaned, waiting, othersInFlight] = [spooled(userId), spooled(userId), spooled(userId)]
+    const deadPid = spawnSync(process.execPath, ['-e', '']).pid!
+    const orphanFile = `${spoolFile()}.${deadPid}.${Date.now() - 60_000}.replaying`
+    // The parent (vitest) is alive and is not this process: its file is its own to finish.
+    const liveFile = `${spoolFile()}.${process.ppid}.${Date.now() - 30_000}.replaying`
+    writeFileSync(orphanFile, `${JSON.stringify(orphaned)}\n`, { mode: 0o600 })
+    writeFileSync(liveFile, `${JSON.stringify(othersInFlight)}\n`, { mode: 0o600 })
+    writeSpool([JSON.stringify(waiting)])
+    try {
+      expect(listSpooled()).toEqual([orphaned.request_id, waiting.request_id])
+      expect(await replaySpool()).toBe(2)
+      expect(existsSync(orphanFile)).toBe(false)
+      expect(readFileSync(liveFile, 'utf8')).toContain(othersInFlight.request_id)
+      expect(await storedIds([orphaned, waiting, othersInFlight].map((r) => r.request_id))).toEqual([orphaned, waiting].map((r) => r.request_id).sort())
+    } finally {
+      rmSync(liveFile, { force: true })
+    }
   })
 })
