@@ -10,7 +10,7 @@ export async function register() {
     const { installGracefulDrain } = await import('@/lib/server/drain')
     installGracefulDrain()
     // Usage rows still being written at shutdown go to a spool file, replayed from here on.
-    const { installShutdownSpool } = await import('@/lib/gateway/record')
+    const { installShutdownSpool } = await import('@/lib/metering/record')
     installShutdownSpool()
     // Call details past PAYLOAD_RETENTION_DAYS are deleted from here, hourly.
     const { startPersonalDataRetention } = await import('@/lib/usage/retention')

@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto'
 import { applyPlan, setBudget, setEnforcement, setLimit, setRequestsPerMinute } from '../lib/billing/apply-plan'
 import { isPlanId, PLANS } from '../lib/billing/plans'
 import { closeDatabase, db } from '../lib/db/prisma'
+import { listDeadLetters, listSpooled, replaySpool, retryDeadLetters } from '../lib/metering/spool'
 import { getUserUsage } from '../lib/usage/summary'
 import { reconcileUsage, releaseHolds } from '../lib/usage/reconcile'
 
@@ -20,7 +21,10 @@ const HELP = `Usage: npm run tollgate -- <command>
   webhook <user> <url|none>                  set where alerts are POSTed (prints the signing secret)
   usage <user>                               plan, use against limits, costs
   holds release <user|--all> [--expired]     release stuck holds of calls that will never settle
-  reconcile [user]                           check counters against the usage rows; exit 1 on drift`
+  reconcile [user]                           check counters against the usage rows; exit 1 on drift
+  spool                                      usage rows waiting in DATA_DIR's spool, and dead letters with their reason
+  spool replay                               replay the spool now (the app does it every 5 s)
+  spool retry                                retry the dead letters (after fixing their cause); exit 1 if any stay dead`
 
 class UsageError extends Error {}
 
@@ -101,10 +105,31 @@ async function run(args: string[]): Promise<number> {
       console.log(drift ? `${drift} counter(s) differ from the usage rows` : `all ${lines.length} counters match the usage rows`)
       return drift ? 1 : 0
     }
+    case 'spool':
+      return spoolCommand(rest[0])
     default:
       console.log(HELP)
       return command && command !== 'help' ? 2 : 0
   }
+}
+
+/** The usage spool of this machine's DATA_DIR: rows the app could not store yet, and the dead letters it never can by itself. */
+async function spoolCommand(action: string | undefined): Promise<number> {
+  let code = 0
+  if (action === 'replay') {
+    console.log(`replayed ${await replaySpool()} row(s)`)
+  } else if (action === 'retry') {
+    const { stored, dead } = await retryDeadLetters()
+    console.log(`stored ${stored}, still dead ${dead}`)
+    code = dead ? 1 : 0
+  } else if (action !== undefined) {
+    throw new UsageError('spool [replay|retry]')
+  }
+  const dead = listDeadLetters()
+  console.log(`${listSpooled().length} row(s) waiting to be replayed`)
+  console.log(`${dead.length} dead letter(s)${dead.length ? ':' : ''}`)
+  for (const d of dead) console.log(`  ${d.request_id ?? '(no request id)'}  ${d.failed_at}  ${d.reason} (${d.attempts} attempt(s))`)
+  return code
 }
 
 try {

@@ -48,3 +48,13 @@ export function databaseUnavailable(error: unknown): DatabaseUnavailable | null 
   }
   return null
 }
+
+/**
+ * A value the columns or constraints refuse (SQLSTATE class 22, data exception, or 23,
+ * integrity violation): the same statement fails the same way however often it is retried.
+ * pg reports the SQLSTATE as `code`.
+ */
+export function isDataError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code
+  return typeof code === 'string' && /^2[23][0-9A-Z]{3}$/.test(code)
+}

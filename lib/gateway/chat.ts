@@ -2,11 +2,11 @@ import 'server-only'
 import { countTokens } from 'gpt-tokenizer/encoding/o200k_base'
 import { z } from 'zod'
 import { env } from '@/lib/env'
-import { costColumns } from '@/lib/gateway/cost'
 import { holdSeconds } from '@/lib/gateway/admission'
 import { GatewayError, errorBody, toGatewayError } from '@/lib/gateway/errors'
 import type { GatewayCall } from '@/lib/gateway/pipeline'
 import type { Route } from '@/lib/gateway/routing'
+import { costColumns } from '@/lib/metering/row'
 import { sseEvents, sseFrame } from '@/lib/gateway/sse'
 import { admitChat } from '@/lib/gateway/output-cap'
 import { countPromptTokens } from '@/lib/pricing/estimate'
@@ -89,7 +89,6 @@ export async function completeChat(
   call.record({
     provider: route.servedBy,
     model: body.model,
-    status: 'success',
     ...cost,
     response_payload: call.sanitize(completion),
     metadata: usageSource(completion.usage ? 'upstream' : 'counted'),
@@ -153,7 +152,9 @@ async function streamChat(call: GatewayCall, body: ChatRequestBody, route: Route
   // [DONE] or a finish_reason: the upstream said its answer is complete.
   let complete = false
   let finished = false
-  const finish = (status: 'success' | 'error' | 'client_aborted', error?: GatewayError) => {
+  const CLIENT_LEFT = new GatewayError('client_closed_request', 'The client closed the connection')
+  // No error: a success. The client leaving is client_closed_request, as for any call.
+  const finish = (error?: GatewayError) => {
     if (finished) return
     finished = true
     release()
@@ -162,11 +163,10 @@ async function streamChat(call: GatewayCall, body: ChatRequestBody, route: Route
       {
         provider: route.servedBy,
         model: body.model,
-        status,
         error_code: error?.code ?? null,
         time_to_first_token_ms: firstTokenMs,
         ...priceTokens(route, body.model, measured, overrides),
-        response_payload: call.sanitize(error ? { streamed: text, ...errorBody(error) } : { streamed: text }),
+        response_payload: call.sanitize(error && error !== CLIENT_LEFT ? { streamed: text, ...errorBody(error) } : { streamed: text }),
         metadata: usageSource(usage ? 'upstream' : 'counted'),
       },
       'now',
@@ -212,10 +212,10 @@ async function streamChat(call: GatewayCall, body: ChatRequestBody, route: Route
         // as a success.
         if (!complete) throw new UpstreamError('malformed', 'the upstream stream ended before the answer was complete')
         controller.enqueue(sseFrame('[DONE]'))
-        finish('success')
+        finish()
         controller.close()
       } catch (thrown) {
-        if (!overran && (call.request.signal.aborted || aborter.signal.aborted)) return finish('client_aborted')
+        if (!overran && (call.request.signal.aborted || aborter.signal.aborted)) return finish(CLIENT_LEFT)
         const error = overran
           ? new GatewayError('upstream_timeout', 'The stream ran longer than the gateway allows and was cut')
           : clock.timedOut()
@@ -223,7 +223,7 @@ async function streamChat(call: GatewayCall, body: ChatRequestBody, route: Route
             : toGatewayError(thrown)
         // The wrapper logs a plain call's internal error; a stream's ends here, after the response.
         if (error.code === 'internal_error') console.error(`[gateway] ${call.requestId} failed mid-stream:`, thrown)
-        finish('error', error)
+        finish(error)
         try {
           controller.enqueue(sseFrame(errorBody(error)))
           controller.close()
@@ -234,7 +234,7 @@ async function streamChat(call: GatewayCall, body: ChatRequestBody, route: Route
     },
     cancel() {
       aborter.abort()
-      finish('client_aborted')
+      finish(CLIENT_LEFT)
     },
   })
   call.holdShutdownUntilRecorded()

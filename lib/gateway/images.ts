@@ -1,10 +1,10 @@
 import 'server-only'
 import { z } from 'zod'
 import { env } from '@/lib/env'
-import { costColumns } from '@/lib/gateway/cost'
 import { errorBody, GatewayError, toGatewayError } from '@/lib/gateway/errors'
 import type { GatewayCall } from '@/lib/gateway/pipeline'
 import type { Route } from '@/lib/gateway/routing'
+import { costColumns } from '@/lib/metering/row'
 import { calculateImageCost } from '@/lib/pricing/media'
 import { exchange, UpstreamError } from '@/lib/providers/transport'
 import type { ImageRequest, ImageResult, ImageStep } from '@/lib/providers/types'
@@ -83,7 +83,7 @@ export async function handleImageGeneration(call: GatewayCall): Promise<Response
     if (made > 0) {
       const partial = calculateImageCost({ provider: route.pricingProvider, model, size, quality, count: made, overrides })
       const error = toGatewayError(failure.reason)
-      call.record({ provider: route.servedBy, model, status: 'error', error_code: error.code, images_generated: made, ...costColumns(partial, route.servedBy === 'simulator'), response_payload: call.sanitize(errorBody(error)) })
+      call.record({ provider: route.servedBy, model, error_code: error.code, images_generated: made, ...costColumns(partial, route.servedBy === 'simulator'), response_payload: call.sanitize(errorBody(error)) })
     }
     throw failure.reason
   }
@@ -114,7 +114,6 @@ export async function handleImageGeneration(call: GatewayCall): Promise<Response
   call.record({
     provider: route.servedBy,
     model,
-    status: 'success',
     images_generated: images.length,
     input_tokens: tokenUsage ? tokenUsage.inputTextTokens + tokenUsage.inputImageTokens : 0,
     output_tokens: tokenUsage?.outputImageTokens ?? 0,

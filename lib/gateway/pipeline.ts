@@ -7,16 +7,14 @@ import { extractIPAddress, extractUserAgent } from '@/lib/gateway/client-info'
 import type { z } from 'zod'
 import { admitCall, budgetRoom, countRefusal, rateHeaders } from '@/lib/gateway/admission'
 import { readJsonObject, validate } from '@/lib/gateway/body'
-import { ZERO_COST } from '@/lib/gateway/cost'
 import { errorBody, GatewayError, toGatewayError } from '@/lib/gateway/errors'
 import { authenticate, confirmIdentity, type Identity } from '@/lib/gateway/identity'
-import { trackAPIUsage, type UsageRecord } from '@/lib/gateway/record'
+import { trackAPIUsage } from '@/lib/metering/record'
+import { buildUsageRow, ZERO_COST, type CallContext, type Outcome } from '@/lib/metering/row'
 import { routeModel, type Route, type Service } from '@/lib/gateway/routing'
 import { listPriceOverrides } from '@/lib/pricing/model-prices'
 import type { PriceOverride } from '@/lib/pricing/types'
 import { sanitizePayload, storable } from '@/lib/gateway/sanitize'
-
-type Outcome = Omit<UsageRecord, 'user_id' | 'service_type' | 'endpoint' | 'request_id' | 'ip_address' | 'user_agent' | 'campaign_id'>
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
@@ -122,21 +120,21 @@ export class GatewayCall {
     }
   }
 
-  /** The complete usage row of this call. */
-  row(outcome: Outcome): UsageRecord {
+  /** What the row builder needs to know about this call besides its outcome. */
+  private context(): CallContext {
     return {
-      user_id: this.identity.userId,
-      service_type: this.service === 'content' ? 'content' : this.service,
+      userId: this.identity.userId,
+      service: this.service,
       endpoint: this.endpoint,
-      request_id: this.requestId,
-      campaign_id: this.campaignId,
-      ip_address: this.ip,
-      user_agent: this.userAgent,
-      latency_ms: this.elapsedMs(),
-      request_payload: this.requestPayload,
-      created_at: this.receivedAt.toISOString(),
-      ...outcome,
-      metadata: { auth: this.identity.via, ...(this.identity.apiKeyId ? { api_key_id: this.identity.apiKeyId } : {}), ...outcome.metadata },
+      requestId: this.requestId,
+      campaignId: this.campaignId,
+      ip: this.ip,
+      userAgent: this.userAgent,
+      requestPayload: this.requestPayload,
+      auth: this.identity.via,
+      apiKeyId: this.identity.apiKeyId,
+      at: this.receivedAt,
+      latencyMs: this.elapsedMs(),
     }
   }
 
@@ -147,7 +145,7 @@ export class GatewayCall {
   record(outcome: Outcome, timing: 'whenSent' | 'now' = 'whenSent'): void {
     if (this.recorded) throw new Error(`usage for ${this.requestId} recorded twice`)
     this.recorded = true
-    const row = this.row(outcome)
+    const row = buildUsageRow(this.context(), outcome)
     if (timing === 'now') void trackAPIUsage(row).finally(this.markSettled)
     else after(() => trackAPIUsage(row).finally(this.markSettled))
   }
@@ -175,7 +173,6 @@ export class GatewayCall {
       provider: this.provider,
       model: this.model,
       ...ZERO_COST,
-      status: error.code === 'client_closed_request' ? 'client_aborted' : error.code === 'rate_limited' ? 'rate_limited' : error.code === 'usage_limit_exceeded' ? 'limit_exceeded' : 'error',
       error_code: error.code,
       // Sanitized like any payload: the message may quote the caller's input (an unknown model
       // name) or a vendor's error may quote the prompt back.

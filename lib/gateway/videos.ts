@@ -3,12 +3,14 @@ import { randomBytes } from 'node:crypto'
 import { z } from 'zod'
 import { db } from '@/lib/db/prisma'
 import { env } from '@/lib/env'
-import { costColumns, ZERO_COST } from '@/lib/gateway/cost'
 import { GatewayError } from '@/lib/gateway/errors'
 import type { Identity } from '@/lib/gateway/identity'
 import type { GatewayCall } from '@/lib/gateway/pipeline'
 import { servedBy } from '@/lib/gateway/routing'
+import { storable } from '@/lib/gateway/sanitize'
 import { chooseSeconds, settledSeconds } from '@/lib/gateway/video-seconds'
+import { trackClaimedUsage } from '@/lib/metering/record'
+import { buildUsageRow, costColumns, ZERO_COST } from '@/lib/metering/row'
 import { calculateVideoCost } from '@/lib/pricing/media'
 import { listPriceOverrides } from '@/lib/pricing/model-prices'
 import { exchange, UpstreamError } from '@/lib/providers/transport'
@@ -132,10 +134,12 @@ export async function handleVideoStatus(request: Request, identity: Identity, { 
 }
 
 /**
- * Marks a job finished and writes its single usage row in ONE transaction: concurrent polls
- * race on `finished_at is null` and one wins; a crash cannot finish a job without its row.
- * Success is charged by output seconds (as reported, at most those held), failure nothing; the
- * row is dated when the job ended, so it is booked in the period it ended in.
+ * Marks a job finished and writes its single usage row in ONE transaction, through the usage
+ * writer (trackClaimedUsage): concurrent polls race on `finished_at is null` and one wins; a
+ * crash or an outage cannot finish a job without its row (the job then stays unfinished, and a
+ * later poll finishes it). Success is charged by output seconds (as reported, at most those
+ * held), failure nothing; the row is dated when the job ended, so it is booked in the period it
+ * ended in.
  */
 async function finishJob(job: VideoJob, status: VideoStatus): Promise<VideoJob> {
   const succeeded = status.state === 'succeeded'
@@ -145,40 +149,45 @@ async function finishJob(job: VideoJob, status: VideoStatus): Promise<VideoJob> 
     ? calculateVideoCost({ provider: job.pricingProvider, model: job.model, seconds: String(Math.round(seconds * 1000) / 1000), resolution: job.resolution ?? undefined, at: job.createdAt, overrides })
     : null
   const finishedAt = new Date()
-  const row = {
-    user_id: job.userId,
-    service_type: 'video' as const,
-    provider: job.provider,
-    model: job.model,
-    endpoint: ENDPOINT,
-    request_id: job.requestId,
-    campaign_id: job.campaignId,
-    video_seconds: seconds,
-    ...(cost ? costColumns(cost, job.provider === 'simulator') : ZERO_COST),
-    status: succeeded ? ('success' as const) : ('error' as const),
-    error_code: succeeded ? null : 'generation_failed',
-    latency_ms: Math.min(2_147_483_647, finishedAt.getTime() - job.createdAt.getTime()),
-    ip_address: job.ipAddress,
-    user_agent: job.userAgent,
-    request_payload: job.requestPayload,
-    response_payload: { id: job.id, status: status.state, output: status.outputUrl?.startsWith('data:') ? '[binary omitted]' : (status.outputUrl ?? null), failure: status.failure ?? null },
-    metadata: { video_job_id: job.id, resolution: job.resolution, started_at: job.createdAt.toISOString(), ...(job.apiKeyId ? { api_key_id: job.apiKeyId } : {}) },
-    created_at: finishedAt.toISOString(),
-  }
-  await db().$transaction(async (tx) => {
-    const won = await tx.videoJob.updateMany({
-      where: { id: job.id, finishedAt: null },
-      data: {
-        status: status.state,
-        progress: succeeded ? 1 : job.progress,
-        // The job now shows the length it was charged for (a held maximum becomes the real one).
-        ...(seconds > 0 ? { seconds } : {}),
-        outputUrl: status.outputUrl ?? null,
-        failure: succeeded ? null : (status.failure ?? 'generation failed'),
-        finishedAt,
-      },
-    })
-    if (won.count === 1) await tx.$queryRaw`select public.record_usage(${JSON.stringify(row)}::jsonb)`
+  // A vendor's text, stored twice: PostgreSQL refuses a NUL or a lone surrogate in either place.
+  const failure = succeeded ? null : storable(status.failure ?? 'generation failed')
+  const outputUrl = status.outputUrl ? storable(status.outputUrl) : null
+  const row = buildUsageRow(
+    {
+      userId: job.userId,
+      service: 'video',
+      endpoint: ENDPOINT,
+      requestId: job.requestId,
+      campaignId: job.campaignId,
+      ip: job.ipAddress,
+      userAgent: job.userAgent,
+      requestPayload: job.requestPayload,
+      // A job's key is kept; a job started without one was started with a session.
+      auth: job.apiKeyId ? 'api_key' : 'session',
+      apiKeyId: job.apiKeyId,
+      at: finishedAt,
+      latencyMs: finishedAt.getTime() - job.createdAt.getTime(),
+    },
+    {
+      provider: job.provider,
+      model: job.model,
+      error_code: succeeded ? null : 'generation_failed',
+      video_seconds: seconds,
+      ...(cost ? costColumns(cost, job.provider === 'simulator') : ZERO_COST),
+      response_payload: { id: job.id, status: status.state, output: outputUrl?.startsWith('data:') ? '[binary omitted]' : outputUrl, failure },
+      metadata: { video_job_id: job.id, resolution: job.resolution, started_at: job.createdAt.toISOString() },
+    },
+  )
+  await trackClaimedUsage(row, async (client) => {
+    const { rowCount } = await client.query(
+      // The job now shows the length it was charged for (a held maximum becomes the real one).
+      `update public.video_jobs
+          set status = $2, progress = $3, seconds = case when $4::numeric > 0 then $4::numeric else seconds end,
+              output_url = $5, failure = $6, finished_at = $7
+        where id = $1 and finished_at is null`,
+      [job.id, status.state, succeeded ? 1 : (job.progress?.toString() ?? null), seconds, outputUrl, failure, finishedAt],
+    )
+    return rowCount === 1
   })
   return db().videoJob.findUniqueOrThrow({ where: { id: job.id } })
 }

@@ -17,7 +17,7 @@ afterAll(() => closeDatabase())
 
 const url = () => process.env.DATABASE_URL!
 
-/** A usage row as lib/gateway/record.ts has always written it (and the spool still holds it). */
+/** A usage row as the usage writer (lib/metering/) has always written it (and the spool still holds it). */
 function spooledLine(userId: string, createdAt?: string) {
   return {
     user_id: userId, service_type: 'chat', provider: 'openai', model: 'gpt-4o', endpoint: '/api/v1/chat/completions',

@@ -1,12 +1,14 @@
 // trackAPIUsage against the real database: one round trip writes the row, its rollups and the
 // counters; a failing database never throws at the caller, and what could not be written is
-// spooled and replayed exactly once.
+// spooled and replayed exactly once. Rows are made as the gateway makes them, by buildUsageRow.
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { randomUUID } from 'node:crypto'
 import { afterAll, describe, expect, it, vi } from 'vitest'
 import { closeDatabase } from '@/lib/db/prisma'
-import { replaySpool, trackAPIUsage, type UsageRecord } from '@/lib/gateway/record'
+import { trackAPIUsage } from '@/lib/metering/record'
+import { buildUsageRow, type CallContext, type Outcome } from '@/lib/metering/row'
+import { replaySpool } from '@/lib/metering/spool'
 import { withClient } from '@/test/databases'
 import { insertUser } from '@/test/fixtures'
 
@@ -15,25 +17,37 @@ afterAll(() => closeDatabase())
 const url = () => process.env.DATABASE_URL!
 const spoolFile = () => path.join(process.env.DATA_DIR!, 'usage-spool.jsonl')
 
-function record(userId: string, overrides: Partial<UsageRecord> = {}): UsageRecord {
-  return {
-    user_id: userId,
-    service_type: 'chat',
-    provider: 'openai',
-    model: 'gpt-4o',
-    endpoint: '/api/v1/chat/completions',
-    request_id: `req_${randomUUID()}`,
-    input_tokens: 1000,
-    output_tokens: 500,
-    input_cost: '0.0025',
-    output_cost: '0.005',
-    generation_cost: '0',
-    total_cost: '0.0075',
-    price_snapshot: { rates: { input_mtok: '2.5', output_mtok: '10' } },
-    cost_status: 'priced',
-    status: 'success',
-    ...overrides,
-  }
+function record(userId: string, outcome: Partial<Outcome> = {}, context: Partial<CallContext> = {}) {
+  return buildUsageRow(
+    {
+      userId,
+      service: 'chat',
+      endpoint: '/api/v1/chat/completions',
+      requestId: `req_${randomUUID()}`,
+      campaignId: null,
+      ip: null,
+      userAgent: null,
+      requestPayload: null,
+      auth: 'api_key',
+      apiKeyId: null,
+      at: new Date(),
+      latencyMs: 250,
+      ...context,
+    },
+    {
+      provider: 'openai',
+      model: 'gpt-4o',
+      input_tokens: 1000,
+      output_tokens: 500,
+      input_cost: '0.0025',
+      output_cost: '0.005',
+      generation_cost: '0',
+      total_cost: '0.0075',
+      price_snapshot: { rates: { input_mtok: '2.5', output_mtok: '10' } },
+      cost_status: 'priced',
+      ...outcome,
+    },
+  )
 }
 
 describe('trackAPIUsage', () => {
@@ -42,15 +56,21 @@ describe('trackAPIUsage', () => {
     const row = record(userId)
     await trackAPIUsage(row)
     await trackAPIUsage(row) // a retry of the same call
-    await trackAPIUsage(record(userId, { status: 'error', error_code: 'upstream_error', input_cost: '0', output_cost: '0', total_cost: '0' }))
+    await trackAPIUsage(record(userId, { error_code: 'upstream_error', input_cost: '0', output_cost: '0', total_cost: '0' }))
     await trackAPIUsage(record(userId, { total_cost: null, input_cost: null, output_cost: null, generation_cost: null, cost_status: 'unpriced', model: 'mystery' }))
     const state = await withClient(url(), async (c) => ({
       rows: (await c.query('select count(*)::int as n from public.api_usage where user_id = $1', [userId])).rows[0].n,
+      statuses: (await c.query(`select model, status, error_code, latency_ms, metadata from public.api_usage where user_id = $1 order by status, model`, [userId])).rows,
       rollups: (await c.query(`select period_type, request_count, success_count, error_count, total_cost::text, unpriced_count from public.usage_aggregations where user_id = $1 and model = 'gpt-4o' order by period_type`, [userId])).rows,
       unpriced: (await c.query(`select sum(unpriced_count)::int as n from public.usage_aggregations where user_id = $1 and period_type = 'day'`, [userId])).rows[0].n,
       sub: (await c.query('select chat_messages_used, period_cost::text from public.user_subscriptions where user_id = $1', [userId])).rows[0],
     }))
     expect(state.rows).toBe(3)
+    expect(state.statuses).toEqual([
+      { model: 'gpt-4o', status: 'error', error_code: 'upstream_error', latency_ms: 250, metadata: { auth: 'api_key' } },
+      { model: 'gpt-4o', status: 'success', error_code: null, latency_ms: 250, metadata: { auth: 'api_key' } },
+      { model: 'mystery', status: 'success', error_code: null, latency_ms: 250, metadata: { auth: 'api_key' } },
+    ])
     expect(state.rollups).toEqual(
       ['day', 'month', 'week'].map((p) => ({ period_type: p, request_count: 2, success_count: 1, error_count: 1, total_cost: '0.007500000000', unpriced_count: 0 })),
     )
@@ -61,7 +81,7 @@ describe('trackAPIUsage', () => {
   it('still books a call whose details the database refuses (an address inet cannot hold)', async () => {
     const userId = await withClient(url(), (c) => insertUser(c))
     const errors = vi.spyOn(console, 'error').mockImplementation(() => {})
-    const row = record(userId, { campaign_id: randomUUID(), ip_address: 'not an address', request_payload: { prompt: 'x' } })
+    const row = record(userId, {}, { campaignId: randomUUID(), ip: 'not an address', requestPayload: { prompt: 'x' } })
     await trackAPIUsage(row)
     errors.mockRestore()
     const [stored] = await withClient(url(), async (c) => (await c.query('select campaign_id, total_cost::text, metadata from public.api_usage where request_id = $1', [row.request_id])).rows)
@@ -71,7 +91,7 @@ describe('trackAPIUsage', () => {
   it('books the call of a user deleted while it ran, without keeping their personal data', async () => {
     const userId = await withClient(url(), (c) => insertUser(c))
     const errors = vi.spyOn(console, 'error').mockImplementation(() => {})
-    const row = record(userId, { ip_address: '192.0.2.10', user_agent: 'UA', request_payload: { prompt: 'mine' } })
+    const row = record(userId, {}, { ip: '192.0.2.10', userAgent: 'UA', requestPayload: { prompt: 'mine' } })
     await withClient(url(), (c) => c.query('select public.delete_account($1)', [userId]))
     await trackAPIUsage(row)
     errors.mockRestore()
@@ -84,10 +104,11 @@ describe('trackAPIUsage', () => {
 
   it('clamps counts the integer columns cannot hold instead of losing the row', async () => {
     const userId = await withClient(url(), (c) => insertUser(c))
-    const row = record(userId, { input_tokens: 3e9, output_tokens: -5, cached_tokens: 1.5 })
+    // A latency below zero is what a clock stepped back mid-call gives; latency_ms >= 0 is a check.
+    const row = record(userId, { input_tokens: 3e9, output_tokens: -5, cached_tokens: 1.5, time_to_first_token_ms: 7.4 }, { latencyMs: -40 })
     await trackAPIUsage(row)
-    const [stored] = await withClient(url(), async (c) => (await c.query('select input_tokens, output_tokens, cached_tokens from public.api_usage where request_id = $1', [row.request_id])).rows)
-    expect(stored).toEqual({ input_tokens: 2147483647, output_tokens: 0, cached_tokens: 2 })
+    const [stored] = await withClient(url(), async (c) => (await c.query('select input_tokens, output_tokens, cached_tokens, latency_ms, time_to_first_token_ms from public.api_usage where request_id = $1', [row.request_id])).rows)
+    expect(stored).toEqual({ input_tokens: 2147483647, output_tokens: 0, cached_tokens: 2, latency_ms: 0, time_to_first_token_ms: 7 })
   })
 
   it('never throws when the database fails: it retries, spools, and replays exactly once', async () => {
@@ -128,7 +149,7 @@ describe('trackAPIUsage', () => {
   it('logs a row it could not spool by its request id only, never its content', async () => {
     const userId = await withClient(url(), (c) => insertUser(c))
     const errors = vi.spyOn(console, 'error').mockImplementation(() => {})
-    const row = record(userId, { request_payload: { messages: [{ role: 'user', content: 'my private prompt' }] } })
+    const row = record(userId, {}, { requestPayload: { messages: [{ role: 'user', content: 'my private prompt' }] } })
     rmSync(spoolFile(), { force: true })
     mkdirSync(spoolFile()) // the spool path is taken: appending to it fails
     await withClient(url(), (c) => c.query('alter function public.record_usage(jsonb) rename to record_usage_unavailable'))
