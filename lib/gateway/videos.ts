@@ -7,7 +7,7 @@ import { costColumns, ZERO_COST } from '@/lib/gateway/cost'
 import { GatewayError } from '@/lib/gateway/errors'
 import type { Identity } from '@/lib/gateway/identity'
 import type { GatewayCall } from '@/lib/gateway/pipeline'
-import { servedBy } from '@/lib/gateway/routing'
+import { mediaRoute, servedBy } from '@/lib/gateway/routing'
 import { chooseSeconds, settledSeconds } from '@/lib/gateway/video-seconds'
 import { calculateVideoCost } from '@/lib/pricing/media'
 import { listPriceOverrides } from '@/lib/pricing/model-prices'
@@ -50,14 +50,17 @@ function present(job: VideoJob) {
 
 /** POST /api/v1/videos/generations — starts a job; its usage row is written when it ends. */
 export async function handleVideoCreate(call: GatewayCall): Promise<Response> {
-  const { input, route, overrides } = await call.open(VideoRequestSchema, 'unknown')
+  const { input, route: opened, overrides } = await call.open(VideoRequestSchema, 'unknown')
+  const route = mediaRoute(opened)
   const { model, prompt, seconds: requested, resolution, aspect_ratio, image_url, campaign: _campaign, ...extra } = input
   void _campaign
-  const seconds = chooseSeconds(route.pricingProvider, model, requested)
-  const quote = calculateVideoCost({ provider: route.pricingProvider, model, seconds, resolution, overrides })
+  const seconds = chooseSeconds(route.media, model, requested)
+  const quote = calculateVideoCost({ provider: route.pricingProvider, model, entry: route.media, seconds, resolution, overrides })
   if (quote.costStatus === 'unpriced') throw new GatewayError('invalid_request', `${model} does not support this request: ${quote.note}`, { param: resolution ? 'resolution' : 'seconds' })
 
   await call.admit(1, quote.totalCost)
+  // The job is charged when it ends, on the seconds it made: its answer says what is held.
+  call.sayCost(quote.totalCost, 'estimated')
 
   const video = route.adapter.video!
   let request
