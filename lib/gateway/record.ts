@@ -3,11 +3,12 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renam
 import path from 'node:path'
 import { pool } from '@/lib/db/prisma'
 import { env } from '@/lib/env'
+import type { Service } from '@/lib/services'
 
 /** One api_usage row, in the table's own column names (money as decimal strings). */
 export type UsageRecord = {
   user_id: string
-  service_type: 'content' | 'chat' | 'image' | 'video'
+  service_type: Service
   provider: string
   model: string
   endpoint: string
