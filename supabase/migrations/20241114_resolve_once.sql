@@ -11,14 +11,21 @@
 -- versions (20241108, 20241104, 20241112); only the lines named above changed.
 
 -- ---------------------------------------------------------------------------------------
-create type public.service_counter as (
-  service text,         -- the service_type of api_usage, holds, rates and alerts
-  quota_name text,      -- the limit's name in a refusal (exceeded.limit)
-  used_column text,     -- user_subscriptions: this period's use
-  limit_column text,    -- user_subscriptions (and effective_limits): the period's limit
-  units text,           -- what one unit is, plural, as alert messages say it
-  units_column text     -- api_usage column counting a call's units; null: one unit per call
-);
+do $$
+begin
+  if not exists (select 1 from pg_type t join pg_namespace n on n.oid = t.typnamespace
+                  where n.nspname = 'public' and t.typname = 'service_counter') then
+    create type public.service_counter as (
+      service text,         -- the service_type of api_usage, holds, rates and alerts
+      quota_name text,      -- the limit's name in a refusal (exceeded.limit)
+      used_column text,     -- user_subscriptions: this period's use
+      limit_column text,    -- user_subscriptions (and effective_limits): the period's limit
+      units text,           -- what one unit is, plural, as alert messages say it
+      units_column text     -- api_usage column counting a call's units; null: one unit per call
+    );
+  end if;
+end
+$$;
 comment on type public.service_counter is 'One metered service and its counter columns (see service_counters()).';
 
 create or replace function public.service_counters() returns setof public.service_counter
