@@ -2,6 +2,7 @@
 // move, find the calls in Activity (and its CSV), manage API keys, and hit a limit.
 import { readFileSync } from 'node:fs'
 import { expect, test } from '@playwright/test'
+import { formatCost } from '../components/studio/format'
 import { signUp, snap, tollgate } from './helpers'
 
 test('a new user generates in the Studio and sees the calls and costs in Settings', async ({ page }, info) => {
@@ -16,18 +17,29 @@ test('a new user generates in the Studio and sees the calls and costs in Setting
   await expect(page.getByTestId('cost-period')).toContainText('$0.00')
   await snap(page, info, 'usage-empty')
 
-  // Studio: a streamed chat, then an image, each with its receipt.
+  // Studio: a streamed chat, then an image, each with its receipt. The receipt's cost is the one
+  // the gateway said with the answer: the Studio never reads the usage history for it.
+  const historyReads: string[] = []
+  page.on('request', (request) => {
+    if (request.url().includes('/api/v1/usage/history')) historyReads.push(request.url())
+  })
   await page.goto('/studio')
   await page.getByRole('tab', { name: 'Chat' }).click()
   await page.locator('#chat-message').fill('Hello there')
+  const chatAnswer = page.waitForResponse('**/api/v1/chat/completions')
   await page.getByRole('button', { name: 'Send' }).click()
+  expect((await chatAnswer).headers()['x-tollgate-cost-status']).toBe('pending')
   await expect(page.getByRole('log', { name: 'Conversation' })).toContainText('[Simulated')
   await expect(page.getByRole('tabpanel', { name: 'Chat' }).getByTestId('receipt')).toContainText('$')
   await page.getByRole('tab', { name: 'Images' }).click()
   await page.locator('#image-prompt').fill('A lighthouse at dusk')
+  const imageAnswer = page.waitForResponse('**/api/v1/images/generations')
   await page.getByRole('button', { name: 'Generate image' }).click()
+  const imageCost = (await imageAnswer).headers()['x-tollgate-cost']
+  expect(imageCost).toMatch(/^\d+(\.\d+)?$/)
   await expect(page.getByRole('list', { name: 'Generated images' }).getByRole('img')).toHaveCount(1)
-  await expect(page.getByRole('tabpanel', { name: 'Images' }).getByTestId('receipt')).toContainText('$')
+  await expect(page.getByRole('tabpanel', { name: 'Images' }).getByTestId('receipt')).toContainText(formatCost(imageCost))
+  expect(historyReads).toEqual([])
   await snap(page, info, 'studio')
 
   // Usage & Costs now counts them, prices them, and lists them.

@@ -7,9 +7,7 @@ import { closeDatabase, db } from '../lib/db/prisma'
 import { listDeadLetters, listSpooled, replaySpool, retryDeadLetters } from '../lib/metering/spool'
 import { getUserUsage } from '../lib/usage/summary'
 import { reconcileUsage, releaseHolds } from '../lib/usage/reconcile'
-
-const SERVICES = ['content', 'image', 'video', 'chat'] as const
-type ServiceName = (typeof SERVICES)[number]
+import { isService, SERVICE_IDS as SERVICES, type Service as ServiceName } from '../lib/services'
 
 const HELP = `Usage: npm run tollgate -- <command>
 
@@ -37,8 +35,8 @@ async function userId(ref: string | undefined): Promise<string> {
 }
 
 function service(value: string | undefined): ServiceName {
-  if (!SERVICES.includes(value as ServiceName)) throw new UsageError(`service must be one of ${SERVICES.join(', ')}`)
-  return value as ServiceName
+  if (!isService(value)) throw new UsageError(`service must be one of ${SERVICES.join(', ')}`)
+  return value
 }
 
 function count(value: string | undefined): number {

@@ -1,8 +1,8 @@
 'use client'
 
-import { AlertTriangle, Loader2, ReceiptText } from 'lucide-react'
+import { AlertTriangle, ReceiptText } from 'lucide-react'
 import { Badge } from '@/components/ui/badge'
-import type { CallFailure, UsageRow } from '@/components/studio/gateway'
+import type { CallFailure, CallReceipt } from '@/components/studio/gateway'
 import { formatCost, formatCount, formatLatency } from '@/components/studio/format'
 import type { ReceiptState } from '@/components/studio/use-gateway-call'
 
@@ -33,41 +33,34 @@ const STATUS_LABEL: Record<string, string> = {
   client_aborted: 'stopped',
 }
 
-/** What one call was charged, read back from the usage history once recorded. */
+/** What one call was charged, as the gateway said it with the answer. */
 export function Receipt({ receipt }: { receipt: ReceiptState }) {
   if (!receipt) return null
-  if (receipt.state === 'loading')
-    return (
-      <p className="flex items-center gap-2 text-xs text-muted-foreground" aria-live="polite">
-        <Loader2 className="size-3.5 animate-spin" aria-hidden /> Reading the receipt…
-      </p>
-    )
-  if (receipt.state === 'missing')
-    return (
-      <p className="text-xs text-muted-foreground" aria-live="polite">
-        The usage row has not been recorded yet; it will appear in Settings → Usage &amp; Costs.
-      </p>
-    )
-  return <ReceiptCard row={receipt.row} />
+  return <ReceiptCard row={receipt} />
 }
 
-function ReceiptCard({ row }: { row: UsageRow }) {
+function costText(row: CallReceipt): string {
+  if (row.costStatus === 'pending') return 'in Usage & Costs'
+  return `${formatCost(row.cost)}${row.costStatus === 'estimated' ? ' (est.)' : ''}`
+}
+
+function ReceiptCard({ row }: { row: CallReceipt }) {
   const simulated = row.provider === 'simulator'
   const items: [string, string][] = []
-  if (row.service_type === 'chat' || row.service_type === 'content' || row.input_tokens || row.output_tokens)
-    items.push(['Tokens in / out', `${formatCount(row.input_tokens)} / ${formatCount(row.output_tokens)}`])
-  if (row.service_type === 'image') items.push(['Images', formatCount(row.images_generated)])
-  if (row.service_type === 'video') items.push(['Seconds', formatCount(row.video_seconds)])
-  items.push(['Cost', `${formatCost(row.total_cost)}${row.cost_status === 'estimated' ? ' (est.)' : ''}`])
-  items.push(['Latency', formatLatency(row.latency_ms)])
-  if (row.time_to_first_token_ms !== null) items.push(['First token', formatLatency(row.time_to_first_token_ms)])
+  if (row.inputTokens !== undefined || row.outputTokens !== undefined)
+    items.push(['Tokens in / out', `${formatCount(row.inputTokens ?? 0)} / ${formatCount(row.outputTokens ?? 0)}`])
+  if (row.images !== undefined) items.push(['Images', formatCount(row.images)])
+  if (row.seconds !== undefined) items.push(['Seconds', formatCount(row.seconds)])
+  items.push(['Cost', costText(row)])
+  items.push(['Latency', formatLatency(row.latencyMs)])
+  if (row.firstTokenMs !== undefined && row.firstTokenMs !== null) items.push(['First token', formatLatency(row.firstTokenMs)])
 
   return (
     <section data-testid="receipt" aria-label="Receipt" aria-live="polite" className="grid gap-2 rounded-lg border bg-muted/40 p-3 text-sm">
       <div className="flex flex-wrap items-center gap-2">
         <ReceiptText className="size-4 text-muted-foreground" aria-hidden />
         <span className="font-medium">{row.model}</span>
-        <Badge variant={simulated ? 'warning' : 'secondary'}>{simulated ? 'simulator' : row.provider}</Badge>
+        {row.provider ? <Badge variant={simulated ? 'warning' : 'secondary'}>{simulated ? 'simulator' : row.provider}</Badge> : null}
         {row.status !== 'success' ? <Badge variant="destructive">{STATUS_LABEL[row.status] ?? row.status}</Badge> : null}
       </div>
       <dl className="grid grid-cols-2 gap-x-4 gap-y-1 sm:grid-cols-4">

@@ -6,12 +6,16 @@ import { Button } from '@/components/ui/button'
 import { FailureNotice, Receipt } from '@/components/studio/call-outcome'
 import { CHAT_MODELS } from '@/components/studio/catalog'
 import { EmptyState, Field, SelectField, Textarea } from '@/components/studio/fields'
-import { failureFrom, GatewayCallError, postStream, readSse } from '@/components/studio/gateway'
+import { answeredReceipt, failureFrom, failedStatus, GatewayCallError, postStream, readSse, type CallReceipt, type StreamCost } from '@/components/studio/gateway'
 import { useGatewayCall } from '@/components/studio/use-gateway-call'
 import { cn } from '@/lib/utils'
 
 type Message = { role: 'user' | 'assistant'; content: string }
-type Chunk = { error?: unknown; choices?: { delta?: { content?: unknown } }[] }
+type Chunk = {
+  error?: unknown
+  choices?: { delta?: { content?: unknown } }[]
+  usage?: { prompt_tokens?: number; completion_tokens?: number; cost?: string | null; cost_status?: string }
+} & Partial<StreamCost>
 
 /** A streamed conversation: tokens render as they arrive; Stop keeps what has arrived. */
 export function ChatPanel({ campaign }: { campaign: string | null }) {
@@ -43,25 +47,37 @@ export function ChatPanel({ campaign }: { campaign: string | null }) {
     setDraft('')
     const stop = new AbortController()
     stopper.current = stop
-    void run(async (signal) => {
-      let requestId: string | null = null
+    void run(model, async (signal, startedAt) => {
+      let receipt: CallReceipt | null = null
       try {
         const body = { model, messages: history, stream: true, stream_options: { include_usage: true }, ...(campaign ? { campaign } : {}) }
         const response = await postStream('/api/v1/chat/completions', body, AbortSignal.any([signal, stop.signal]))
-        requestId = response.headers.get('x-request-id')
-        if (!response.body) throw new GatewayCallError({ status: response.status, message: 'The gateway sent an empty stream.' }, requestId)
+        // The headers say "pending": the cost comes at the end of the stream.
+        receipt = answeredReceipt(response, model, startedAt, { firstTokenMs: null, inputTokens: 0, outputTokens: 0 })
+        if (!response.body) throw new GatewayCallError({ status: response.status, message: 'The gateway sent an empty stream.' }, receipt.requestId)
         for await (const event of readSse(response.body)) {
           const chunk = event as Chunk
+          if (chunk.tollgateCost) receipt = { ...receipt, ...chunk.tollgateCost }
           // A failure after the stream started arrives as one last event in the error shape.
-          if (chunk.error) throw new GatewayCallError(failureFrom(502, chunk), requestId)
+          if (chunk.error) {
+            const failure = failureFrom(502, chunk)
+            throw new GatewayCallError(failure, receipt.requestId, { ...receipt, status: failedStatus(failure) })
+          }
+          if (chunk.usage) receipt = { ...receipt, inputTokens: chunk.usage.prompt_tokens ?? 0, outputTokens: chunk.usage.completion_tokens ?? 0 }
           const piece = chunk.choices?.[0]?.delta?.content
-          if (typeof piece === 'string' && piece) appendToReply(piece)
+          if (typeof piece === 'string' && piece) {
+            receipt.firstTokenMs ??= Math.round(performance.now() - startedAt)
+            appendToReply(piece)
+          }
         }
-        return requestId
+        return { ...receipt, latencyMs: Math.round(performance.now() - startedAt) }
       } catch (thrown) {
         dropEmptyReply()
-        // Stopped by the user: keep what arrived; the gateway records the call as stopped.
-        if (stop.signal.aborted && !signal.aborted) return requestId
+        // Stopped by the user: keep what arrived. The gateway books what was streamed; its cost
+        // was never said to this page (the stream was cut), so the receipt points to the tab.
+        if (stop.signal.aborted && !signal.aborted && receipt)
+          return { ...receipt, status: 'client_aborted', cost: null, costStatus: 'pending', latencyMs: Math.round(performance.now() - startedAt) }
+        if (stop.signal.aborted && !signal.aborted) return null
         throw thrown
       } finally {
         if (stopper.current === stop) stopper.current = null

@@ -4,13 +4,67 @@
 /** A failed gateway call, as the user should see it. */
 export type CallFailure = { status: number; message: string; code?: string; upgradeUrl?: string }
 
+/**
+ * What one call was charged, from the answer itself: the gateway says the cost in
+ * `x-tollgate-cost` / `x-tollgate-cost-status` (a stream: in its final usage chunk), so
+ * nothing is read back from the usage history.
+ */
+export type CallReceipt = {
+  requestId: string | null
+  model: string
+  /** Who served it: the vendor, or "simulator". */
+  provider: string | null
+  /** As the usage row says it: success, error, rate_limited, limit_exceeded, client_aborted. */
+  status: string
+  /** USD, decimal string; null when unpriced or not known (a stream the user stopped). */
+  cost: string | null
+  /** priced | estimated | unpriced; pending when the gateway could not say it (a stopped stream). */
+  costStatus: string
+  inputTokens?: number
+  outputTokens?: number
+  images?: number
+  seconds?: number
+  /** As this browser measured it, from sending to the end of the answer. */
+  latencyMs: number | null
+  firstTokenMs?: number | null
+}
+
+/** The cost headers of a metered answer (refusals included: "0", priced). */
+export function costOf(headers: Headers): { cost: string | null; costStatus: string | null; provider: string | null } {
+  return { cost: headers.get('x-tollgate-cost'), costStatus: headers.get('x-tollgate-cost-status'), provider: headers.get('x-tollgate-provider') }
+}
+
+/** The receipt of a call that answered: its cost from the headers, the rest as measured here. */
+export function answeredReceipt(response: Response, model: string, startedAt: number, measures: Partial<CallReceipt> = {}): CallReceipt {
+  const { cost, costStatus, provider } = costOf(response.headers)
+  return {
+    requestId: response.headers.get('x-request-id'),
+    model,
+    provider,
+    status: 'success',
+    cost,
+    costStatus: costStatus ?? 'pending',
+    latencyMs: Math.round(performance.now() - startedAt),
+    ...measures,
+  }
+}
+
 export class GatewayCallError extends Error {
   constructor(
     readonly failure: CallFailure,
     readonly requestId: string | null = null,
+    /** The refused or failed call's receipt, when the gateway metered it (it said its cost). */
+    readonly receipt: Omit<CallReceipt, 'model' | 'latencyMs'> | null = null,
   ) {
     super(failure.message)
   }
+}
+
+/** How a refused or failed call is booked, from its error code (as the gateway's row says it). */
+export function failedStatus(failure: CallFailure): string {
+  if (failure.code === 'rate_limited') return 'rate_limited'
+  if (failure.code === 'usage_limit_exceeded') return 'limit_exceeded'
+  return 'error'
 }
 
 type ErrorShape = { error?: { message?: unknown; code?: unknown; upgrade_url?: unknown } | string }
@@ -39,7 +93,12 @@ async function send(path: string, init: RequestInit): Promise<Response> {
   const response = await fetch(path, { ...init, credentials: 'same-origin', cache: 'no-store' })
   if (response.ok) return response
   const body = await response.json().catch(() => null)
-  throw new GatewayCallError(failureFrom(response.status, body), response.headers.get('x-request-id'))
+  const failure = failureFrom(response.status, body)
+  const requestId = response.headers.get('x-request-id')
+  const { cost, costStatus, provider } = costOf(response.headers)
+  // No cost status: the call was not metered (signed out, a revoked key): no receipt.
+  const receipt = costStatus ? { requestId, provider, status: failedStatus(failure), cost, costStatus } : null
+  throw new GatewayCallError(failure, requestId, receipt)
 }
 
 /** POSTs JSON; resolves to the answer and the call's request id, or throws GatewayCallError. */
@@ -57,7 +116,25 @@ export async function getJson<T>(path: string, signal?: AbortSignal): Promise<T>
   return (await (await send(path, { signal })).json()) as T
 }
 
-/** The `data:` payloads of a server-sent event stream, parsed as JSON, until `[DONE]`. */
+/** The cost a stream says at its end, in its comment line `: x-tollgate-cost=… x-tollgate-cost-status=…`. */
+export type StreamCost = { tollgateCost: { cost: string | null; costStatus: string } }
+
+function costComment(line: string): StreamCost | null {
+  const fields = new Map(
+    line
+      .slice(1)
+      .trim()
+      .split(' ')
+      .map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)] as const),
+  )
+  const costStatus = fields.get('x-tollgate-cost-status')
+  return costStatus ? { tollgateCost: { cost: fields.get('x-tollgate-cost') ?? null, costStatus } } : null
+}
+
+/**
+ * The `data:` payloads of a server-sent event stream, parsed as JSON, until `[DONE]`; and the
+ * gateway's cost comment, as a StreamCost.
+ */
 export async function* readSse(body: ReadableStream<Uint8Array>): AsyncGenerator<unknown> {
   const reader = body.getReader()
   const decoder = new TextDecoder()
@@ -71,6 +148,11 @@ export async function* readSse(body: ReadableStream<Uint8Array>): AsyncGenerator
       const lines = buffer.split(/\r?\n/)
       buffer = lines.pop() ?? ''
       for (const line of lines) {
+        if (line.startsWith(':')) {
+          const cost = costComment(line)
+          if (cost) yield cost
+          continue
+        }
         if (!line.startsWith('data:')) continue
         const data = line.slice(5).trim()
         if (data === '[DONE]') return
@@ -81,27 +163,6 @@ export async function* readSse(body: ReadableStream<Uint8Array>): AsyncGenerator
     reader.releaseLock()
   }
 }
-
-/** One row of GET /api/v1/usage/history: what the call was charged. */
-export type UsageRow = {
-  request_id: string
-  service_type: string
-  provider: string
-  model: string
-  status: string
-  error_code: string | null
-  input_tokens: number
-  output_tokens: number
-  images_generated: number
-  video_seconds: number
-  total_cost: string | null
-  cost_status: string
-  latency_ms: number | null
-  time_to_first_token_ms: number | null
-}
-
-const RECEIPT_TRIES = 10
-const RECEIPT_GAP_MS = 300
 
 /** Waits `ms`, or less if `signal` aborts first (callers check the signal). */
 export const pause = (ms: number, signal: AbortSignal) =>
@@ -116,23 +177,6 @@ export const pause = (ms: number, signal: AbortSignal) =>
       { once: true },
     )
   })
-
-/**
- * The usage row of one call. The gateway records it just after answering, so the first reads
- * may find nothing yet; null when it has not appeared after a few seconds.
- */
-export async function fetchUsageRow(requestId: string, signal: AbortSignal): Promise<UsageRow | null> {
-  for (let attempt = 0; attempt < RECEIPT_TRIES && !signal.aborted; attempt++) {
-    if (attempt > 0) await pause(RECEIPT_GAP_MS, signal)
-    try {
-      const page = await getJson<{ data: UsageRow[] }>(`/api/v1/usage/history?limit=1&request_id=${encodeURIComponent(requestId)}`, signal)
-      if (page.data[0]) return page.data[0]
-    } catch {
-      if (signal.aborted) return null
-    }
-  }
-  return null
-}
 
 /** Tells other parts of the page (usage meters) that the user's usage just changed. */
 export function announceUsageChanged(): void {

@@ -6,7 +6,7 @@ import { Button } from '@/components/ui/button'
 import { FailureNotice, Receipt } from '@/components/studio/call-outcome'
 import { IMAGE_MODELS, type ImageModel } from '@/components/studio/catalog'
 import { EmptyState, Field, SelectField, Textarea } from '@/components/studio/fields'
-import { postJson } from '@/components/studio/gateway'
+import { answeredReceipt, postJson } from '@/components/studio/gateway'
 import { useGatewayCall } from '@/components/studio/use-gateway-call'
 
 type ImageItem = { url?: string; b64_json?: string; revised_prompt?: string }
@@ -52,13 +52,14 @@ export function ImagesPanel({ campaign }: { campaign: string | null }) {
   const submit = (event: React.FormEvent) => {
     event.preventDefault()
     if (!prompt.trim()) return
-    void run(async (signal) => {
+    void run(model, async (signal, startedAt) => {
       setResult(null)
       const body = { model, prompt, size, n: Number(count), ...(quality ? { quality } : {}), ...(campaign ? { campaign } : {}) }
-      const { data, requestId } = await postJson<{ data?: ImageItem[] }>('/api/v1/images/generations', body, signal)
+      const { data, response } = await postJson<{ data?: ImageItem[]; usage?: { input_tokens: number; output_tokens: number } }>('/api/v1/images/generations', body, signal)
       const images = (data.data ?? []).map(imageSrc).filter((src): src is string => Boolean(src))
       setResult({ images, prompt, model })
-      return requestId
+      const tokens = data.usage ? { inputTokens: data.usage.input_tokens, outputTokens: data.usage.output_tokens } : {}
+      return answeredReceipt(response, model, startedAt, { images: data.data?.length ?? 0, ...tokens })
     })
   }
 

@@ -7,10 +7,10 @@ import { Input } from '@/components/ui/input'
 import { FailureNotice, Receipt } from '@/components/studio/call-outcome'
 import { CHAT_MODELS, CONTENT_FORMATS } from '@/components/studio/catalog'
 import { EmptyState, Field, SelectField, Textarea } from '@/components/studio/fields'
-import { postJson } from '@/components/studio/gateway'
+import { answeredReceipt, postJson } from '@/components/studio/gateway'
 import { useGatewayCall } from '@/components/studio/use-gateway-call'
 
-type Generation = { content: string; format: string; model: string }
+type Generation = { content: string; format: string; model: string; usage?: { prompt_tokens: number; completion_tokens: number } }
 
 /** Content generation: a brief and a format in, one piece of copy out. */
 export function TextPanel({ campaign }: { campaign: string | null }) {
@@ -24,12 +24,12 @@ export function TextPanel({ campaign }: { campaign: string | null }) {
   const submit = (event: React.FormEvent) => {
     event.preventDefault()
     if (!brief.trim()) return
-    void run(async (signal) => {
+    void run(model, async (signal, startedAt) => {
       setResult(null)
       const body = { brief, format, model, ...(tone.trim() ? { tone: tone.trim() } : {}), ...(campaign ? { campaign } : {}) }
-      const { data, requestId } = await postJson<Generation>('/api/v1/content/generations', body, signal)
+      const { data, response } = await postJson<Generation>('/api/v1/content/generations', body, signal)
       setResult(data)
-      return requestId
+      return answeredReceipt(response, model, startedAt, { inputTokens: data.usage?.prompt_tokens ?? 0, outputTokens: data.usage?.completion_tokens ?? 0 })
     })
   }
 

@@ -1,14 +1,15 @@
 'use client'
 
 import { useCallback, useEffect, useRef, useState } from 'react'
-import { announceUsageChanged, fetchUsageRow, GatewayCallError, toFailure, type CallFailure, type UsageRow } from '@/components/studio/gateway'
+import { announceUsageChanged, GatewayCallError, toFailure, type CallFailure, type CallReceipt } from '@/components/studio/gateway'
 
-export type ReceiptState = { state: 'loading' } | { state: 'ready'; row: UsageRow } | { state: 'missing' } | null
+export type ReceiptState = CallReceipt | null
 
 /**
- * One gateway call at a time for a panel: pending flag, failure, and the receipt read back
- * from the usage history once the call has ended. `work` returns the call's request id. A new
- * call (or unmounting) aborts the previous one, so a late answer never overwrites a newer one.
+ * One gateway call at a time for a panel: pending flag, failure, and the receipt built from the
+ * answer (the gateway says the cost with it; nothing is polled). `work` gets the call's start
+ * time and returns its receipt. A new call (or unmounting) aborts the previous one, so a late
+ * answer never overwrites a newer one.
  */
 export function useGatewayCall() {
   const [pending, setPending] = useState(false)
@@ -18,7 +19,7 @@ export function useGatewayCall() {
 
   useEffect(() => () => current.current?.abort(), [])
 
-  const run = useCallback(async (work: (signal: AbortSignal) => Promise<string | null>) => {
+  const run = useCallback(async (model: string, work: (signal: AbortSignal, startedAt: number) => Promise<CallReceipt | null>) => {
     current.current?.abort()
     const controller = new AbortController()
     current.current = controller
@@ -26,22 +27,21 @@ export function useGatewayCall() {
     setPending(true)
     setFailure(null)
     setReceipt(null)
-    let requestId: string | null = null
+    const startedAt = performance.now()
+    let result: CallReceipt | null = null
     try {
-      requestId = await work(signal)
+      result = await work(signal, startedAt)
     } catch (thrown) {
       if (signal.aborted) return
       setFailure(toFailure(thrown))
-      // Refusals and failures leave a usage row too; showing it keeps the receipt honest.
-      requestId = thrown instanceof GatewayCallError ? thrown.requestId : null
+      // Refusals and failures are metered too (at what they cost, often $0): show their receipt.
+      const metered = thrown instanceof GatewayCallError ? thrown.receipt : null
+      result = metered ? { ...metered, model, latencyMs: Math.round(performance.now() - startedAt) } : null
     } finally {
       if (current.current === controller) setPending(false)
     }
-    if (!requestId || signal.aborted) return
-    setReceipt({ state: 'loading' })
-    const row = await fetchUsageRow(requestId, signal)
-    if (signal.aborted) return
-    setReceipt(row ? { state: 'ready', row } : { state: 'missing' })
+    if (signal.aborted || !result) return
+    setReceipt(result)
     announceUsageChanged()
   }, [])
 

@@ -7,7 +7,7 @@ import { Progress } from '@/components/ui/progress'
 import { FailureNotice, Receipt } from '@/components/studio/call-outcome'
 import { VIDEO_MODELS } from '@/components/studio/catalog'
 import { EmptyState, Field, SelectField, Textarea } from '@/components/studio/fields'
-import { GatewayCallError, getJson, pause, postJson } from '@/components/studio/gateway'
+import { answeredReceipt, GatewayCallError, getJson, pause, postJson } from '@/components/studio/gateway'
 import { useGatewayCall } from '@/components/studio/use-gateway-call'
 
 type Job = {
@@ -16,8 +16,11 @@ type Job = {
   status: string
   progress: number | null
   finished_at: number | null
+  seconds: number
   output: { url: string } | null
   error: { message: string } | null
+  /** Once ended: what the job was charged (its usage row). */
+  charged?: { total_cost: string | null; cost_status: string } | null
 }
 
 const POLL_MS = 1500
@@ -62,15 +65,21 @@ export function VideoPanel({ campaign }: { campaign: string | null }) {
   const submit = (event: React.FormEvent) => {
     event.preventDefault()
     if (!prompt.trim()) return
-    void run(async (signal) => {
+    void run(model, async (signal, startedAt) => {
       setJob(null)
       setShownPrompt(prompt)
       const body = { model, prompt, seconds: Number(seconds), ...(campaign ? { campaign } : {}) }
-      const { data, requestId } = await postJson<Job>('/api/v1/videos/generations', body, signal)
+      const { data, response } = await postJson<Job>('/api/v1/videos/generations', body, signal)
       setJob(data)
+      // Until the job ends, its cost is the hold the create answer said (estimated).
+      const held = answeredReceipt(response, model, startedAt)
       const final = await waitForJob(data, signal, setJob)
-      if (final.status !== 'succeeded') throw new GatewayCallError({ status: 0, message: final.error?.message ?? 'The video generation failed.' }, requestId)
-      return requestId
+      const charged = final.charged ? { cost: final.charged.total_cost, costStatus: final.charged.cost_status } : { cost: held.cost, costStatus: held.costStatus }
+      if (final.status !== 'succeeded') {
+        const failure = { status: 0, message: final.error?.message ?? 'The video generation failed.' }
+        throw new GatewayCallError(failure, held.requestId, { requestId: held.requestId, provider: held.provider, status: 'error', ...charged })
+      }
+      return { ...held, ...charged, seconds: final.seconds, latencyMs: Math.round(performance.now() - startedAt) }
     })
   }
 

@@ -3,6 +3,7 @@ import { Download } from 'lucide-react'
 import { Button } from '@/components/ui/button'
 import { Input } from '@/components/ui/input'
 import { Label } from '@/components/ui/label'
+import { SERVICES } from '@/lib/services'
 
 export type ActivityFilterValues = { service?: string; status?: string; model?: string; campaign?: string; from?: string; to?: string }
 
@@ -17,10 +18,11 @@ export function ActivityFilters({ values, campaigns, exportHref }: { values: Act
         <Label htmlFor="f-service">Service</Label>
         <select id="f-service" name="service" defaultValue={values.service ?? ''} className={selectClass}>
           <option value="">All</option>
-          <option value="chat">Chat</option>
-          <option value="content">Content</option>
-          <option value="image">Images</option>
-          <option value="video">Video</option>
+          {SERVICES.map((s) => (
+            <option key={s.id} value={s.id}>
+              {s.label}
+            </option>
+          ))}
         </select>
       </div>
       <div className="grid gap-1.5">

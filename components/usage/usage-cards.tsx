@@ -1,19 +1,16 @@
-import { Film, ImageIcon, MessageSquareText, PenLine } from 'lucide-react'
+import { Film, ImageIcon, MessageSquareText, PenLine, type LucideIcon } from 'lucide-react'
 import { Card, CardContent, CardHeader, CardTitle } from '@/components/ui/card'
 import { Progress } from '@/components/ui/progress'
 import { formatCount } from '@/lib/format'
+import { SERVICES, type Service } from '@/lib/services'
 import { cn } from '@/lib/utils'
 
 type ServiceUsage = { used: number; limit: number; unlimited: boolean }
 
-const CARDS = [
-  { key: 'content', title: 'Content Generations', icon: PenLine },
-  { key: 'image', title: 'Images Generated', icon: ImageIcon },
-  { key: 'video', title: 'Video Generations', icon: Film },
-  { key: 'chat', title: 'Chat Messages', icon: MessageSquareText },
-] as const
+const ICONS: Record<Service, LucideIcon> = { content: PenLine, image: ImageIcon, video: Film, chat: MessageSquareText }
+const CARDS = SERVICES.map((s) => ({ key: s.id, title: s.title, icon: ICONS[s.id] }))
 
-export function UsageCards({ services }: { services: Record<'content' | 'image' | 'video' | 'chat', ServiceUsage> }) {
+export function UsageCards({ services }: { services: Record<Service, ServiceUsage> }) {
   return (
     <div className="grid gap-4 sm:grid-cols-2 xl:grid-cols-4">
       {CARDS.map(({ key, title, icon: Icon }) => {

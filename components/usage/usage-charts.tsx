@@ -2,16 +2,12 @@
 
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts'
 import { formatCount, formatMoney } from '@/lib/format'
+import { SERVICES as SERVICE_LIST } from '@/lib/services'
 
 type Daily = { date: string } & Record<string, number | string>
 type ModelCost = { provider: string; model: string; cost: string; calls: number }
 
-const SERVICES = [
-  { key: 'chat', label: 'Chat', color: 'var(--chart-1)' },
-  { key: 'content', label: 'Content', color: 'var(--chart-2)' },
-  { key: 'image', label: 'Images', color: 'var(--chart-3)' },
-  { key: 'video', label: 'Video', color: 'var(--chart-4)' },
-] as const
+const SERVICES = SERVICE_LIST.map((s, i) => ({ key: s.id, label: s.label, color: `var(--chart-${i + 1})` }))
 
 const shortDate = (iso: string) => new Date(`${iso}T00:00:00Z`).toLocaleDateString('en-US', { month: 'short', day: 'numeric', timeZone: 'UTC' })
 

@@ -2,9 +2,7 @@ import 'server-only'
 import { db } from '@/lib/db/prisma'
 import type { Prisma } from '@/lib/generated/prisma/client'
 import { PLANS, periodMonths, type EnforcementMode, type PlanId } from '@/lib/billing/plans'
-import type { Service } from '@/lib/gateway/routing'
-
-const SERVICES: Service[] = ['content', 'image', 'video', 'chat']
+import { SERVICE_IDS, SERVICES, serviceInfo, type Service } from '@/lib/services'
 
 export type PlanChange = {
   /**
@@ -43,10 +41,7 @@ export async function applyPlan(userId: string, planId: PlanId, change: PlanChan
       data: {
         planType: plan.id,
         planName: plan.name,
-        contentGenerationsLimit: plan.limits.content,
-        imageGenerationsLimit: plan.limits.image,
-        videoGenerationsLimit: plan.limits.video,
-        chatMessagesLimit: plan.limits.chat,
+        ...limitFields(plan.limits),
         monthlyCostBudget: plan.monthlyBudget,
         enforcementMode: plan.enforcement,
         ...(change.period ? { billingPeriodStart: change.period.start, billingPeriodEnd: change.period.end } : {}),
@@ -55,7 +50,7 @@ export async function applyPlan(userId: string, planId: PlanId, change: PlanChan
         ...(change.stripeSubscriptionId !== undefined ? { stripeSubscriptionId: change.stripeSubscriptionId } : {}),
       },
     })
-    for (const service of SERVICES) {
+    for (const service of SERVICE_IDS) {
       await tx.apiRateLimit.upsert({
         where: { userId_serviceType: { userId, serviceType: service } },
         create: { userId, serviceType: service, requestsPerMinute: plan.requestsPerMinute },
@@ -65,10 +60,14 @@ export async function applyPlan(userId: string, planId: PlanId, change: PlanChan
   })
 }
 
+/** A plan's per-service limits as the subscription's Prisma fields. */
+function limitFields(limits: Record<Service, number>): Record<string, number> {
+  return Object.fromEntries(SERVICES.map((s) => [s.limitField, limits[s.id]]))
+}
+
 /** Operator overrides of one limit, the enforcement mode or the budget, leaving the plan as is. */
 export async function setLimit(userId: string, service: Service, limit: number): Promise<void> {
-  const column = { content: 'contentGenerationsLimit', image: 'imageGenerationsLimit', video: 'videoGenerationsLimit', chat: 'chatMessagesLimit' }[service]
-  await db().userSubscription.update({ where: { userId }, data: { [column]: limit } })
+  await db().userSubscription.update({ where: { userId }, data: { [serviceInfo(service).limitField]: limit } })
 }
 
 export async function setEnforcement(userId: string, mode: EnforcementMode): Promise<void> {

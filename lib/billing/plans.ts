@@ -3,7 +3,7 @@
 // tracked but never refused (its request rate is enforced), then the user moves to Free.
 // The same catalog is in public.plans (20241108), which admission, the end of the Demo and
 // the signup trigger read; plans.test.ts checks the two agree.
-import type { Service } from '@/lib/gateway/routing'
+import type { Service } from '@/lib/services'
 
 export const PLAN_IDS = ['demo', 'free', 'pro', 'business'] as const
 export type PlanId = (typeof PLAN_IDS)[number]

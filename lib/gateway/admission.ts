@@ -3,13 +3,15 @@ import { pool } from '@/lib/db/prisma'
 import { env } from '@/lib/env'
 import { GatewayError } from '@/lib/gateway/errors'
 import { forgetApiKey, invalidKey } from '@/lib/gateway/identity'
-import type { Service } from '@/lib/gateway/routing'
+import type { Service } from '@/lib/services'
 import { formatUsd, parseUsd } from '@/lib/pricing/money'
 
 /** What public.gateway_admit answers. */
 export type Admission = {
   admitted: boolean
-  code: 'rate_limited' | 'usage_limit_exceeded' | 'invalid_api_key' | null
+  code: 'rate_limited' | 'usage_limit_exceeded' | 'invalid_api_key' | 'invalid_campaign' | null
+  /** With invalid_campaign: why the campaign was refused. */
+  campaign?: 'unknown' | 'archived'
   exceeded: { limit: string; used: number | string; max: number | string; resets_at: string } | null
   warnings: string[]
   enforcement_mode: 'off' | 'soft' | 'hard'
@@ -32,9 +34,10 @@ export function holdSeconds(service: Service): number {
 }
 
 /**
- * Admits or refuses a call in one database round trip (rate, quota, budget, hold; the limits
- * the subscription's status allows). Refusals throw a 429 GatewayError carrying the limit that
- * was hit; the caller's wrapper records it.
+ * Admits or refuses a call in one database round trip (API key, campaign, rate, quota, budget,
+ * hold; the limits the subscription's status allows). Refusals throw a 429 GatewayError
+ * carrying the limit that was hit (400 for a campaign that is not the caller's, or archived);
+ * the caller's wrapper records it.
  */
 export async function admitCall(input: {
   userId: string
@@ -45,8 +48,10 @@ export async function admitCall(input: {
   estimatedCost: string | null
   requestId: string
   upgradeUrl: string
+  /** The campaign the call is tagged with (a UUID): must be the caller's and not archived. */
+  campaignId?: string | null
 }): Promise<Admission> {
-  const { rows } = await pool().query<{ result: Admission }>('select public.gateway_admit($1::uuid, $2, $3::int, $4::numeric, $5, $6::int, $7::uuid, $8::int) as result', [
+  const { rows } = await pool().query<{ result: Admission }>('select public.gateway_admit($1::uuid, $2, $3::int, $4::numeric, $5, $6::int, $7::uuid, $8::int, $9::uuid) as result', [
     input.userId,
     input.service,
     input.units,
@@ -55,9 +60,11 @@ export async function admitCall(input: {
     holdSeconds(input.service),
     input.apiKeyId,
     env.PAST_DUE_GRACE_DAYS,
+    input.campaignId ?? null,
   ])
   const admission = rows[0].result
   if (admission.admitted) return admission
+  if (admission.code === 'invalid_campaign') throw campaignRefused(input.campaignId!, admission.campaign ?? 'unknown')
   if (admission.code === 'invalid_api_key') {
     // Revoked (or deleted) since this process cached it.
     forgetApiKey(input.apiKeyId!)
@@ -101,6 +108,11 @@ export async function countRefusal(userId: string, service: Service): Promise<Ga
     },
     extra: { limit_name: 'requests_per_minute', used: r.used, limit: r.limit, resets_at: r.resets_at },
   })
+}
+
+/** The 400 for a campaign that is not the caller's (or does not exist), or is archived. */
+export function campaignRefused(campaignId: string, why: 'unknown' | 'archived'): GatewayError {
+  return new GatewayError('invalid_request', why === 'archived' ? `Campaign ${campaignId} is archived` : `Unknown campaign ${campaignId}`, { param: 'campaign' })
 }
 
 /** Why a paying plan's caller got Free limits: their subscription's status. */

@@ -5,15 +5,18 @@ import { env } from '@/lib/env'
 import { holdSeconds } from '@/lib/gateway/admission'
 import { GatewayError, errorBody, toGatewayError } from '@/lib/gateway/errors'
 import type { GatewayCall } from '@/lib/gateway/pipeline'
-import type { Route } from '@/lib/gateway/routing'
+import { textRoute, type TextRoute } from '@/lib/gateway/routing'
+import { sseComment, sseEvents, sseFrame } from '@/lib/gateway/sse'
 import { costColumns } from '@/lib/metering/row'
-import { sseEvents, sseFrame } from '@/lib/gateway/sse'
 import { admitChat } from '@/lib/gateway/output-cap'
 import { countPromptTokens } from '@/lib/pricing/estimate'
-import { calculateTextCost, fromOpenAIUsage } from '@/lib/pricing/text'
+import { fromOpenAIUsage, priceTextUsage } from '@/lib/pricing/text'
 import type { PriceOverride } from '@/lib/pricing/types'
 import { deadline, exchange, failureFromAbort, send, UpstreamError } from '@/lib/providers/transport'
-import type { ChatCompletion, ChatRequestBody, TextUsage } from '@/lib/providers/types'
+import type { ChatChunk, ChatCompletion, ChatRequestBody, TextUsage } from '@/lib/providers/types'
+
+/** A streamed call's cost, said at its end. */
+type StreamCost = { cost: string | null; cost_status: string }
 
 const UNPRICED_OPTIONS = ['service_tier', 'modalities', 'audio', 'prediction', 'web_search_options'] as const
 
@@ -46,9 +49,9 @@ export const ChatRequestSchema = z
 
 export type ChatInput = z.infer<typeof ChatRequestSchema>
 
-/** Prices token usage as the model's own vendor would, whoever served it. */
-export function priceTokens(route: Route, model: string, usage: TextUsage, overrides: readonly PriceOverride[]) {
-  const cost = calculateTextCost(route.pricingProvider, model, fromOpenAIUsage(usage.inputTokens, usage.outputTokens, usage.cachedTokens), { overrides })
+/** Prices token usage as the model's own vendor would, whoever served it, from the entry routing found. */
+export function priceTokens(route: TextRoute, usage: TextUsage, overrides: readonly PriceOverride[]) {
+  const cost = priceTextUsage(route.text, fromOpenAIUsage(usage.inputTokens, usage.outputTokens, usage.cachedTokens), { overrides })
   return {
     input_tokens: usage.inputTokens,
     output_tokens: usage.outputTokens,
@@ -60,7 +63,8 @@ export function priceTokens(route: Route, model: string, usage: TextUsage, overr
 
 /** Opens and admits a chat call; the campaign field is Tollgate's and never goes upstream. */
 async function prepareChat(call: GatewayCall) {
-  const { input: body, route, overrides } = await call.open(ChatRequestSchema, 'unknown')
+  const { input: body, route: opened, overrides } = await call.open(ChatRequestSchema, 'unknown')
+  const route = textRoute(opened)
   const { campaign: _campaign, ...upstream } = body
   void _campaign
   return { body: await admitChat(call, upstream as ChatRequestBody, route, overrides), route, overrides }
@@ -70,7 +74,7 @@ async function prepareChat(call: GatewayCall) {
 export async function completeChat(
   call: GatewayCall,
   body: ChatRequestBody,
-  route: Route,
+  route: TextRoute,
   overrides: readonly PriceOverride[],
 ): Promise<{ completion: ChatCompletion; cost: ReturnType<typeof priceTokens> }> {
   const chat = route.adapter.chat!
@@ -85,7 +89,7 @@ export async function completeChat(
     throw new UpstreamError('malformed', `unexpected chat response: ${(error as Error).message}`)
   }
   const usage = chat.extractUsage(completion.usage) ?? countedUsage(body, completion.choices.map((c) => c.message.content ?? '').join(''))
-  const cost = priceTokens(route, body.model, usage, overrides)
+  const cost = priceTokens(route, usage, overrides)
   call.record({
     provider: route.servedBy,
     model: body.model,
@@ -114,7 +118,7 @@ export async function handleChatCompletions(call: GatewayCall): Promise<Response
  * reaches the client only if the client asked. A client that disconnects aborts the upstream,
  * and the row records what was streamed until then, as client_aborted.
  */
-async function streamChat(call: GatewayCall, body: ChatRequestBody, route: Route, overrides: readonly PriceOverride[]): Promise<Response> {
+async function streamChat(call: GatewayCall, body: ChatRequestBody, route: TextRoute, overrides: readonly PriceOverride[]): Promise<Response> {
   const chat = route.adapter.chat!
   const clientWantsUsage = body.stream_options?.include_usage === true
   const upstreamBody = { ...body, stream: true, stream_options: { ...body.stream_options, include_usage: true } }
@@ -153,24 +157,36 @@ async function streamChat(call: GatewayCall, body: ChatRequestBody, route: Route
   let complete = false
   let finished = false
   const CLIENT_LEFT = new GatewayError('client_closed_request', 'The client closed the connection')
+  // The trailing usage-only chunk (for a client that asked for usage) waits for the call's cost.
+  let heldUsage: ChatChunk | null = null
   // No error: a success. The client leaving is client_closed_request, as for any call.
-  const finish = (error?: GatewayError) => {
-    if (finished) return
+  const finish = (error?: GatewayError): StreamCost | null => {
+    if (finished) return null
     finished = true
     release()
     const measured = usage ?? countedUsage(body, text)
+    const priced = priceTokens(route, measured, overrides)
     call.record(
       {
         provider: route.servedBy,
         model: body.model,
         error_code: error?.code ?? null,
         time_to_first_token_ms: firstTokenMs,
-        ...priceTokens(route, body.model, measured, overrides),
+        ...priced,
         response_payload: call.sanitize(error && error !== CLIENT_LEFT ? { streamed: text, ...errorBody(error) } : { streamed: text }),
         metadata: usageSource(usage ? 'upstream' : 'counted'),
       },
       'now',
     )
+    return { cost: priced.total_cost, cost_status: priced.cost_status }
+  }
+  // The headers left before the cost was known: it is said at the end, twice. In the usage
+  // chunk (usage.cost, usage.cost_status) for a client that asked for usage, and always in an
+  // SSE comment just before [DONE] (or the error event), which every SSE reader skips.
+  const sayCost = (controller: ReadableStreamDefaultController<Uint8Array>, cost: StreamCost | null) => {
+    if (!cost) return
+    if (heldUsage) controller.enqueue(sseFrame({ ...heldUsage, usage: { ...(heldUsage.usage as object), ...cost } }))
+    controller.enqueue(sseComment(`${cost.cost === null ? '' : `x-tollgate-cost=${cost.cost} `}x-tollgate-cost-status=${cost.cost_status}`))
   }
 
   const stream = new ReadableStream<Uint8Array>({
@@ -201,18 +217,19 @@ async function streamChat(call: GatewayCall, body: ChatRequestBody, route: Route
               text += piece
             }
           }
-          if (!clientWantsUsage) {
-            if (chunk.choices.length === 0 && reported) continue
-            delete chunk.usage
+          if (chunk.choices.length === 0 && reported) {
+            if (clientWantsUsage) heldUsage = chunk
+            continue
           }
+          if (!clientWantsUsage) delete chunk.usage
           controller.enqueue(sseFrame(chunk))
         }
         // A body that simply ends (a proxy's idle cut, a worker that closed cleanly) is a cut
         // answer: passing it on with [DONE] would sell it to the caller as whole, and book it
         // as a success.
         if (!complete) throw new UpstreamError('malformed', 'the upstream stream ended before the answer was complete')
+        sayCost(controller, finish())
         controller.enqueue(sseFrame('[DONE]'))
-        finish()
         controller.close()
       } catch (thrown) {
         if (!overran && (call.request.signal.aborted || aborter.signal.aborted)) return finish(CLIENT_LEFT)
@@ -223,8 +240,9 @@ async function streamChat(call: GatewayCall, body: ChatRequestBody, route: Route
             : toGatewayError(thrown)
         // The wrapper logs a plain call's internal error; a stream's ends here, after the response.
         if (error.code === 'internal_error') console.error(`[gateway] ${call.requestId} failed mid-stream:`, thrown)
-        finish(error)
+        const cost = finish(error)
         try {
+          sayCost(controller, cost)
           controller.enqueue(sseFrame(errorBody(error)))
           controller.close()
         } catch {
@@ -239,6 +257,12 @@ async function streamChat(call: GatewayCall, body: ChatRequestBody, route: Route
   })
   call.holdShutdownUntilRecorded()
   return new Response(stream, {
-    headers: { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' },
+    headers: {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+      'x-tollgate-cost-status': 'pending',
+    },
   })
 }

@@ -3,6 +3,7 @@ import { z } from 'zod'
 import { completeChat } from '@/lib/gateway/chat'
 import { admitChat } from '@/lib/gateway/output-cap'
 import type { GatewayCall } from '@/lib/gateway/pipeline'
+import { textRoute } from '@/lib/gateway/routing'
 
 const FORMATS = {
   blog_post: 'a blog post with a title, an introduction, three to five sections with headings, and a conclusion',
@@ -27,7 +28,8 @@ export const ContentRequestSchema = z.object({
 
 /** POST /api/v1/content/generations — one content-generation run on a chat model. */
 export async function handleContentGeneration(call: GatewayCall): Promise<Response> {
-  const { input, route, overrides } = await call.open(ContentRequestSchema, 'gpt-4o-mini')
+  const { input, route: opened, overrides } = await call.open(ContentRequestSchema, 'gpt-4o-mini')
+  const route = textRoute(opened)
 
   const system =
     `You are a senior copywriter. Write ${FORMATS[input.format]}. Tone: ${input.tone}.` +

@@ -3,7 +3,7 @@ import { z } from 'zod'
 import { env } from '@/lib/env'
 import { errorBody, GatewayError, toGatewayError } from '@/lib/gateway/errors'
 import type { GatewayCall } from '@/lib/gateway/pipeline'
-import type { Route } from '@/lib/gateway/routing'
+import { mediaRoute, type MediaRoute } from '@/lib/gateway/routing'
 import { costColumns } from '@/lib/metering/row'
 import { calculateImageCost } from '@/lib/pricing/media'
 import { exchange, UpstreamError } from '@/lib/providers/transport'
@@ -25,7 +25,7 @@ export const ImageRequestSchema = z
 const POLL_INTERVAL_MS = 500
 
 /** Runs one vendor request to completion, polling asynchronous vendors until done. */
-async function generateOnce(call: GatewayCall, route: Route, req: ImageRequest): Promise<ImageResult> {
+async function generateOnce(call: GatewayCall, route: MediaRoute, req: ImageRequest): Promise<ImageResult> {
   const image = route.adapter.image!
   const options = { timeoutMs: env.UPSTREAM_TIMEOUT_MS, signal: call.request.signal }
   const parse = (fn: () => ImageStep): ImageStep => {
@@ -58,13 +58,16 @@ async function generateOnce(call: GatewayCall, route: Route, req: ImageRequest):
 
 /** POST /api/v1/images/generations */
 export async function handleImageGeneration(call: GatewayCall): Promise<Response> {
-  const { input, route, overrides } = await call.open(ImageRequestSchema, 'dall-e-2')
+  const { input, route: opened, overrides } = await call.open(ImageRequestSchema, 'dall-e-2')
+  const route = mediaRoute(opened)
   const { model, prompt, n, size, quality, response_format, campaign: _campaign, ...extra } = input
   void _campaign
+  // Every price below reads the catalog entry routing found.
+  const priceAs = { provider: route.pricingProvider, model, entry: route.media, overrides }
 
   // A size or quality the model has no price for is one it does not offer: refuse it here,
   // before anything is sent or spent.
-  const quote = calculateImageCost({ provider: route.pricingProvider, model, size, quality, count: n, overrides })
+  const quote = calculateImageCost({ ...priceAs, size, quality, count: n })
   if (quote.costStatus === 'unpriced') throw new GatewayError('invalid_request', `${model} does not support this request: ${quote.note}`, { param: size ? 'size' : 'quality' })
 
   await call.admit(n, quote.totalCost)
@@ -81,7 +84,7 @@ export async function handleImageGeneration(call: GatewayCall): Promise<Response
   if (failure) {
     const made = results.reduce((n, r) => n + r.images.length, 0)
     if (made > 0) {
-      const partial = calculateImageCost({ provider: route.pricingProvider, model, size, quality, count: made, overrides })
+      const partial = calculateImageCost({ ...priceAs, size, quality, count: made })
       const error = toGatewayError(failure.reason)
       call.record({ provider: route.servedBy, model, error_code: error.code, images_generated: made, ...costColumns(partial, route.servedBy === 'simulator'), response_payload: call.sanitize(errorBody(error)) })
     }
@@ -103,7 +106,7 @@ export async function handleImageGeneration(call: GatewayCall): Promise<Response
         { inputTextTokens: 0, inputImageTokens: 0, outputImageTokens: 0 },
       )
     : undefined
-  const cost = calculateImageCost({ provider: route.pricingProvider, model, size: first.size ?? size, quality: first.quality ?? quality, count: images.length, usage: tokenUsage, overrides })
+  const cost = calculateImageCost({ ...priceAs, size: first.size ?? size, quality: first.quality ?? quality, count: images.length, usage: tokenUsage })
   const answer = {
     created: Math.floor(Date.now() / 1000),
     data: images,

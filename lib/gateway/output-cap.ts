@@ -1,6 +1,6 @@
 import 'server-only'
 import type { GatewayCall } from '@/lib/gateway/pipeline'
-import type { Route } from '@/lib/gateway/routing'
+import type { TextRoute } from '@/lib/gateway/routing'
 import { countPromptTokens, defaultOutputCap, estimateChatCost, largestOutputWithin, type ChatMessageLike } from '@/lib/pricing/estimate'
 import type { PriceOverride } from '@/lib/pricing/types'
 import type { ChatRequestBody } from '@/lib/providers/types'
@@ -18,9 +18,10 @@ const MIN_CHOSEN_OUTPUT = 256
  * max_completion_tokens (the field every OpenAI model takes; reasoning models refuse
  * max_tokens), so the upstream cannot write, and bill, more than was held.
  */
-export async function admitChat(call: GatewayCall, body: ChatRequestBody, route: Route, overrides: readonly PriceOverride[]): Promise<ChatRequestBody> {
+export async function admitChat(call: GatewayCall, body: ChatRequestBody, route: TextRoute, overrides: readonly PriceOverride[]): Promise<ChatRequestBody> {
   const choices = body.n ?? 1
-  const pricing = { provider: route.pricingProvider, model: body.model, overrides }
+  // The model as routing resolved it: its rates and context window, no second lookup.
+  const pricing = { ...route.text, overrides }
   const promptTokens = countPromptTokens(body.messages as ChatMessageLike[])
   const hold = (perChoice: number) => estimateChatCost(pricing, promptTokens, perChoice * choices).totalCost
   const given = body.max_completion_tokens ?? body.max_tokens
@@ -28,7 +29,7 @@ export async function admitChat(call: GatewayCall, body: ChatRequestBody, route:
     await call.admit(1, hold(given))
     return body
   }
-  const preferred = defaultOutputCap(route.pricingProvider, body.model, promptTokens)
+  const preferred = defaultOutputCap(route.text, promptTokens)
   let cap = preferred
   await call.admit(1, hold(preferred), (room) => {
     const fits = largestOutputWithin(pricing, promptTokens, choices, room, preferred)

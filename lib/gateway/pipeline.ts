@@ -1,7 +1,6 @@
 import 'server-only'
 import { randomUUID } from 'node:crypto'
 import { after } from 'next/server'
-import { db } from '@/lib/db/prisma'
 import { env } from '@/lib/env'
 import { extractIPAddress, extractUserAgent } from '@/lib/gateway/client-info'
 import type { z } from 'zod'
@@ -11,7 +10,8 @@ import { errorBody, GatewayError, toGatewayError } from '@/lib/gateway/errors'
 import { authenticate, confirmIdentity, type Identity } from '@/lib/gateway/identity'
 import { trackAPIUsage } from '@/lib/metering/record'
 import { buildUsageRow, ZERO_COST, type CallContext, type Outcome } from '@/lib/metering/row'
-import { routeModel, type Route, type Service } from '@/lib/gateway/routing'
+import { routeModel, type Route } from '@/lib/gateway/routing'
+import type { Service } from '@/lib/services'
 import { listPriceOverrides } from '@/lib/pricing/model-prices'
 import type { PriceOverride } from '@/lib/pricing/types'
 import { sanitizePayload, storable } from '@/lib/gateway/sanitize'
@@ -26,7 +26,10 @@ export class GatewayCall {
   readonly receivedAt = new Date()
   readonly ip: string | null
   readonly userAgent: string | null
+  /** The call's campaign, once admission has checked it is the caller's and not archived. */
   campaignId: string | null = null
+  /** The campaign the caller asked for (a well-formed UUID), checked in the admission round trip. */
+  private requestedCampaign: string | null = null
   /** What is known of the request so far, for the row of a call that fails early. */
   model = 'unknown'
   provider = 'gateway'
@@ -58,21 +61,23 @@ export class GatewayCall {
     return sanitizePayload(value, { maxChars: env.USAGE_PAYLOAD_MAX_CHARS, maxBytes: env.USAGE_PAYLOAD_MAX_BYTES })
   }
 
-  /** The campaign from the body or the x-campaign-id header; it must be one of the caller's. */
-  async resolveCampaign(fromBody: unknown): Promise<void> {
+  /**
+   * The campaign from the body or the x-campaign-id header. Only its form is checked here;
+   * whether it is one of the caller's (and not archived) is checked by admission, in the same
+   * round trip, so a tagged call costs no query of its own.
+   */
+  private readCampaign(fromBody: unknown): void {
     const value = fromBody ?? this.request.headers.get('x-campaign-id') ?? undefined
     if (value === undefined || value === null || value === '') return
     if (typeof value !== 'string' || !UUID.test(value)) throw new GatewayError('invalid_request', 'campaign must be a campaign id (UUID)', { param: 'campaign' })
-    const found = await db().campaign.findFirst({ where: { id: value, userId: this.identity.userId }, select: { status: true } })
-    if (!found) throw new GatewayError('invalid_request', `Unknown campaign ${value}`, { param: 'campaign' })
-    if (found.status === 'archived') throw new GatewayError('invalid_request', `Campaign ${value} is archived`, { param: 'campaign' })
-    this.campaignId = value
+    this.requestedCampaign = value
   }
 
   /**
    * The opening every metered handler shares: read the JSON body (remembering model and a
-   * sanitized copy for the row, even if validation then fails), validate it, check the
-   * campaign, and decide who serves the model.
+   * sanitized copy for the row, even if validation then fails), validate it, read the
+   * campaign, and decide who serves the model: the route carries the model's catalog entry,
+   * which the estimate and the pricing reuse (the one catalog lookup of the call).
    */
   async open<S extends z.ZodType<{ model: string; campaign?: string }>>(schema: S, defaultModel: string): Promise<{ input: z.infer<S>; route: Route; overrides: PriceOverride[] }> {
     const raw = await readJsonObject(this.request)
@@ -81,10 +86,11 @@ export class GatewayCall {
     this.model = typeof raw.model === 'string' && raw.model ? storable(raw.model.slice(0, 200)) : defaultModel
     this.requestPayload = this.sanitize(raw)
     const input = validate(schema, raw)
-    await this.resolveCampaign(input.campaign)
+    this.readCampaign(input.campaign)
     const overrides = await listPriceOverrides()
     const route = routeModel(this.service, input.model, overrides)
     this.provider = route.servedBy
+    this.responseHeaders['x-tollgate-provider'] = route.servedBy
     return { input, route, overrides }
   }
 
@@ -104,6 +110,7 @@ export class GatewayCall {
         estimatedCost: cost,
         requestId: this.requestId,
         upgradeUrl: new URL('/settings/account', this.request.url).toString(),
+        campaignId: this.requestedCampaign,
       })
     try {
       const admission = await admitWith(estimatedCost).catch((error: unknown) => {
@@ -113,9 +120,15 @@ export class GatewayCall {
         return admitWith(smaller)
       })
       this.admitted = true
+      this.campaignId = this.requestedCampaign
       Object.assign(this.responseHeaders, rateHeaders(admission))
     } catch (error) {
-      if (error instanceof GatewayError) Object.assign(this.responseHeaders, error.headers)
+      if (error instanceof GatewayError) {
+        // Admission checks the campaign before the rate and the limits: a call refused for
+        // those still books its row under its (valid) campaign.
+        if (error.code === 'rate_limited' || error.code === 'usage_limit_exceeded') this.campaignId = this.requestedCampaign
+        Object.assign(this.responseHeaders, error.headers)
+      }
       throw error
     }
   }
@@ -145,9 +158,21 @@ export class GatewayCall {
   record(outcome: Outcome, timing: 'whenSent' | 'now' = 'whenSent'): void {
     if (this.recorded) throw new Error(`usage for ${this.requestId} recorded twice`)
     this.recorded = true
+    this.sayCost(outcome.total_cost, outcome.cost_status)
     const row = buildUsageRow(this.context(), outcome)
     if (timing === 'now') void trackAPIUsage(row).finally(this.markSettled)
     else after(() => trackAPIUsage(row).finally(this.markSettled))
+  }
+
+  /**
+   * The cost travels with the answer: `x-tollgate-cost` (USD, decimal string; absent when the
+   * call could not be priced) and `x-tollgate-cost-status`. A stream's headers leave before its
+   * cost is known: it says `pending` and sends the cost at its end (chat.ts).
+   */
+  sayCost(totalCost: string | null, status: string): void {
+    if (totalCost === null) delete this.responseHeaders['x-tollgate-cost']
+    else this.responseHeaders['x-tollgate-cost'] = totalCost
+    this.responseHeaders['x-tollgate-cost-status'] = status
   }
 
   /**

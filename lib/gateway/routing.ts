@@ -4,15 +4,17 @@ import { GatewayError } from '@/lib/gateway/errors'
 import { IMAGE_PRICES } from '@/lib/pricing/data/image-prices'
 import { VIDEO_PRICES } from '@/lib/pricing/data/video-prices'
 import type { MediaPriceEntry } from '@/lib/pricing/media-catalog-types'
-import { findTextModel } from '@/lib/pricing/text-catalog'
+import { resolveTextModel, type TextModelRef } from '@/lib/pricing/text'
 import type { PriceOverride } from '@/lib/pricing/types'
 import { getAdapter } from '@/lib/providers/registry'
 import { trimEndOf } from '@/lib/text'
 import type { ProviderAdapter, ProviderConfig, ProviderId } from '@/lib/providers/types'
+import type { Service } from '@/lib/services'
 
-export type Service = 'chat' | 'content' | 'image' | 'video'
+export type { Service }
 
-export type Route = {
+/** Who serves a vendor's calls now: its adapter and configuration, or the simulator. */
+export type Served = {
   adapter: ProviderAdapter
   config: ProviderConfig
   /** Whose price list prices the call (the simulator is priced as the real model). */
@@ -20,6 +22,18 @@ export type Route = {
   /** The provider recorded on the usage row: the vendor, or "simulator". */
   servedBy: ProviderId
 }
+
+/**
+ * A call's model resolved once, with the catalog entry routing found: the estimate, the output
+ * cap and the final price read it (they take the entry, not the name, so none looks it up again).
+ */
+export type Route = Served &
+  (
+    | { kind: 'text'; /** Rates and context window; entry null when only an override prices it. */ text: TextModelRef }
+    | { kind: 'media'; model: string; /** Null when only an operator's override prices the model. */ media: MediaPriceEntry | null }
+  )
+export type TextRoute = Extract<Route, { kind: 'text' }>
+export type MediaRoute = Extract<Route, { kind: 'media' }>
 
 const VENDORS: Record<Exclude<ProviderId, 'simulator'>, { apiKey?: string; baseUrl: string }> = {
   openai: { apiKey: env.OPENAI_API_KEY, baseUrl: env.OPENAI_BASE_URL },
@@ -36,7 +50,7 @@ export function configuredVendors(): ProviderId[] {
 }
 
 /** The adapter and configuration serving `vendor` now (the simulator when it has no key). */
-export function servedBy(vendor: string): Route {
+export function servedBy(vendor: string): Served {
   const adapter = getAdapter(vendor as ProviderId)
   const config = VENDORS[vendor as keyof typeof VENDORS]
   if (adapter && config?.apiKey) return { adapter, config: { apiKey: config.apiKey, baseUrl: trimEndOf(config.baseUrl, '/') }, pricingProvider: vendor, servedBy: adapter.id }
@@ -55,20 +69,33 @@ function mediaEntry(catalog: MediaPriceEntry[], model: string): MediaPriceEntry 
  */
 export function routeModel(service: Service, model: string, overrides: readonly PriceOverride[]): Route {
   if (service === 'chat' || service === 'content') {
-    const entry = findTextModel('openai', model)
+    const found = resolveTextModel('openai', model)
     const override = overrides.find((o) => o.model === model && o.unit.endsWith('_mtok'))
-    if (!entry && !override) throw unknownModel(model, service)
-    const route = servedBy('openai')
-    return { ...route, pricingProvider: entry?.provider.id ?? override!.provider }
+    if (!found.entry && !override) throw unknownModel(model, service)
+    const pricingProvider = found.entry?.provider.id ?? override!.provider
+    return { ...servedBy('openai'), pricingProvider, kind: 'text', text: { ...found, provider: pricingProvider } }
   }
-  const entry = mediaEntry(service === 'image' ? IMAGE_PRICES : VIDEO_PRICES, model)
+  const entry = mediaEntry(service === 'image' ? IMAGE_PRICES : VIDEO_PRICES, model) ?? null
   const unit = service === 'image' ? ['image'] : ['second', 'megapixel', 'generation']
   const override = overrides.find((o) => o.model === model && unit.includes(o.unit))
   if (!entry && !override) throw unknownModel(model, service)
   const route = servedBy(entry?.provider ?? override!.provider)
   // Only vendors with a real adapter for this service can serve it; others are simulated.
   const capable = service === 'image' ? route.adapter.image : route.adapter.video
-  return capable ? route : { ...servedBy('simulator'), pricingProvider: route.pricingProvider }
+  const served = capable ? route : { ...servedBy('simulator'), pricingProvider: route.pricingProvider }
+  return { ...served, kind: 'media', model, media: entry }
+}
+
+/** The route of a chat or content call (routeModel answers a text route for those services). */
+export function textRoute(route: Route): TextRoute {
+  if (route.kind !== 'text') throw new Error(`expected a text model route, got ${route.kind}`)
+  return route
+}
+
+/** The route of an image or video call. */
+export function mediaRoute(route: Route): MediaRoute {
+  if (route.kind !== 'media') throw new Error(`expected a media model route, got ${route.kind}`)
+  return route
 }
 
 function unknownModel(model: string, service: Service): GatewayError {

@@ -51,3 +51,5 @@ function dataOf(event: string): string | null {
 
 const encoder = new TextEncoder()
 export const sseFrame = (data: unknown): Uint8Array => encoder.encode(`data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`)
+/** An SSE comment line: every SSE reader (the OpenAI SDKs included) skips it. Single-line text only. */
+export const sseComment = (text: string): Uint8Array => encoder.encode(`: ${text.replace(/[\r\n]/g, ' ')}\n\n`)

@@ -1,6 +1,6 @@
 import 'server-only'
 import { GatewayError } from '@/lib/gateway/errors'
-import { VIDEO_PRICES } from '@/lib/pricing/data/video-prices'
+import type { MediaPriceEntry } from '@/lib/pricing/media-catalog-types'
 
 // A model known only from an operator's price override offers whatever the schema allows.
 const DEFAULT_SECONDS = 5
@@ -12,8 +12,8 @@ const refuse = (message: string) => new GatewayError('invalid_request', `seconds
  * (else a 400 naming `seconds`), or the model's default. A model whose output is as long as its
  * input (Runway's gen4_aleph) is held at the most it makes, and the caller cannot choose.
  */
-export function chooseSeconds(provider: string, model: string, requested: number | undefined): number {
-  const durations = VIDEO_PRICES.find((e) => e.provider === provider && (e.model === model || e.aliases?.includes(model)))?.durations
+export function chooseSeconds(entry: MediaPriceEntry | null, model: string, requested: number | undefined): number {
+  const durations = entry?.durations
   if (!durations) return requested ?? DEFAULT_SECONDS
   if ('upTo' in durations) {
     if (requested !== undefined) throw refuse(`${model} makes a video as long as its input video (at most ${durations.upTo} s); its length cannot be chosen`)

@@ -6,7 +6,7 @@ import { env } from '@/lib/env'
 import { GatewayError } from '@/lib/gateway/errors'
 import type { Identity } from '@/lib/gateway/identity'
 import type { GatewayCall } from '@/lib/gateway/pipeline'
-import { servedBy } from '@/lib/gateway/routing'
+import { mediaRoute, servedBy } from '@/lib/gateway/routing'
 import { storable } from '@/lib/gateway/sanitize'
 import { chooseSeconds, settledSeconds } from '@/lib/gateway/video-seconds'
 import { trackClaimedUsage } from '@/lib/metering/record'
@@ -33,6 +33,20 @@ export const VideoRequestSchema = z
 
 const ENDPOINT = '/api/v1/videos/generations'
 
+/** What an ended job was charged: its usage row, written in the transaction that ended it. */
+async function chargedFor(job: VideoJob): Promise<{ total_cost: string | null; cost_status: string } | null> {
+  if (!job.finishedAt) return null
+  const row = await db().apiUsage.findUnique({ where: { requestId: job.requestId }, select: { totalCost: true, costStatus: true } })
+  return row ? { total_cost: row.totalCost === null ? null : row.totalCost.toFixed(), cost_status: row.costStatus } : null
+}
+
+/** A job as the API shows it; an ended one says what it was charged (the cost travels with the answer). */
+async function presentEnded(job: VideoJob): Promise<Response> {
+  const charged = await chargedFor(job)
+  const headers: Record<string, string> = charged ? { 'x-tollgate-cost-status': charged.cost_status, ...(charged.total_cost === null ? {} : { 'x-tollgate-cost': charged.total_cost }) } : {}
+  return Response.json({ ...present(job), charged }, { headers })
+}
+
 /** A job as the API shows it. */
 function present(job: VideoJob) {
   return {
@@ -52,14 +66,17 @@ function present(job: VideoJob) {
 
 /** POST /api/v1/videos/generations — starts a job; its usage row is written when it ends. */
 export async function handleVideoCreate(call: GatewayCall): Promise<Response> {
-  const { input, route, overrides } = await call.open(VideoRequestSchema, 'unknown')
+  const { input, route: opened, overrides } = await call.open(VideoRequestSchema, 'unknown')
+  const route = mediaRoute(opened)
   const { model, prompt, seconds: requested, resolution, aspect_ratio, image_url, campaign: _campaign, ...extra } = input
   void _campaign
-  const seconds = chooseSeconds(route.pricingProvider, model, requested)
-  const quote = calculateVideoCost({ provider: route.pricingProvider, model, seconds, resolution, overrides })
+  const seconds = chooseSeconds(route.media, model, requested)
+  const quote = calculateVideoCost({ provider: route.pricingProvider, model, entry: route.media, seconds, resolution, overrides })
   if (quote.costStatus === 'unpriced') throw new GatewayError('invalid_request', `${model} does not support this request: ${quote.note}`, { param: resolution ? 'resolution' : 'seconds' })
 
   await call.admit(1, quote.totalCost)
+  // The job is charged when it ends, on the seconds it made: its answer says what is held.
+  call.sayCost(quote.totalCost, 'estimated')
 
   const video = route.adapter.video!
   let request
@@ -107,7 +124,7 @@ const JOB_ID = /^vid_[A-Za-z0-9_-]{1,100}$/
 export async function handleVideoStatus(request: Request, identity: Identity, { id }: { id: string }): Promise<Response> {
   const job = JOB_ID.test(id) ? await db().videoJob.findFirst({ where: { id, userId: identity.userId } }) : null
   if (!job) throw new GatewayError('not_found', `No video job ${id}`, { param: 'id' })
-  if (job.finishedAt) return Response.json(present(job))
+  if (job.finishedAt) return presentEnded(job)
   // One vendor call per job per interval, whatever the clients do and however many instances
   // serve them: a poll claims the call with this conditional UPDATE (concurrent claims queue on
   // the row lock, and all but the first then find it fresh); the others answer the last known state.
@@ -115,7 +132,10 @@ export async function handleVideoStatus(request: Request, identity: Identity, { 
     update public.video_jobs set last_polled_at = now()
      where id = ${id} and finished_at is null
        and (last_polled_at is null or last_polled_at <= now() - ${env.VIDEO_POLL_INTERVAL_MS}::int * interval '1 millisecond')`
-  if (claimed === 0) return Response.json(present(await db().videoJob.findUniqueOrThrow({ where: { id } })))
+  if (claimed === 0) {
+    const latest = await db().videoJob.findUniqueOrThrow({ where: { id } })
+    return latest.finishedAt ? presentEnded(latest) : Response.json(present(latest))
+  }
 
   const route = servedBy(job.provider === 'simulator' ? 'simulator' : job.provider)
   const video = route.adapter.video!
@@ -130,7 +150,7 @@ export async function handleVideoStatus(request: Request, identity: Identity, { 
     const updated = await db().videoJob.update({ where: { id }, data: { status: status.state, progress: status.progress ?? null } })
     return Response.json(present(updated))
   }
-  return Response.json(present(await finishJob(job, status)))
+  return presentEnded(await finishJob(job, status))
 }
 
 /**

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { countPromptTokens, defaultOutputCap, estimateChatCost, estimateMaxCost, largestOutputWithin } from '@/lib/pricing/estimate'
+import { resolveTextModel } from '@/lib/pricing/text'
 
 describe('estimateMaxCost', () => {
   const messages = [
@@ -51,14 +52,14 @@ describe('countPromptTokens with unusual messages', () => {
 })
 
 describe('output caps', () => {
-  const gpt4o = { provider: 'openai', model: 'gpt-4o' }
+  const gpt4o = resolveTextModel('openai', 'gpt-4o')
 
   it('defaults to 16,384 per answer, less for models that cannot write that much or a nearly full context', () => {
-    expect(defaultOutputCap('openai', 'gpt-4o', 22)).toBe(16_384)
-    expect(defaultOutputCap('openai', 'gpt-3.5-turbo', 22)).toBe(4_096)
-    expect(defaultOutputCap('openai', 'gpt-4', 8_000)).toBe(192)
-    expect(defaultOutputCap('openai', 'gpt-4o', 200_000)).toBe(1)
-    expect(defaultOutputCap('openai', 'mystery', 22)).toBe(4_096)
+    expect(defaultOutputCap(resolveTextModel('openai', 'gpt-4o'), 22)).toBe(16_384)
+    expect(defaultOutputCap(resolveTextModel('openai', 'gpt-3.5-turbo'), 22)).toBe(4_096)
+    expect(defaultOutputCap(resolveTextModel('openai', 'gpt-4'), 8_000)).toBe(192)
+    expect(defaultOutputCap(resolveTextModel('openai', 'gpt-4o'), 200_000)).toBe(1)
+    expect(defaultOutputCap(resolveTextModel('openai', 'mystery'), 22)).toBe(4_096)
   })
 
   it('finds the largest cap per answer whose hold fits the room left, exactly', () => {
@@ -72,6 +73,6 @@ describe('output caps', () => {
   it('never goes past the ceiling, answers 0 when not even the prompt fits, null when unpriced', () => {
     expect(largestOutputWithin(gpt4o, 22, 1, '1000', 16_384)).toBe(16_384)
     expect(largestOutputWithin(gpt4o, 22, 1, '0.00001', 16_384)).toBe(0)
-    expect(largestOutputWithin({ provider: 'openai', model: 'mystery' }, 22, 1, '1', 16_384)).toBeNull()
+    expect(largestOutputWithin(resolveTextModel('openai', 'mystery'), 22, 1, '1', 16_384)).toBeNull()
   })
 })

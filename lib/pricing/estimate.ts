@@ -3,8 +3,7 @@ import { encodeChat, countTokens } from 'gpt-tokenizer/encoding/o200k_base'
 import { OUTPUT_LIMITS } from '@/lib/pricing/data/output-limits'
 import { calculateImageCost, calculateVideoCost, type ImageCostInput, type VideoCostInput } from '@/lib/pricing/media'
 import { parseUsd } from '@/lib/pricing/money'
-import { calculateTextCost } from '@/lib/pricing/text'
-import { findTextModel } from '@/lib/pricing/text-catalog'
+import { priceTextUsage, resolveTextModel, type TextModelRef } from '@/lib/pricing/text'
 import { unpriced, type CostBreakdown, type PriceOverride } from '@/lib/pricing/types'
 
 /** An OpenAI-style chat message; content parts other than text count as one image each. */
@@ -38,7 +37,8 @@ const IMAGE_PART_TOKENS = 765
 const DEFAULT_OUTPUT_CAP = 16_384
 const UNKNOWN_CONTEXT_OUTPUT = 4_096
 
-type ChatPricing = { provider: string; model: string; at?: Date; overrides?: readonly PriceOverride[] }
+/** A resolved model (routing's, see resolveTextModel) with the moment and overrides to price at. */
+export type ChatPricing = TextModelRef & { at?: Date; overrides?: readonly PriceOverride[] }
 
 /**
  * Prompt tokens of a chat request with OpenAI's chat framing (o200k, as every current OpenAI
@@ -71,8 +71,8 @@ export function countPromptTokens(messages: ChatMessageLike[]): number {
 }
 
 /** The output cap for one answer when the caller gives none: what fits the context, within the model's limit. */
-export function defaultOutputCap(provider: string, model: string, promptTokens: number): number {
-  const entry = findTextModel(provider, model)?.model
+export function defaultOutputCap(model: TextModelRef, promptTokens: number): number {
+  const entry = model.entry?.model
   if (!entry?.contextWindow) return UNKNOWN_CONTEXT_OUTPUT
   // At least one token: a prompt that overflows the context is the upstream's to refuse.
   return Math.max(1, Math.min(DEFAULT_OUTPUT_CAP, OUTPUT_LIMITS[entry.id] ?? DEFAULT_OUTPUT_CAP, entry.contextWindow - promptTokens))
@@ -80,7 +80,7 @@ export function defaultOutputCap(provider: string, model: string, promptTokens: 
 
 /** A chat call's cost with `promptTokens` uncached in and `outputTokens` out, as an estimate. */
 export function estimateChatCost(pricing: ChatPricing, promptTokens: number, outputTokens: number): CostEstimate {
-  const cost = calculateTextCost(pricing.provider, pricing.model, { uncachedInputTokens: promptTokens, cacheReadTokens: 0, cacheWriteTokens: 0, outputTokens }, pricing)
+  const cost = priceTextUsage(pricing, { uncachedInputTokens: promptTokens, cacheReadTokens: 0, cacheWriteTokens: 0, outputTokens }, pricing)
   return { ...cost, costStatus: cost.costStatus === 'unpriced' ? 'unpriced' : 'estimated', promptTokens, maxOutputTokens: outputTokens }
 }
 
@@ -114,5 +114,6 @@ export function estimateMaxCost(request: EstimateRequest): CostEstimate {
   if (request.service === 'video') return calculateVideoCost(request)
   if (!Array.isArray(request.messages)) return unpriced('messages must be an array')
   const promptTokens = countPromptTokens(request.messages)
-  return estimateChatCost(request, promptTokens, request.maxOutputTokens ?? defaultOutputCap(request.provider, request.model, promptTokens))
+  const pricing = { ...resolveTextModel(request.provider, request.model), at: request.at, overrides: request.overrides }
+  return estimateChatCost(pricing, promptTokens, request.maxOutputTokens ?? defaultOutputCap(pricing, promptTokens))
 }

@@ -4,11 +4,19 @@ import { LUMA_FRAME, VIDEO_PRICES } from '@/lib/pricing/data/video-prices'
 import type { MediaPriceEntry } from '@/lib/pricing/media-catalog-types'
 import { costOf, formatUsd, parseUsd, type Usd } from '@/lib/pricing/money'
 import { overrideAt, periodAt } from '@/lib/pricing/periods'
-import { calculateTextCost } from '@/lib/pricing/text'
-import { findTextModel } from '@/lib/pricing/text-catalog'
+import { priceTextUsage, resolveTextModel } from '@/lib/pricing/text'
 import { unpriced, type CostBreakdown, type PriceOverride } from '@/lib/pricing/types'
 
 type Options = { at?: Date; overrides?: readonly PriceOverride[] }
+/**
+ * The catalog entry the caller already resolved (the gateway's routing): used as is, null
+ * meaning "none, an override may price it". Absent: looked up here.
+ */
+type Resolved = { entry?: MediaPriceEntry | null }
+
+function entryOf(catalog: MediaPriceEntry[], input: Resolved & { provider: string; model: string }): MediaPriceEntry | undefined {
+  return input.entry !== undefined ? (input.entry ?? undefined) : findEntry(catalog, input.provider, input.model)
+}
 type Dims = Partial<Record<'quality' | 'size' | 'resolution', string>>
 
 function findEntry(catalog: MediaPriceEntry[], provider: string, model: string): MediaPriceEntry | undefined {
@@ -74,7 +82,7 @@ function breakdown(generation: Usd, priced: Priced, entry: MediaPriceEntry | und
   }
 }
 
-export type ImageCostInput = {
+export type ImageCostInput = Resolved & {
   provider: string
   model: string
   size?: string
@@ -91,7 +99,7 @@ export function calculateImageCost(input: ImageCostInput): CostBreakdown {
   const count = input.count ?? 1
   if (!Number.isSafeInteger(count) || count < 1) return unpriced('image count must be a positive integer')
   if (input.usage) return imageTokenCost(input, at)
-  const entry = findEntry(IMAGE_PRICES, input.provider, input.model)
+  const entry = entryOf(IMAGE_PRICES, input)
   const priced = unitPrice(entry, input.provider, input.model, 'image', { size: input.size, quality: input.quality }, input, at)
   if (typeof priced === 'string') return unpriced(priced)
   return breakdown(costOf(parseUsd(priced.rate), count), priced, entry, input.provider, input.model, 'image', at)
@@ -100,16 +108,11 @@ export function calculateImageCost(input: ImageCostInput): CostBreakdown {
 /** gpt-image-1 bills text in, image in and image out tokens; their rates come from the text catalog. */
 function imageTokenCost(input: ImageCostInput, at: Date): CostBreakdown {
   const u = input.usage!
-  const text = calculateTextCost(
-    input.provider,
-    input.model,
-    { uncachedInputTokens: u.inputTextTokens, cacheReadTokens: 0, cacheWriteTokens: 0, outputTokens: u.outputImageTokens },
-    input,
-  )
+  const model = resolveTextModel(input.provider, input.model)
+  const text = priceTextUsage(model, { uncachedInputTokens: u.inputTextTokens, cacheReadTokens: 0, cacheWriteTokens: 0, outputTokens: u.outputImageTokens }, input)
   if (text.costStatus === 'unpriced' || !u.inputImageTokens) return text
   const override = overrideAt(input.overrides, { provider: input.provider, model: input.model, unit: 'input_image_mtok' }, at)
-  const entry = findTextModel(input.provider, input.model)
-  const catalogRate = entry && periodAt(entry.model.periods, at)?.rates.input_image_mtok
+  const catalogRate = model.entry && periodAt(model.entry.model.periods, at)?.rates.input_image_mtok
   const imageRate = override?.price ?? (typeof catalogRate === 'string' ? catalogRate : undefined)
   if (!imageRate || !Number.isSafeInteger(u.inputImageTokens) || u.inputImageTokens < 0)
     return unpriced(`no image-input token price for ${input.provider}/${input.model}`)
@@ -127,7 +130,7 @@ function imageTokenCost(input: ImageCostInput, at: Date): CostBreakdown {
   }
 }
 
-export type VideoCostInput = {
+export type VideoCostInput = Resolved & {
   provider: string
   model: string
   /** Output seconds, up to millisecond precision. */
@@ -145,7 +148,7 @@ export function calculateVideoCost(input: VideoCostInput): CostBreakdown {
   if (!SECONDS.test(text)) return unpriced('seconds must be a non-negative number with at most 3 decimals')
   const [whole, frac = ''] = text.split('.')
   const milliseconds = BigInt(whole) * 1000n + BigInt(frac.padEnd(3, '0'))
-  const entry = findEntry(VIDEO_PRICES, input.provider, input.model)
+  const entry = entryOf(VIDEO_PRICES, input)
   const unit = entry?.unit ?? 'second'
   const priced = unitPrice(entry, input.provider, input.model, unit, { resolution: input.resolution }, input, at)
   if (typeof priced === 'string') return unpriced(priced)

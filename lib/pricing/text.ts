@@ -2,8 +2,7 @@
 // parts — uncached input, cache reads, cache writes, output — so that no token is charged twice.
 import { costOf, formatUsd, parseUsd, type Usd } from '@/lib/pricing/money'
 import { overrideAt, periodAt } from '@/lib/pricing/periods'
-import { findTextModel } from '@/lib/pricing/text-catalog'
-import { textCatalog } from '@/lib/pricing/text-catalog'
+import { findTextModel, textCatalog, type TextModelMatch } from '@/lib/pricing/text-catalog'
 import type { TextRate, TextRateKey } from '@/lib/pricing/text-catalog-types'
 import { unpriced, type CostBreakdown, type PriceOverride } from '@/lib/pricing/types'
 
@@ -35,6 +34,18 @@ export function fromGeminiUsage(u: { promptTokens: number; candidatesTokens: num
 
 export type TextCostOptions = { at?: Date; overrides?: readonly PriceOverride[] }
 
+/**
+ * A text model resolved once: whose prices apply and the catalog entry holding them (rates,
+ * context window), or null when only an operator's override prices it. The gateway's routing
+ * makes one per call; the estimate, the output cap and the final price all read this one.
+ */
+export type TextModelRef = { readonly provider: string; readonly model: string; readonly entry: TextModelMatch | null }
+
+/** The one catalog lookup for `model`, priced as `provider`'s (its models first, then every provider's). */
+export function resolveTextModel(provider: string, model: string): TextModelRef {
+  return { provider, model, entry: findTextModel(provider, model) }
+}
+
 function validCount(n: number): boolean {
   return Number.isSafeInteger(n) && n >= 0
 }
@@ -52,11 +63,16 @@ function rateFor(rate: TextRate, promptTokens: number): string {
  * costs (never $0), and nothing throws.
  */
 export function calculateTextCost(provider: string, model: string, usage: TokenUsage, options: TextCostOptions = {}): CostBreakdown {
+  return priceTextUsage({ provider, model, entry: findTextModel(provider, model) }, usage, options)
+}
+
+/** calculateTextCost for a model already resolved (resolveTextModel): no second catalog lookup. */
+export function priceTextUsage(ref: TextModelRef, usage: TokenUsage, options: TextCostOptions = {}): CostBreakdown {
+  const { provider, model, entry } = ref
   const at = options.at ?? new Date()
   const counts = [usage.uncachedInputTokens, usage.cacheReadTokens, usage.cacheWriteTokens, usage.outputTokens]
   if (!counts.every(validCount)) return unpriced('token counts must be non-negative integers')
 
-  const entry = findTextModel(provider, model)
   const period = entry ? periodAt(entry.model.periods, at) : undefined
   const prompt = usage.uncachedInputTokens + usage.cacheReadTokens + usage.cacheWriteTokens
   const rates: Record<string, string> = {}

@@ -2,11 +2,9 @@ import 'server-only'
 import { withUser } from '@/lib/db/with-user'
 import { PLANS, isPlanId } from '@/lib/billing/plans'
 import { formatUsd, parseUsd } from '@/lib/pricing/money'
+import { SERVICE_IDS as SERVICES, type Service as ServiceKey } from '@/lib/services'
 import { getUserUsage, type UsageSummary } from '@/lib/usage/summary'
 import { usd } from '@/lib/usage/money'
-
-const SERVICES = ['content', 'image', 'video', 'chat'] as const
-type ServiceKey = (typeof SERVICES)[number]
 
 export type DailyPoint = { date: string } & Record<`${ServiceKey}_cost` | `${ServiceKey}_calls`, number> & { total_cost: string }
 export type ModelCost = { provider: string; model: string; cost: string; calls: number }

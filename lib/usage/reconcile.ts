@@ -16,34 +16,27 @@ export type ReconcileLine = {
  * Every mismatch means a counter drifted from the audit log.
  */
 export async function reconcileUsage(userId?: string): Promise<ReconcileLine[]> {
+  // Which counter each service books, and how many units a row is: public.service_counters(),
+  // the mapping record_usage books through.
   const rows = await db().$queryRaw<Omit<ReconcileLine, 'ok'>[]>`
     with subs as (
       select s.*, u.email from public.user_subscriptions s join auth.users u on u.id = s.user_id
        where ${userId ?? null}::uuid is null or s.user_id = ${userId ?? null}::uuid
-    ), facts as (
-      select s.user_id, s.email,
-             s.content_generations_used, s.image_generations_used, s.video_generations_used, s.chat_messages_used, s.period_cost,
-             count(*) filter (where a.status = 'success' and a.service_type = 'content') as content_rows,
-             coalesce(sum(a.images_generated) filter (where a.status = 'success' and a.service_type = 'image'), 0) as image_rows,
-             count(*) filter (where a.status = 'success' and a.service_type = 'video') as video_rows,
-             count(*) filter (where a.status = 'success' and a.service_type = 'chat') as chat_rows,
-             coalesce(sum(a.total_cost), 0) as cost_rows
-        from subs s
-        left join public.api_usage a
+    ), calls as (
+      select a.user_id, a.service_type, a.status, a.total_cost, a.images_generated
+        from subs s join public.api_usage a
           on a.user_id = s.user_id and a.created_at >= s.billing_period_start and a.created_at < s.billing_period_end
-       group by s.user_id, s.email, s.content_generations_used, s.image_generations_used, s.video_generations_used,
-                s.chat_messages_used, s.period_cost
+    ), measured as (
+      select s.user_id, s.email, c.used_column as measure, to_jsonb(s) ->> c.used_column as counter,
+             (select coalesce(sum(case when c.units_column is null then 1 else (to_jsonb(k) ->> c.units_column)::bigint end), 0)
+                from calls k where k.user_id = s.user_id and k.status = 'success' and k.service_type = c.service)::text as from_rows
+        from subs s cross join public.service_counters() c
+      union all
+      select s.user_id, s.email, 'period_cost', trim_scale(s.period_cost)::text,
+             trim_scale(coalesce((select sum(k.total_cost) from calls k where k.user_id = s.user_id), 0)::numeric)::text
+        from subs s
     )
-    select user_id::text, email, m.measure, m.counter, m.from_rows
-      from facts,
-      lateral (values
-        ('content_generations_used', content_generations_used::text, content_rows::text),
-        ('image_generations_used', image_generations_used::text, image_rows::text),
-        ('video_generations_used', video_generations_used::text, video_rows::text),
-        ('chat_messages_used', chat_messages_used::text, chat_rows::text),
-        ('period_cost', trim_scale(period_cost)::text, trim_scale(cost_rows::numeric)::text)
-      ) as m(measure, counter, from_rows)
-     order by email, m.measure`
+    select user_id::text, email, measure, counter, from_rows from measured order by email, measure`
   return rows.map((r) => ({ ...r, ok: r.counter === r.from_rows }))
 }
 

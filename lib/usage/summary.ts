@@ -2,6 +2,7 @@ import 'server-only'
 import { pool } from '@/lib/db/prisma'
 import { withUser } from '@/lib/db/with-user'
 import { env } from '@/lib/env'
+import { perService, type Service } from '@/lib/services'
 import { usd } from '@/lib/usage/money'
 
 /** Limits at or above this read as "unlimited" (the Demo plan's 999,999). */
@@ -18,7 +19,7 @@ export type UsageSummary = {
    */
   plan: { type: string; name: string; status: string; enforcement_mode: string; held_by: string | null; grace_ends_at: string | null } | null
   period: { start: string; end: string } | null
-  services: Record<'content' | 'image' | 'video' | 'chat', ServiceUsage> | null
+  services: Record<Service, ServiceUsage> | null
   cost: { currency: 'USD'; period: string; lifetime: string; unpriced_calls: number; budget: string | null }
   calls: { lifetime: number }
   /** Thresholds reached this period (50/80/100 % of a limit or the budget), newest first. */
@@ -30,10 +31,8 @@ const service = (used: number, limit: number): ServiceUsage => ({ used, limit, u
 type Effective = {
   held_by: string | null
   grace_ends_at: Date | null
-  content: number
-  image: number
-  video: number
-  chat: number
+  /** effective_limits() as JSON: each service's limit under its column's name (lib/services.ts). */
+  limits: Record<string, number>
   budget: string | null
   enforcement_mode: string
 }
@@ -53,8 +52,7 @@ export async function getUserUsage(userId: string): Promise<UsageSummary> {
       tx.usageAggregation.aggregate({ where: { userId, periodType: 'month' }, _sum: { totalCost: true, requestCount: true, unpricedCount: true } }),
       // The same function admission uses, so the page and the gateway cannot disagree.
       tx.$queryRaw<Effective[]>`
-        select e.held_by, e.grace_ends_at, e.content_generations_limit as content, e.image_generations_limit as image,
-               e.video_generations_limit as video, e.chat_messages_limit as chat, e.monthly_cost_budget::text as budget, e.enforcement_mode
+        select e.held_by, e.grace_ends_at, to_jsonb(e) as limits, e.monthly_cost_budget::text as budget, e.enforcement_mode
           from public.user_subscriptions s cross join lateral public.effective_limits(s, ${env.PAST_DUE_GRACE_DAYS}::int) e
          where s.user_id = ${userId}::uuid`,
     ]),
@@ -80,12 +78,7 @@ export async function getUserUsage(userId: string): Promise<UsageSummary> {
     period: sub ? { start: sub.billingPeriodStart.toISOString(), end: sub.billingPeriodEnd.toISOString() } : null,
     services:
       sub && effective
-        ? {
-            content: service(sub.contentGenerationsUsed, effective.content),
-            image: service(sub.imageGenerationsUsed, effective.image),
-            video: service(sub.videoGenerationsUsed, effective.video),
-            chat: service(sub.chatMessagesUsed, effective.chat),
-          }
+        ? perService((s) => service(sub[s.usedField], effective.limits[s.limitColumn]))
         : null,
     cost: {
       currency: 'USD',

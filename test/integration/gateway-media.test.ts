@@ -69,6 +69,16 @@ describe('POST /api/v1/images/generations', () => {
     expect(row.price_snapshot).toMatchObject({ variant: 'hd|1792x1024', rates: { image: '0.12' } })
   })
 
+  it('says the cost of the images with the answer (x-tollgate-cost), as the row books it', async () => {
+    const u = await createGatewayUser(server.url)
+    const { response } = await u.client.images.generate({ model: 'dall-e-3', prompt: 'a lighthouse', size: '1792x1024', quality: 'hd' }).withResponse()
+    // DALL-E 3 HD 1792×1024 is $0.12 an image.
+    expect(response.headers.get('x-tollgate-cost')).toBe('0.12')
+    expect(response.headers.get('x-tollgate-cost-status')).toBe('priced')
+    const [row] = await usageRows(db(), u.id)
+    expect(canonical(row.total_cost)).toBe('0.12')
+  })
+
   it('bills gpt-image-1 from the tokens OpenAI reports and never stores the image', async () => {
     const u = await createGatewayUser(server.url)
     const result = await u.client.images.generate({ model: 'gpt-image-1', prompt: 'a fox', quality: 'high' })
@@ -147,6 +157,25 @@ describe('video jobs', () => {
     expect(rows[0]).toMatchObject({ service_type: 'video', provider: 'runway', status: 'success', video_seconds: '10.000' })
     expect(canonical(rows[0].total_cost)).toBe(calculateVideoCost({ provider: 'runway', model: 'gen4_turbo', seconds: 10 }).totalCost)
     expect(canonical(rows[0].total_cost)).toBe('0.5')
+  })
+
+  it('says the hold when a job starts (estimated), and the charge once it has ended', async () => {
+    const u = await createGatewayUser(server.url)
+    const response = await fetch(`${server.url}/api/v1/videos/generations`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${u.key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gen4_turbo', prompt: 'waves at dusk', image_url: 'https://example.test/first.png', seconds: 10 }),
+    })
+    expect(response.status).toBe(201)
+    // gen4_turbo: $0.05 a second, 10 s held.
+    expect(response.headers.get('x-tollgate-cost')).toBe('0.5')
+    expect(response.headers.get('x-tollgate-cost-status')).toBe('estimated')
+    const job = await response.json()
+    const done = await pollVideo(u.key, job.id)
+    expect(done).toMatchObject({ status: 'succeeded', charged: { total_cost: '0.5', cost_status: 'priced' } })
+    const again = await fetch(`${server.url}/api/v1/videos/generations/${job.id}`, { headers: { authorization: `Bearer ${u.key}` } })
+    expect(again.headers.get('x-tollgate-cost')).toBe('0.5')
+    expect(again.headers.get('x-tollgate-cost-status')).toBe('priced')
   })
 
   it('charges nothing for a job that fails, and says why', async () => {

@@ -10,6 +10,7 @@ import { DeleteAccount } from '@/components/settings/delete-account'
 import { requireUser } from '@/lib/auth'
 import { BILLING_OFF } from '@/lib/billing/checkout'
 import { PLANS } from '@/lib/billing/plans'
+import { SERVICES } from '@/lib/services'
 import { billingConfigured, priceForPlan } from '@/lib/billing/stripe'
 import { formatCount, formatMoney } from '@/lib/format'
 import { env } from '@/lib/env'
@@ -60,14 +61,7 @@ export default async function AccountPage() {
                 </CardHeader>
                 <CardContent className="grid gap-1 text-sm">
                   <p className="text-2xl font-semibold">{p.price === '0' ? 'Free' : `${formatMoney(p.price)}/mo`}</p>
-                  {(
-                    [
-                      ['Content', p.limits.content],
-                      ['Images', p.limits.image],
-                      ['Video', p.limits.video],
-                      ['Chat', p.limits.chat],
-                    ] as const
-                  ).map(([label, n]) => (
+                  {SERVICES.map((s) => [s.label, p.limits[s.id]] as const).map(([label, n]) => (
                     <p key={label} className="flex items-center gap-2 text-muted-foreground">
                       <Check className="size-3.5" aria-hidden /> {n >= 999_999 ? 'Unlimited' : formatCount(n)} {label.toLowerCase()}
                     </p>
