@@ -4,7 +4,7 @@ import { z } from 'zod'
 import { env } from '@/lib/env'
 import { costColumns } from '@/lib/gateway/cost'
 import { holdSeconds } from '@/lib/gateway/admission'
-import { GatewayError, errorBody, toGatewayError } from '@/lib/gateway/errors'
+import { AppError, errorBody, toAppError } from '@/lib/errors'
 import type { GatewayCall } from '@/lib/gateway/pipeline'
 import type { Route } from '@/lib/gateway/routing'
 import { sseEvents, sseFrame } from '@/lib/gateway/sse'
@@ -153,7 +153,7 @@ async function streamChat(call: GatewayCall, body: ChatRequestBody, route: Route
   // [DONE] or a finish_reason: the upstream said its answer is complete.
   let complete = false
   let finished = false
-  const finish = (status: 'success' | 'error' | 'client_aborted', error?: GatewayError) => {
+  const finish = (status: 'success' | 'error' | 'client_aborted', error?: AppError) => {
     if (finished) return
     finished = true
     release()
@@ -217,10 +217,10 @@ async function streamChat(call: GatewayCall, body: ChatRequestBody, route: Route
       } catch (thrown) {
         if (!overran && (call.request.signal.aborted || aborter.signal.aborted)) return finish('client_aborted')
         const error = overran
-          ? new GatewayError('upstream_timeout', 'The stream ran longer than the gateway allows and was cut')
+          ? new AppError('upstream_timeout', 'The stream ran longer than the gateway allows and was cut')
           : clock.timedOut()
-            ? toGatewayError(failureFromAbort(clock, route.adapter.id))
-            : toGatewayError(thrown)
+            ? toAppError(failureFromAbort(clock, route.adapter.id))
+            : toAppError(thrown)
         // The wrapper logs a plain call's internal error; a stream's ends here, after the response.
         if (error.code === 'internal_error') console.error(`[gateway] ${call.requestId} failed mid-stream:`, thrown)
         finish('error', error)

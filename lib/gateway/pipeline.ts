@@ -6,9 +6,9 @@ import { env } from '@/lib/env'
 import { extractIPAddress, extractUserAgent } from '@/lib/gateway/client-info'
 import type { z } from 'zod'
 import { admitCall, budgetRoom, countRefusal, rateHeaders } from '@/lib/gateway/admission'
-import { readJsonObject, validate } from '@/lib/gateway/body'
+import { BODY_LIMITS, readJsonObject, validate } from '@/lib/http/body'
 import { ZERO_COST } from '@/lib/gateway/cost'
-import { errorBody, GatewayError, toGatewayError } from '@/lib/gateway/errors'
+import { AppError, errorBody, errorResponse, logFailure as logAs, toAppError } from '@/lib/errors'
 import { authenticate, confirmIdentity, type Identity } from '@/lib/gateway/identity'
 import { trackAPIUsage, type UsageRecord } from '@/lib/gateway/record'
 import { routeModel, type Route, type Service } from '@/lib/gateway/routing'
@@ -64,10 +64,10 @@ export class GatewayCall {
   async resolveCampaign(fromBody: unknown): Promise<void> {
     const value = fromBody ?? this.request.headers.get('x-campaign-id') ?? undefined
     if (value === undefined || value === null || value === '') return
-    if (typeof value !== 'string' || !UUID.test(value)) throw new GatewayError('invalid_request', 'campaign must be a campaign id (UUID)', { param: 'campaign' })
+    if (typeof value !== 'string' || !UUID.test(value)) throw new AppError('invalid_request', 'campaign must be a campaign id (UUID)', { param: 'campaign' })
     const found = await db().campaign.findFirst({ where: { id: value, userId: this.identity.userId }, select: { status: true } })
-    if (!found) throw new GatewayError('invalid_request', `Unknown campaign ${value}`, { param: 'campaign' })
-    if (found.status === 'archived') throw new GatewayError('invalid_request', `Campaign ${value} is archived`, { param: 'campaign' })
+    if (!found) throw new AppError('invalid_request', `Unknown campaign ${value}`, { param: 'campaign' })
+    if (found.status === 'archived') throw new AppError('invalid_request', `Campaign ${value} is archived`, { param: 'campaign' })
     this.campaignId = value
   }
 
@@ -77,7 +77,7 @@ export class GatewayCall {
    * campaign, and decide who serves the model.
    */
   async open<S extends z.ZodType<{ model: string; campaign?: string }>>(schema: S, defaultModel: string): Promise<{ input: z.infer<S>; route: Route; overrides: PriceOverride[] }> {
-    const raw = await readJsonObject(this.request)
+    const raw = await readJsonObject(this.request, BODY_LIMITS.gateway)
     // Made storable: the model of a refused call is still written to its row, and a NUL or a
     // lone surrogate in it made PostgreSQL refuse the row on every retry (the call went unbooked).
     this.model = typeof raw.model === 'string' && raw.model ? storable(raw.model.slice(0, 200)) : defaultModel
@@ -117,7 +117,7 @@ export class GatewayCall {
       this.admitted = true
       Object.assign(this.responseHeaders, rateHeaders(admission))
     } catch (error) {
-      if (error instanceof GatewayError) Object.assign(this.responseHeaders, error.headers)
+      if (error instanceof AppError) Object.assign(this.responseHeaders, error.headers)
       throw error
     }
   }
@@ -165,7 +165,7 @@ export class GatewayCall {
   }
 
   /** The row of a call that ended in an error before (or instead of) a normal outcome. */
-  recordFailure(error: GatewayError): void {
+  recordFailure(error: AppError): void {
     // A key refused at admission (revoked meanwhile): nobody is entitled to a row.
     if (this.recorded || error.code === 'invalid_api_key') return
     // A call refused for its rate was not looked at: its body explains nothing, and keeping it
@@ -184,35 +184,23 @@ export class GatewayCall {
   }
 }
 
-let lastOutageLog = 0
-/** Unexpected failures are logged whole; an unavailable database once per 5 s, not once per call. */
-function logFailure(error: GatewayError, thrown: unknown, what: string): void {
-  if (error.code === 'internal_error') console.error(`[gateway] ${what} failed:`, thrown)
-  else if (error.code === 'database_unavailable' && Date.now() - lastOutageLog > 5_000) {
-    lastOutageLog = Date.now()
-    console.error(`[gateway] database unavailable, answering 503 (${what}): ${String((thrown as Error)?.message ?? thrown).split('\n').filter(Boolean).pop()}`)
-  }
-}
+const logFailure = (error: AppError, thrown: unknown, what: string) => logAs('gateway', error, thrown, what)
 
 /**
  * A caller's call refused before admission still spends one request of its rate (see
  * countRefusal); past the rate, the answer is the rate limit's 429 instead of the refusal.
  * Only the caller's own mistakes and limits count: not our outages, not a revoked key.
  */
-async function refusalOrRateLimit(call: GatewayCall, error: GatewayError): Promise<GatewayError> {
+async function refusalOrRateLimit(call: GatewayCall, error: AppError): Promise<AppError> {
   const callersFault = error.status >= 400 && error.status < 500 && error.code !== 'invalid_api_key' && error.code !== 'rate_limited'
   if (!callersFault) return error
   try {
     return (await countRefusal(call.identity.userId, call.service)) ?? error
   } catch (thrown) {
     // The refusal stands on its own; failing to count it must not turn a 400 into a 503.
-    logFailure(toGatewayError(thrown), thrown, `${call.requestId} refusal count`)
+    logFailure(toAppError(thrown), thrown, `${call.requestId} refusal count`)
     return error
   }
-}
-
-export function errorResponse(error: GatewayError, headers: Record<string, string> = {}): Response {
-  return Response.json(errorBody(error), { status: error.status, headers: { ...headers, ...error.headers } })
 }
 
 /**
@@ -226,7 +214,7 @@ export function gatewayRoute<P>(service: Service, endpoint: string, handle: (cal
     try {
       identity = await authenticate(request, { verifiedLater: true })
     } catch (thrown) {
-      const error = toGatewayError(thrown)
+      const error = toAppError(thrown)
       logFailure(error, thrown, 'authentication')
       return errorResponse(error)
     }
@@ -236,7 +224,7 @@ export function gatewayRoute<P>(service: Service, endpoint: string, handle: (cal
       for (const [name, value] of Object.entries({ ...call.responseHeaders, 'x-request-id': call.requestId })) response.headers.set(name, value)
       return response
     } catch (thrown) {
-      const error = toGatewayError(thrown)
+      const error = toAppError(thrown)
       logFailure(error, thrown, call.requestId)
       // A cached key that failed before admission has not been re-checked yet: do it now, so a
       // revoked key gets its 401 and leaves no row.
@@ -244,30 +232,13 @@ export function gatewayRoute<P>(service: Service, endpoint: string, handle: (cal
         try {
           await confirmIdentity(request, identity)
         } catch (thrownAgain) {
-          const refused = toGatewayError(thrownAgain)
+          const refused = toAppError(thrownAgain)
           if (refused.code === 'invalid_api_key') return errorResponse(refused)
         }
       }
       const answer = call.admitted ? error : await refusalOrRateLimit(call, error)
       call.recordFailure(answer)
       return errorResponse(answer, { ...call.responseHeaders, 'x-request-id': call.requestId })
-    }
-  }
-}
-
-/**
- * A gateway read (polling a job, listing models, the usage API): the same identity and error
- * shape, but it is not a call to a model, so it leaves no usage row.
- */
-export function gatewayReadRoute<P>(handle: (request: Request, identity: Identity, params: P) => Promise<Response>) {
-  return async (request: Request, context: { params: Promise<P> }): Promise<Response> => {
-    try {
-      const identity = await authenticate(request)
-      return await handle(request, identity, await context.params)
-    } catch (thrown) {
-      const error = toGatewayError(thrown)
-      logFailure(error, thrown, `${request.method} ${new URL(request.url).pathname}`)
-      return errorResponse(error)
     }
   }
 }

@@ -1,6 +1,7 @@
 import 'server-only'
 import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs'
 import path from 'node:path'
+import { isDataError } from '@/lib/db/errors'
 import { pool } from '@/lib/db/prisma'
 import { env } from '@/lib/env'
 
@@ -64,9 +65,7 @@ async function writeOnce(record: UsageRecord): Promise<void> {
     // A data error (SQLSTATE class 22/23: a value the columns refuse, a user deleted
     // meanwhile, whose details have nobody to belong to) would fail every retry. The call must
     // still be booked: drop the optional details and write the rest.
-    // (pg reports the SQLSTATE as `code`; the hot path no longer goes through Prisma, whose
-    // messages had to be searched for it.)
-    if (!/^2[23][0-9A-Z]{3}$/.test(String((error as { code?: unknown }).code ?? ''))) throw error
+    if (!isDataError(error)) throw error
     console.error(`[usage] ${record.request_id}: stored without payloads after a data error: ${(error as Error).message.split('\n')[0]}`)
     const bare = { ...record, request_payload: null, response_payload: null, ip_address: null, user_agent: null, campaign_id: null, metadata: { stored_without_details: true } }
     await pool().query('select public.record_usage($1::jsonb)', [JSON.stringify(bare)])

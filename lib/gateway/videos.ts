@@ -4,7 +4,7 @@ import { z } from 'zod'
 import { db } from '@/lib/db/prisma'
 import { env } from '@/lib/env'
 import { costColumns, ZERO_COST } from '@/lib/gateway/cost'
-import { GatewayError } from '@/lib/gateway/errors'
+import { AppError } from '@/lib/errors'
 import type { Identity } from '@/lib/gateway/identity'
 import type { GatewayCall } from '@/lib/gateway/pipeline'
 import { servedBy } from '@/lib/gateway/routing'
@@ -55,7 +55,7 @@ export async function handleVideoCreate(call: GatewayCall): Promise<Response> {
   void _campaign
   const seconds = chooseSeconds(route.pricingProvider, model, requested)
   const quote = calculateVideoCost({ provider: route.pricingProvider, model, seconds, resolution, overrides })
-  if (quote.costStatus === 'unpriced') throw new GatewayError('invalid_request', `${model} does not support this request: ${quote.note}`, { param: resolution ? 'resolution' : 'seconds' })
+  if (quote.costStatus === 'unpriced') throw new AppError('invalid_request', `${model} does not support this request: ${quote.note}`, { param: resolution ? 'resolution' : 'seconds' })
 
   await call.admit(1, quote.totalCost)
 
@@ -64,7 +64,7 @@ export async function handleVideoCreate(call: GatewayCall): Promise<Response> {
   try {
     request = video.buildCreate({ model, prompt, seconds, resolution, aspectRatio: aspect_ratio, imageUrl: image_url, extra }, route.config)
   } catch (error) {
-    throw new GatewayError('invalid_request', (error as Error).message)
+    throw new AppError('invalid_request', (error as Error).message)
   }
   const created = await exchange(route.adapter, request, {
     timeoutMs: env.UPSTREAM_TIMEOUT_MS,
@@ -104,7 +104,7 @@ const JOB_ID = /^vid_[A-Za-z0-9_-]{1,100}$/
 
 export async function handleVideoStatus(request: Request, identity: Identity, { id }: { id: string }): Promise<Response> {
   const job = JOB_ID.test(id) ? await db().videoJob.findFirst({ where: { id, userId: identity.userId } }) : null
-  if (!job) throw new GatewayError('not_found', `No video job ${id}`, { param: 'id' })
+  if (!job) throw new AppError('not_found', `No video job ${id}`, { param: 'id' })
   if (job.finishedAt) return Response.json(present(job))
   // One vendor call per job per interval, whatever the clients do and however many instances
   // serve them: a poll claims the call with this conditional UPDATE (concurrent claims queue on
