@@ -4,7 +4,7 @@ import { z } from 'zod'
 import { env } from '@/lib/env'
 import { costColumns } from '@/lib/gateway/cost'
 import { holdSeconds } from '@/lib/gateway/admission'
-import { AppError, errorBody, toAppError } from '@/lib/errors'
+import { AppError, errorBody, logFailure, toAppError } from '@/lib/errors'
 import type { GatewayCall } from '@/lib/gateway/pipeline'
 import type { Route } from '@/lib/gateway/routing'
 import { sseEvents, sseFrame } from '@/lib/gateway/sse'
@@ -222,7 +222,7 @@ async function streamChat(call: GatewayCall, body: ChatRequestBody, route: Route
             ? toAppError(failureFromAbort(clock, route.adapter.id))
             : toAppError(thrown)
         // The wrapper logs a plain call's internal error; a stream's ends here, after the response.
-        if (error.code === 'internal_error') console.error(`[gateway] ${call.requestId} failed mid-stream:`, thrown)
+        logFailure('gateway', error, thrown, `${call.requestId} mid-stream`)
         finish('error', error)
         try {
           controller.enqueue(sseFrame(errorBody(error)))
