@@ -5,6 +5,7 @@ import { createServerClient } from '@supabase/ssr'
 import { NextResponse, type NextRequest } from 'next/server'
 import { SESSION_COOKIE, verifySession } from '@/lib/auth/session'
 import { authBackend, env } from '@/lib/env'
+import { AppError, errorResponse } from '@/lib/errors'
 
 const PROTECTED = ['/studio', '/settings']
 
@@ -43,7 +44,7 @@ export async function proxy(request: NextRequest) {
   if (request.nextUrl.pathname.startsWith('/api/'))
     return decodable(request.nextUrl.pathname)
       ? NextResponse.next()
-      : Response.json({ error: { message: 'The request path is not valid percent-encoding', type: 'invalid_request_error', code: 'invalid_request', param: null } }, { status: 400 })
+      : errorResponse(new AppError('invalid_request', 'The request path is not valid percent-encoding'))
 
   const { response, signedIn } =
     authBackend === 'supabase'

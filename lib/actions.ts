@@ -1,7 +1,9 @@
 import 'server-only'
+import { unstable_rethrow } from 'next/navigation'
 import type { z } from 'zod'
 import { requireUser } from '@/lib/auth'
 import type { AuthUser } from '@/lib/auth/types'
+import { logFailure, toAppError } from '@/lib/errors'
 
 /** What every server action returns: data, or one sentence to show plus per-field messages. */
 export type ActionResult<T = undefined> =
@@ -36,11 +38,28 @@ function withValues<T>(result: ActionResult<T>, formData: FormData): ActionResul
   return result.ok ? result : { ...result, values: echoValues(formData) }
 }
 
+/**
+ * The action edge of the error model (lib/errors.ts): whatever the handler throws becomes the
+ * form's error sentence (an unavailable database says so and to retry; anything unexpected is
+ * logged and named to nobody), so a form never falls through to the error page. Next's own
+ * control flow (redirect, notFound) passes through.
+ */
+async function failureAsState<T>(run: () => Promise<ActionResult<T>>): Promise<ActionResult<T>> {
+  try {
+    return await run()
+  } catch (thrown) {
+    unstable_rethrow(thrown)
+    const error = toAppError(thrown)
+    logFailure('action', error, thrown, 'server action')
+    return { ok: false, error: error.message }
+  }
+}
+
 /** A server action for a form (useActionState signature), validated with `schema`. */
 export function formAction<S extends z.ZodType, T>(schema: S, handler: FormHandler<S, T>) {
   return async (_previous: ActionResult<T> | null, formData: FormData): Promise<ActionResult<T>> => {
     const parsed = parseForm(schema, formData)
-    return withValues(parsed.ok ? await handler(parsed.data) : parsed, formData)
+    return withValues(parsed.ok ? await failureAsState(() => handler(parsed.data)) : parsed, formData)
   }
 }
 
@@ -50,8 +69,11 @@ export function userFormAction<S extends z.ZodType, T>(
   handler: (user: AuthUser, input: z.infer<S>) => Promise<ActionResult<T>>,
 ) {
   return async (_previous: ActionResult<T> | null, formData: FormData): Promise<ActionResult<T>> => {
-    const user = await requireUser()
-    const parsed = parseForm(schema, formData)
-    return withValues(parsed.ok ? await handler(user, parsed.data) : parsed, formData)
+    const result = await failureAsState(async () => {
+      const user = await requireUser()
+      const parsed = parseForm(schema, formData)
+      return parsed.ok ? await handler(user, parsed.data) : parsed
+    })
+    return withValues(result, formData)
   }
 }

@@ -51,9 +51,9 @@ export async function supabaseSignUp(input: SignUpInput): Promise<AuthResult> {
       return { ok: false, code: 'too_many_attempts', message: 'Too many attempts. Try again later.', retryAfterSeconds: 60 }
     if (!error.status || error.status >= 500)
       return { ok: false, code: 'unavailable', message: 'Sign-up is unavailable right now. Try again in a moment.' }
-    return { ok: false, code: 'invalid_input', message: error.message }
+    return { ok: false, code: 'invalid_request', message: error.message }
   }
-  if (!data.user) return { ok: false, code: 'invalid_input', message: 'Sign-up failed' }
+  if (!data.user) return { ok: false, code: 'invalid_request', message: 'Sign-up failed' }
   if (!data.session)
     return { ok: false, code: 'confirmation_required', message: 'Check your email to confirm your account, then sign in.' }
   return { ok: true, user: toUser(data.user) }

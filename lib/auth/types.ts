@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import type { ErrorCode } from '@/lib/errors'
 
 export type AuthUser = {
   id: string
@@ -6,13 +7,16 @@ export type AuthUser = {
   displayName: string | null
 }
 
+/**
+ * Why a sign-up or sign-in did not start a session: a result, not a throw, because forms show
+ * it in place. Its codes are the application's error codes (lib/errors.ts), so the JSON edge
+ * answers them with their status (lib/auth/respond.ts); `confirmation_required` is not an
+ * error at all: the account exists, and waits for its email to be confirmed.
+ */
 export type AuthFailure =
-  | { ok: false; code: 'invalid_input'; message: string }
-  | { ok: false; code: 'email_taken'; message: string }
-  | { ok: false; code: 'invalid_credentials'; message: string }
+  | { ok: false; code: Extract<ErrorCode, 'invalid_request' | 'email_taken' | 'invalid_credentials' | 'unavailable'>; message: string }
   | { ok: false; code: 'too_many_attempts'; message: string; retryAfterSeconds: number }
   | { ok: false; code: 'confirmation_required'; message: string }
-  | { ok: false; code: 'unavailable'; message: string }
 
 export type AuthResult = { ok: true; user: AuthUser } | AuthFailure
 
@@ -48,14 +52,4 @@ export type SignInInput = z.infer<typeof SignInSchema>
 export function describeIssues(error: z.ZodError): string {
   const issue = error.issues[0]
   return issue ? issue.message : 'Invalid input'
-}
-
-/** HTTP status of each auth failure, for the JSON auth endpoints. */
-export const AUTH_FAILURE_STATUS: Record<AuthFailure['code'], number> = {
-  invalid_input: 400,
-  email_taken: 409,
-  invalid_credentials: 401,
-  too_many_attempts: 429,
-  confirmation_required: 202,
-  unavailable: 503,
 }

@@ -1,5 +1,6 @@
 import 'server-only'
 import { z } from 'zod'
+import { isUniqueViolation } from '@/lib/db/errors'
 import { withUser } from '@/lib/db/with-user'
 
 export const CampaignNameSchema = z
@@ -21,21 +22,8 @@ const summary = (row: { id: string; name: string; status: string }): CampaignSum
   status: row.status === 'paused' ? 'paused' : 'active',
 })
 
-// The table's unique (user_id, name) is the one source of truth for duplicates: checking first
-// would race a concurrent create. Prisma reports it as P2002; through the pg driver adapter the
-// PostgreSQL code 23505 may surface instead, so both are recognised.
-function isUniqueViolation(error: unknown): boolean {
-  const seen = new Set<unknown>()
-  for (let e: unknown = error; e && typeof e === 'object' && !seen.has(e); e = (e as { cause?: unknown }).cause) {
-    seen.add(e)
-    const code = (e as { code?: unknown }).code
-    if (code === 'P2002' || code === '23505') return true
-    const original = (e as { meta?: { driverAdapterError?: { cause?: { originalCode?: unknown; kind?: unknown } } } }).meta?.driverAdapterError?.cause
-    if (original?.originalCode === '23505' || original?.kind === 'UniqueConstraintViolation') return true
-  }
-  return false
-}
-
+// The table's unique (user_id, name) is the one source of truth for duplicates (isUniqueViolation):
+// checking first would race a concurrent create.
 const nameTaken = (name: string): CampaignWrite => ({
   ok: false,
   // Archived campaigns keep their names (their calls still point at them), hence the hint.

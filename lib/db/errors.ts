@@ -1,6 +1,8 @@
-// Which database failures mean "the database cannot serve us right now" (down, restarting,
-// overloaded) as opposed to a bug or bad data. Those are answered 503 with Retry-After: the
-// gateway fails closed, and a client can retry once the database is back.
+// The one classifier of database errors: nobody else looks at SQLSTATEs, Prisma codes or driver
+// messages. First, which failures mean "the database cannot serve us right now" (down,
+// restarting, overloaded) as opposed to a bug or bad data. Those are answered 503 with
+// Retry-After (lib/errors.ts): the gateway fails closed, and a client can retry once the
+// database is back.
 
 export type DatabaseUnavailable = 'unreachable' | 'busy'
 
@@ -20,41 +22,86 @@ const BUSY_STATE = /^(57014|55P03)$/
 const UNREACHABLE_MESSAGE = /Connection terminated|Can't reach database server|the database system is (starting up|shutting down|in recovery mode)|Client has encountered a connection error|Client was closed and is not queryable/i
 const BUSY_MESSAGE = /timeout exceeded when trying to connect/i
 
-type Cause = { kind?: unknown; code?: unknown; originalCode?: unknown }
+type Cause = { kind?: unknown; code?: unknown; originalCode?: unknown; syscall?: unknown }
 
 /** Classifies a thrown value from Prisma or pg; null when it is not about the database's availability. */
 export function databaseUnavailable(error: unknown): DatabaseUnavailable | null {
-  const seen = new Set<unknown>()
-  let current: unknown = error
-  // Prisma wraps the driver's error (meta.driverAdapterError.cause); pg errors nest in .cause.
-  while (current && typeof current === 'object' && !seen.has(current)) {
-    seen.add(current)
-    const e = current as { message?: unknown; code?: unknown; cause?: unknown; meta?: { driverAdapterError?: { cause?: Cause } } }
-    const adapterCause = e.meta?.driverAdapterError?.cause
-    const causes: Cause[] = [adapterCause, e as Cause].filter((c): c is Cause => Boolean(c))
-    for (const cause of causes) {
-      if (typeof cause.kind === 'string' && UNREACHABLE_KINDS.has(cause.kind)) return 'unreachable'
-      const state = String(cause.originalCode ?? cause.code ?? '')
-      if (UNREACHABLE_STATE.test(state) || state === 'ECONNREFUSED') return 'unreachable'
-      // A reset or broken socket of our own connection (pg sets `syscall`); a client that hung
-      // up on its request raises ECONNRESET too, but without a syscall.
-      if (/^(ECONNRESET|EPIPE|ETIMEDOUT)$/.test(state) && typeof (cause as { syscall?: unknown }).syscall === 'string') return 'unreachable'
-      if (BUSY_STATE.test(state)) return 'busy'
-    }
-    const message = typeof e.message === 'string' ? e.message : ''
+  for (const layer of layers(error)) {
+    if (typeof layer.kind === 'string' && UNREACHABLE_KINDS.has(layer.kind)) return 'unreachable'
+    const state = String(layer.originalCode ?? layer.code ?? '')
+    if (UNREACHABLE_STATE.test(state) || state === 'ECONNREFUSED') return 'unreachable'
+    // A reset or broken socket of our own connection (pg sets `syscall`); a client that hung
+    // up on its request raises ECONNRESET too, but without a syscall.
+    if (/^(ECONNRESET|EPIPE|ETIMEDOUT)$/.test(state) && typeof layer.syscall === 'string') return 'unreachable'
+    if (BUSY_STATE.test(state)) return 'busy'
+    const message = typeof layer.message === 'string' ? layer.message : ''
     if (BUSY_MESSAGE.test(message)) return 'busy'
     if (UNREACHABLE_MESSAGE.test(message)) return 'unreachable'
-    current = e.cause
+  }
+  return null
+}
+
+// The rest of this module answers "what did the database refuse?" for errors that are not about
+// its availability. Every caller asks here: a unique name taken, a value the columns refuse, a
+// named constraint (an exclusion, a check).
+
+type Wrapped = { code?: unknown; constraint?: unknown; message?: unknown; cause?: unknown; meta?: { driverAdapterError?: { cause?: Cause & { kind?: unknown; originalMessage?: unknown; constraint?: unknown } } } }
+
+/** Each error in the chain (error, its cause, …) and the driver error Prisma wraps in each. */
+function* layers(error: unknown): Generator<Wrapped & Cause & { originalMessage?: unknown }> {
+  const seen = new Set<unknown>()
+  for (let current: unknown = error; current && typeof current === 'object' && !seen.has(current); current = (current as Wrapped).cause) {
+    seen.add(current)
+    const adapterCause = (current as Wrapped).meta?.driverAdapterError?.cause
+    if (adapterCause) yield adapterCause
+    yield current as Wrapped
+  }
+}
+
+// Five characters; Prisma's own codes (P1000…P6999) look alike but are not PostgreSQL's (its P0xxx are).
+const SQLSTATE = /^(?!P[1-9])[0-9A-Z]{5}$/
+
+/**
+ * The SQLSTATE PostgreSQL answered with, however it is wrapped: pg puts it in `code`; Prisma on
+ * the pg driver adapter in meta.driverAdapterError.cause.originalCode. Null when PostgreSQL said
+ * nothing (a socket error, a bug of ours).
+ */
+export function sqlState(error: unknown): string | null {
+  for (const layer of layers(error)) {
+    for (const value of [layer.originalCode, layer.code]) if (typeof value === 'string' && SQLSTATE.test(value)) return value
   }
   return null
 }
 
 /**
- * A value the columns or constraints refuse (SQLSTATE class 22, data exception, or 23,
- * integrity violation): the same statement fails the same way however often it is retried.
- * pg reports the SQLSTATE as `code`.
+ * A unique constraint refused the row (SQLSTATE 23505; Prisma's P2002; the driver adapter's
+ * UniqueConstraintViolation kind). The table's constraint is the one source of truth for
+ * duplicates: checking first would race a concurrent write.
+ */
+export function isUniqueViolation(error: unknown): boolean {
+  if (sqlState(error) === '23505') return true
+  for (const layer of layers(error)) if (layer.code === 'P2002' || layer.kind === 'UniqueConstraintViolation') return true
+  return false
+}
+
+/**
+ * A data error: SQLSTATE class 22 (a value the column refuses: out of range, bad encoding) or
+ * 23 (an integrity constraint: a foreign key whose row is gone, a check). Retrying the same
+ * statement fails the same way.
  */
 export function isDataError(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code
-  return typeof code === 'string' && /^2[23][0-9A-Z]{3}$/.test(code)
+  return /^2[23]/.test(sqlState(error) ?? '')
+}
+
+/**
+ * Whether the constraint named `name` refused the statement. PostgreSQL names it in the
+ * error's `constraint` field; Prisma keeps only the message, which quotes the name.
+ */
+export function violatesConstraint(error: unknown, name: string): boolean {
+  if (!/^23/.test(sqlState(error) ?? '')) return false
+  for (const layer of layers(error)) {
+    if (layer.constraint === name) return true
+    for (const text of [layer.originalMessage, layer.message]) if (typeof text === 'string' && text.includes(`"${name}"`)) return true
+  }
+  return false
 }

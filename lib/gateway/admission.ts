@@ -1,7 +1,7 @@
 import 'server-only'
 import { pool } from '@/lib/db/prisma'
 import { env } from '@/lib/env'
-import { GatewayError } from '@/lib/gateway/errors'
+import { AppError } from '@/lib/errors'
 import { forgetApiKey, invalidKey } from '@/lib/gateway/identity'
 import type { Service } from '@/lib/services'
 import { formatUsd, parseUsd } from '@/lib/pricing/money'
@@ -35,7 +35,7 @@ export function holdSeconds(service: Service): number {
 
 /**
  * Admits or refuses a call in one database round trip (API key, campaign, rate, quota, budget,
- * hold; the limits the subscription's status allows). Refusals throw a 429 GatewayError
+ * hold; the limits the subscription's status allows). Refusals throw a 429 AppError
  * carrying the limit that was hit (400 for a campaign that is not the caller's, or archived);
  * the caller's wrapper records it.
  */
@@ -73,12 +73,12 @@ export async function admitCall(input: {
   const headers = { ...rateHeaders(admission), 'retry-after': String(admission.retry_after_seconds ?? 60) }
   const limit = admission.exceeded!
   if (admission.code === 'rate_limited') {
-    throw new GatewayError('rate_limited', `Rate limit reached: ${limit.max} ${input.service} requests per minute. Try again in ${admission.retry_after_seconds} s.`, {
+    throw new AppError('rate_limited', `Rate limit reached: ${limit.max} ${input.service} requests per minute. Try again in ${admission.retry_after_seconds} s.`, {
       headers,
       extra: { limit_name: limit.limit, used: limit.used, limit: limit.max, resets_at: limit.resets_at },
     })
   }
-  throw new GatewayError('usage_limit_exceeded', admission.held_by ? heldMessage(admission.held_by) : LIMIT_MESSAGE, {
+  throw new AppError('usage_limit_exceeded', admission.held_by ? heldMessage(admission.held_by) : LIMIT_MESSAGE, {
     // Retry-After runs to the end of the period (days): the OpenAI SDK would sleep that long
     // before retrying, so it is told not to retry at all.
     headers: { ...headers, 'x-should-retry': 'false' },
@@ -92,14 +92,14 @@ export async function admitCall(input: {
  * without limit, each leaving a row. Returns the 429 to answer instead when the rate was
  * already full, else null.
  */
-export async function countRefusal(userId: string, service: Service): Promise<GatewayError | null> {
+export async function countRefusal(userId: string, service: Service): Promise<AppError | null> {
   const { rows } = await pool().query<{ result: { limited: boolean; limit?: number; used?: number; retry_after_seconds?: number; resets_at?: string } }>(
     'select public.gateway_count_refusal($1::uuid, $2) as result',
     [userId, service],
   )
   const r = rows[0].result
   if (!r.limited) return null
-  return new GatewayError('rate_limited', `Rate limit reached: ${r.limit} ${service} requests per minute. Try again in ${r.retry_after_seconds} s.`, {
+  return new AppError('rate_limited', `Rate limit reached: ${r.limit} ${service} requests per minute. Try again in ${r.retry_after_seconds} s.`, {
     headers: {
       'retry-after': String(r.retry_after_seconds),
       'x-ratelimit-limit-requests': String(r.limit),
@@ -111,8 +111,8 @@ export async function countRefusal(userId: string, service: Service): Promise<Ga
 }
 
 /** The 400 for a campaign that is not the caller's (or does not exist), or is archived. */
-export function campaignRefused(campaignId: string, why: 'unknown' | 'archived'): GatewayError {
-  return new GatewayError('invalid_request', why === 'archived' ? `Campaign ${campaignId} is archived` : `Unknown campaign ${campaignId}`, { param: 'campaign' })
+export function campaignRefused(campaignId: string, why: 'unknown' | 'archived'): AppError {
+  return new AppError('invalid_request', why === 'archived' ? `Campaign ${campaignId} is archived` : `Unknown campaign ${campaignId}`, { param: 'campaign' })
 }
 
 /** Why a paying plan's caller got Free limits: their subscription's status. */
@@ -127,7 +127,7 @@ export function heldMessage(status: string): string {
  * in flight) as gateway_admit saw them under the subscription's lock.
  */
 export function budgetRoom(error: unknown): string | null {
-  if (!(error instanceof GatewayError) || error.code !== 'usage_limit_exceeded' || error.extra?.limit_name !== 'monthly_cost_budget') return null
+  if (!(error instanceof AppError) || error.code !== 'usage_limit_exceeded' || error.extra?.limit_name !== 'monthly_cost_budget') return null
   try {
     const room = parseUsd(String(error.extra.limit)) - parseUsd(String(error.extra.used))
     return room > 0n ? formatUsd(room) : null

@@ -3,7 +3,7 @@ import { countTokens } from 'gpt-tokenizer/encoding/o200k_base'
 import { z } from 'zod'
 import { env } from '@/lib/env'
 import { holdSeconds } from '@/lib/gateway/admission'
-import { GatewayError, errorBody, toGatewayError } from '@/lib/gateway/errors'
+import { AppError, errorBody, logFailure, toAppError } from '@/lib/errors'
 import type { GatewayCall } from '@/lib/gateway/pipeline'
 import { textRoute, type TextRoute } from '@/lib/gateway/routing'
 import { sseComment, sseEvents, sseFrame } from '@/lib/gateway/sse'
@@ -156,11 +156,11 @@ async function streamChat(call: GatewayCall, body: ChatRequestBody, route: TextR
   // [DONE] or a finish_reason: the upstream said its answer is complete.
   let complete = false
   let finished = false
-  const CLIENT_LEFT = new GatewayError('client_closed_request', 'The client closed the connection')
+  const CLIENT_LEFT = new AppError('client_closed_request', 'The client closed the connection')
   // The trailing usage-only chunk (for a client that asked for usage) waits for the call's cost.
   let heldUsage: ChatChunk | null = null
   // No error: a success. The client leaving is client_closed_request, as for any call.
-  const finish = (error?: GatewayError): StreamCost | null => {
+  const finish = (error?: AppError): StreamCost | null => {
     if (finished) return null
     finished = true
     release()
@@ -234,12 +234,12 @@ async function streamChat(call: GatewayCall, body: ChatRequestBody, route: TextR
       } catch (thrown) {
         if (!overran && (call.request.signal.aborted || aborter.signal.aborted)) return finish(CLIENT_LEFT)
         const error = overran
-          ? new GatewayError('upstream_timeout', 'The stream ran longer than the gateway allows and was cut')
+          ? new AppError('upstream_timeout', 'The stream ran longer than the gateway allows and was cut')
           : clock.timedOut()
-            ? toGatewayError(failureFromAbort(clock, route.adapter.id))
-            : toGatewayError(thrown)
+            ? toAppError(failureFromAbort(clock, route.adapter.id))
+            : toAppError(thrown)
         // The wrapper logs a plain call's internal error; a stream's ends here, after the response.
-        if (error.code === 'internal_error') console.error(`[gateway] ${call.requestId} failed mid-stream:`, thrown)
+        logFailure('gateway', error, thrown, `${call.requestId} mid-stream`)
         const cost = finish(error)
         try {
           sayCost(controller, cost)

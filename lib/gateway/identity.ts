@@ -2,7 +2,7 @@ import 'server-only'
 import { createHash } from 'node:crypto'
 import { getUser } from '@/lib/auth'
 import { pool } from '@/lib/db/prisma'
-import { GatewayError } from '@/lib/gateway/errors'
+import { AppError } from '@/lib/errors'
 
 /** Who is calling. `fromCache`: an API key resolved from memory, not yet re-checked in the database. */
 export type Identity = { userId: string; apiKeyId: string | null; via: 'api_key' | 'session'; fromCache?: boolean }
@@ -14,7 +14,7 @@ export function hashApiKey(key: string): string {
   return createHash('sha256').update(key).digest('hex')
 }
 
-export const invalidKey = () => new GatewayError('invalid_api_key', 'Invalid API key. Create one in Settings → Security → API keys.')
+export const invalidKey = () => new AppError('invalid_api_key', 'Invalid API key. Create one in Settings → Security → API keys.')
 
 // Key → user, remembered briefly so a metered call needs no round trip of its own to find its
 // user: gateway_admit re-checks the key (revoked? someone else's?) in the admission round trip,
@@ -70,7 +70,7 @@ export async function authenticate(request: Request, options: { verifiedLater?: 
     return identity
   }
   const user = await getUser()
-  if (!user) throw new GatewayError('invalid_api_key', 'Missing API key: send Authorization: Bearer tg_… or sign in.')
+  if (!user) throw new AppError('invalid_api_key', 'Missing API key: send Authorization: Bearer tg_… or sign in.')
   return { userId: user.id, apiKeyId: null, via: 'session' }
 }
 

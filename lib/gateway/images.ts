@@ -1,7 +1,7 @@
 import 'server-only'
 import { z } from 'zod'
 import { env } from '@/lib/env'
-import { errorBody, GatewayError, toGatewayError } from '@/lib/gateway/errors'
+import { errorBody, AppError, toAppError } from '@/lib/errors'
 import type { GatewayCall } from '@/lib/gateway/pipeline'
 import { mediaRoute, type MediaRoute } from '@/lib/gateway/routing'
 import { costColumns } from '@/lib/metering/row'
@@ -41,7 +41,7 @@ async function generateOnce(call: GatewayCall, route: MediaRoute, req: ImageRequ
     request = image.buildRequest(req, route.config)
   } catch (error) {
     // The adapter cannot express this request for its vendor: the caller's input is at fault.
-    throw new GatewayError('invalid_request', (error as Error).message)
+    throw new AppError('invalid_request', (error as Error).message)
   }
   const created = await exchange(route.adapter, request, options)
   let step = parse(() => image.parseResponse(created, req, route.config))
@@ -68,7 +68,7 @@ export async function handleImageGeneration(call: GatewayCall): Promise<Response
   // A size or quality the model has no price for is one it does not offer: refuse it here,
   // before anything is sent or spent.
   const quote = calculateImageCost({ ...priceAs, size, quality, count: n })
-  if (quote.costStatus === 'unpriced') throw new GatewayError('invalid_request', `${model} does not support this request: ${quote.note}`, { param: size ? 'size' : 'quality' })
+  if (quote.costStatus === 'unpriced') throw new AppError('invalid_request', `${model} does not support this request: ${quote.note}`, { param: size ? 'size' : 'quality' })
 
   await call.admit(n, quote.totalCost)
 
@@ -85,7 +85,7 @@ export async function handleImageGeneration(call: GatewayCall): Promise<Response
     const made = results.reduce((n, r) => n + r.images.length, 0)
     if (made > 0) {
       const partial = calculateImageCost({ ...priceAs, size, quality, count: made })
-      const error = toGatewayError(failure.reason)
+      const error = toAppError(failure.reason)
       call.record({ provider: route.servedBy, model, error_code: error.code, images_generated: made, ...costColumns(partial, route.servedBy === 'simulator'), response_payload: call.sanitize(errorBody(error)) })
     }
     throw failure.reason
@@ -93,7 +93,7 @@ export async function handleImageGeneration(call: GatewayCall): Promise<Response
   const images = results.flatMap((r) => r.images)
   const filtered = results.some((r) => r.contentFiltered)
   if (images.length === 0) {
-    throw new GatewayError('upstream_rejected', 'The provider blocked this prompt or its output with its content filter', { extra: { content_filtered: true } })
+    throw new AppError('upstream_rejected', 'The provider blocked this prompt or its output with its content filter', { extra: { content_filtered: true } })
   }
   const first = results[0]
   const tokenUsage = results.every((r) => r.tokenUsage)

@@ -5,8 +5,8 @@ import { env } from '@/lib/env'
 import { extractIPAddress, extractUserAgent } from '@/lib/gateway/client-info'
 import type { z } from 'zod'
 import { admitCall, budgetRoom, countRefusal, rateHeaders } from '@/lib/gateway/admission'
-import { readJsonObject, validate } from '@/lib/gateway/body'
-import { errorBody, GatewayError, toGatewayError } from '@/lib/gateway/errors'
+import { BODY_LIMITS, readJsonObject, validate } from '@/lib/http/body'
+import { AppError, errorBody, errorResponse, logFailure as logAs, toAppError } from '@/lib/errors'
 import { authenticate, confirmIdentity, type Identity } from '@/lib/gateway/identity'
 import { trackAPIUsage } from '@/lib/metering/record'
 import { buildUsageRow, ZERO_COST, type CallContext, type Outcome } from '@/lib/metering/row'
@@ -69,7 +69,7 @@ export class GatewayCall {
   private readCampaign(fromBody: unknown): void {
     const value = fromBody ?? this.request.headers.get('x-campaign-id') ?? undefined
     if (value === undefined || value === null || value === '') return
-    if (typeof value !== 'string' || !UUID.test(value)) throw new GatewayError('invalid_request', 'campaign must be a campaign id (UUID)', { param: 'campaign' })
+    if (typeof value !== 'string' || !UUID.test(value)) throw new AppError('invalid_request', 'campaign must be a campaign id (UUID)', { param: 'campaign' })
     this.requestedCampaign = value
   }
 
@@ -80,7 +80,7 @@ export class GatewayCall {
    * which the estimate and the pricing reuse (the one catalog lookup of the call).
    */
   async open<S extends z.ZodType<{ model: string; campaign?: string }>>(schema: S, defaultModel: string): Promise<{ input: z.infer<S>; route: Route; overrides: PriceOverride[] }> {
-    const raw = await readJsonObject(this.request)
+    const raw = await readJsonObject(this.request, BODY_LIMITS.gateway)
     // Made storable: the model of a refused call is still written to its row, and a NUL or a
     // lone surrogate in it made PostgreSQL refuse the row on every retry (the call went unbooked).
     this.model = typeof raw.model === 'string' && raw.model ? storable(raw.model.slice(0, 200)) : defaultModel
@@ -123,7 +123,7 @@ export class GatewayCall {
       this.campaignId = this.requestedCampaign
       Object.assign(this.responseHeaders, rateHeaders(admission))
     } catch (error) {
-      if (error instanceof GatewayError) {
+      if (error instanceof AppError) {
         // Admission checks the campaign before the rate and the limits: a call refused for
         // those still books its row under its (valid) campaign.
         if (error.code === 'rate_limited' || error.code === 'usage_limit_exceeded') this.campaignId = this.requestedCampaign
@@ -188,7 +188,7 @@ export class GatewayCall {
   }
 
   /** The row of a call that ended in an error before (or instead of) a normal outcome. */
-  recordFailure(error: GatewayError): void {
+  recordFailure(error: AppError): void {
     // A key refused at admission (revoked meanwhile): nobody is entitled to a row.
     if (this.recorded || error.code === 'invalid_api_key') return
     // A call refused for its rate was not looked at: its body explains nothing, and keeping it
@@ -206,35 +206,23 @@ export class GatewayCall {
   }
 }
 
-let lastOutageLog = 0
-/** Unexpected failures are logged whole; an unavailable database once per 5 s, not once per call. */
-function logFailure(error: GatewayError, thrown: unknown, what: string): void {
-  if (error.code === 'internal_error') console.error(`[gateway] ${what} failed:`, thrown)
-  else if (error.code === 'database_unavailable' && Date.now() - lastOutageLog > 5_000) {
-    lastOutageLog = Date.now()
-    console.error(`[gateway] database unavailable, answering 503 (${what}): ${String((thrown as Error)?.message ?? thrown).split('\n').filter(Boolean).pop()}`)
-  }
-}
+const logFailure = (error: AppError, thrown: unknown, what: string) => logAs('gateway', error, thrown, what)
 
 /**
  * A caller's call refused before admission still spends one request of its rate (see
  * countRefusal); past the rate, the answer is the rate limit's 429 instead of the refusal.
  * Only the caller's own mistakes and limits count: not our outages, not a revoked key.
  */
-async function refusalOrRateLimit(call: GatewayCall, error: GatewayError): Promise<GatewayError> {
+async function refusalOrRateLimit(call: GatewayCall, error: AppError): Promise<AppError> {
   const callersFault = error.status >= 400 && error.status < 500 && error.code !== 'invalid_api_key' && error.code !== 'rate_limited'
   if (!callersFault) return error
   try {
     return (await countRefusal(call.identity.userId, call.service)) ?? error
   } catch (thrown) {
     // The refusal stands on its own; failing to count it must not turn a 400 into a 503.
-    logFailure(toGatewayError(thrown), thrown, `${call.requestId} refusal count`)
+    logFailure(toAppError(thrown), thrown, `${call.requestId} refusal count`)
     return error
   }
-}
-
-export function errorResponse(error: GatewayError, headers: Record<string, string> = {}): Response {
-  return Response.json(errorBody(error), { status: error.status, headers: { ...headers, ...error.headers } })
 }
 
 /**
@@ -248,7 +236,7 @@ export function gatewayRoute<P>(service: Service, endpoint: string, handle: (cal
     try {
       identity = await authenticate(request, { verifiedLater: true })
     } catch (thrown) {
-      const error = toGatewayError(thrown)
+      const error = toAppError(thrown)
       logFailure(error, thrown, 'authentication')
       return errorResponse(error)
     }
@@ -258,7 +246,7 @@ export function gatewayRoute<P>(service: Service, endpoint: string, handle: (cal
       for (const [name, value] of Object.entries({ ...call.responseHeaders, 'x-request-id': call.requestId })) response.headers.set(name, value)
       return response
     } catch (thrown) {
-      const error = toGatewayError(thrown)
+      const error = toAppError(thrown)
       logFailure(error, thrown, call.requestId)
       // A cached key that failed before admission has not been re-checked yet: do it now, so a
       // revoked key gets its 401 and leaves no row.
@@ -266,30 +254,13 @@ export function gatewayRoute<P>(service: Service, endpoint: string, handle: (cal
         try {
           await confirmIdentity(request, identity)
         } catch (thrownAgain) {
-          const refused = toGatewayError(thrownAgain)
+          const refused = toAppError(thrownAgain)
           if (refused.code === 'invalid_api_key') return errorResponse(refused)
         }
       }
       const answer = call.admitted ? error : await refusalOrRateLimit(call, error)
       call.recordFailure(answer)
       return errorResponse(answer, { ...call.responseHeaders, 'x-request-id': call.requestId })
-    }
-  }
-}
-
-/**
- * A gateway read (polling a job, listing models, the usage API): the same identity and error
- * shape, but it is not a call to a model, so it leaves no usage row.
- */
-export function gatewayReadRoute<P>(handle: (request: Request, identity: Identity, params: P) => Promise<Response>) {
-  return async (request: Request, context: { params: Promise<P> }): Promise<Response> => {
-    try {
-      const identity = await authenticate(request)
-      return await handle(request, identity, await context.params)
-    } catch (thrown) {
-      const error = toGatewayError(thrown)
-      logFailure(error, thrown, `${request.method} ${new URL(request.url).pathname}`)
-      return errorResponse(error)
     }
   }
 }

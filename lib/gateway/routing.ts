@@ -1,6 +1,6 @@
 import 'server-only'
 import { env } from '@/lib/env'
-import { GatewayError } from '@/lib/gateway/errors'
+import { AppError } from '@/lib/errors'
 import { IMAGE_PRICES } from '@/lib/pricing/data/image-prices'
 import { VIDEO_PRICES } from '@/lib/pricing/data/video-prices'
 import type { MediaPriceEntry } from '@/lib/pricing/media-catalog-types'
@@ -98,8 +98,8 @@ export function mediaRoute(route: Route): MediaRoute {
   return route
 }
 
-function unknownModel(model: string, service: Service): GatewayError {
-  return new GatewayError('unknown_model', `The model \`${model}\` does not exist or is not served for ${service}. GET /api/v1/models lists what is.`, {
+function unknownModel(model: string, service: Service): AppError {
+  return new AppError('unknown_model', `The model \`${model}\` does not exist or is not served for ${service}. GET /api/v1/models lists what is.`, {
     param: 'model',
   })
 }

@@ -1,11 +1,11 @@
 import 'server-only'
-import { GatewayError } from '@/lib/gateway/errors'
+import { AppError } from '@/lib/errors'
 import type { MediaPriceEntry } from '@/lib/pricing/media-catalog-types'
 
 // A model known only from an operator's price override offers whatever the schema allows.
 const DEFAULT_SECONDS = 5
 
-const refuse = (message: string) => new GatewayError('invalid_request', `seconds: ${message}`, { param: 'seconds' })
+const refuse = (message: string) => new AppError('invalid_request', `seconds: ${message}`, { param: 'seconds' })
 
 /**
  * The output length to hold for and ask of the vendor: the caller's, when the model offers it

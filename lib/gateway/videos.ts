@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto'
 import { z } from 'zod'
 import { db } from '@/lib/db/prisma'
 import { env } from '@/lib/env'
-import { GatewayError } from '@/lib/gateway/errors'
+import { AppError } from '@/lib/errors'
 import type { Identity } from '@/lib/gateway/identity'
 import type { GatewayCall } from '@/lib/gateway/pipeline'
 import { mediaRoute, servedBy } from '@/lib/gateway/routing'
@@ -72,7 +72,7 @@ export async function handleVideoCreate(call: GatewayCall): Promise<Response> {
   void _campaign
   const seconds = chooseSeconds(route.media, model, requested)
   const quote = calculateVideoCost({ provider: route.pricingProvider, model, entry: route.media, seconds, resolution, overrides })
-  if (quote.costStatus === 'unpriced') throw new GatewayError('invalid_request', `${model} does not support this request: ${quote.note}`, { param: resolution ? 'resolution' : 'seconds' })
+  if (quote.costStatus === 'unpriced') throw new AppError('invalid_request', `${model} does not support this request: ${quote.note}`, { param: resolution ? 'resolution' : 'seconds' })
 
   await call.admit(1, quote.totalCost)
   // The job is charged when it ends, on the seconds it made: its answer says what is held.
@@ -83,7 +83,7 @@ export async function handleVideoCreate(call: GatewayCall): Promise<Response> {
   try {
     request = video.buildCreate({ model, prompt, seconds, resolution, aspectRatio: aspect_ratio, imageUrl: image_url, extra }, route.config)
   } catch (error) {
-    throw new GatewayError('invalid_request', (error as Error).message)
+    throw new AppError('invalid_request', (error as Error).message)
   }
   const created = await exchange(route.adapter, request, {
     timeoutMs: env.UPSTREAM_TIMEOUT_MS,
@@ -123,7 +123,7 @@ const JOB_ID = /^vid_[A-Za-z0-9_-]{1,100}$/
 
 export async function handleVideoStatus(request: Request, identity: Identity, { id }: { id: string }): Promise<Response> {
   const job = JOB_ID.test(id) ? await db().videoJob.findFirst({ where: { id, userId: identity.userId } }) : null
-  if (!job) throw new GatewayError('not_found', `No video job ${id}`, { param: 'id' })
+  if (!job) throw new AppError('not_found', `No video job ${id}`, { param: 'id' })
   if (job.finishedAt) return presentEnded(job)
   // One vendor call per job per interval, whatever the clients do and however many instances
   // serve them: a poll claims the call with this conditional UPDATE (concurrent claims queue on

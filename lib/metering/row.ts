@@ -76,7 +76,7 @@ type CostColumns = Pick<UsageRecord, 'input_cost' | 'output_cost' | 'generation_
 export type Outcome = CostColumns & {
   provider: string
   model: string
-  /** The code of the error the call ended with (GatewayError codes, generation_failed); absent: it succeeded. */
+  /** The code of the error the call ended with (AppError codes, generation_failed); absent: it succeeded. */
   error_code?: string | null
   input_tokens?: number
   output_tokens?: number

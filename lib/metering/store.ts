@@ -1,6 +1,6 @@
 import 'server-only'
 import type { PoolClient } from 'pg'
-import { isDataError } from '@/lib/db/errors'
+import { isDataError, sqlState } from '@/lib/db/errors'
 import { pool } from '@/lib/db/prisma'
 import type { UsageRow } from '@/lib/metering/row'
 
@@ -62,7 +62,7 @@ async function storeOnce(row: UsageRow, claim?: Claim): Promise<boolean> {
 
 /** One line saying why a write failed, for logs and dead letters: the SQLSTATE and the first line of the message (never the row). */
 export function reasonOf(error: unknown): string {
-  const code = (error as { code?: unknown } | null)?.code
+  const code = sqlState(error)
   const message = String((error as Error | null)?.message ?? error).split('\n')[0].slice(0, 300)
-  return typeof code === 'string' ? `${code}: ${message}` : message
+  return code ? `${code}: ${message}` : message
 }

@@ -3,7 +3,7 @@
 import { afterAll, describe, expect, it } from 'vitest'
 import { closeDatabase, db } from '@/lib/db/prisma'
 import { withUser } from '@/lib/db/with-user'
-import { createPriceOverride, listPriceOverrides, PriceOverlapError } from '@/lib/pricing/model-prices'
+import { createPriceOverride, listPriceOverrides } from '@/lib/pricing/model-prices'
 import { calculateOpenAICost } from '@/lib/pricing/text'
 import { calculateVideoCost } from '@/lib/pricing/media'
 import { withClient } from '@/test/databases'
@@ -16,7 +16,7 @@ const base = { provider: 'openai', model: 'gpt-4o', unit: 'output_mtok' as const
 describe('model_prices', () => {
   it('refuses two overlapping prices for the same model and unit, in the database itself', async () => {
     await createPriceOverride({ ...base, price: '9', effectiveFrom: '2026-01-01', effectiveTo: '2026-07-01' })
-    await expect(createPriceOverride({ ...base, price: '8', effectiveFrom: '2026-06-30', effectiveTo: null })).rejects.toThrow(PriceOverlapError)
+    await expect(createPriceOverride({ ...base, price: '8', effectiveFrom: '2026-06-30', effectiveTo: null })).rejects.toMatchObject({ code: 'price_overlap', status: 409, message: expect.stringMatching(/already in force/) })
     // Raw SQL too: the constraint, not the TypeScript, is what refuses.
     await expect(
       db().$executeRaw`insert into public.model_prices (provider, model, unit, price, effective_from, source)

@@ -1,6 +1,8 @@
 import 'server-only'
 import { z } from 'zod'
+import { violatesConstraint } from '@/lib/db/errors'
 import { db } from '@/lib/db/prisma'
+import { AppError } from '@/lib/errors'
 import type { PriceOverride } from '@/lib/pricing/types'
 
 // Operator overrides live in public.model_prices. The table is tiny and read on every priced
@@ -48,13 +50,7 @@ export const PriceOverrideSchema = z.object({
 })
 export type PriceOverrideInput = z.input<typeof PriceOverrideSchema>
 
-export class PriceOverlapError extends Error {
-  constructor() {
-    super('A price for this model, unit and variant is already in force during part of that period')
-  }
-}
-
-/** Adds an override (privileged: operators only). Throws PriceOverlapError when periods overlap. */
+/** Adds an override (privileged: operators only). Throws AppError price_overlap (409) when periods overlap. */
 export async function createPriceOverride(input: PriceOverrideInput): Promise<PriceOverride> {
   const data = PriceOverrideSchema.parse(input)
   try {
@@ -62,7 +58,7 @@ export async function createPriceOverride(input: PriceOverrideInput): Promise<Pr
     invalidatePriceOverrides()
     return { ...data, id: row.id, price: row.price.toFixed() }
   } catch (error) {
-    if (String((error as Error).message).includes('model_prices_no_overlap')) throw new PriceOverlapError()
+    if (violatesConstraint(error, 'model_prices_no_overlap')) throw new AppError('price_overlap', 'A price for this model, unit and variant is already in force during part of that period')
     throw error
   }
 }

@@ -78,21 +78,31 @@ describe('POST /api/auth/signup', () => {
     expect(row.encrypted_password).not.toContain('another secret pw')
   })
 
+  // Every /api route answers a refusal in OpenAI's error shape, naming the field at fault.
+  const refusal = (code: string, type: string, message: unknown, param: string | null = null) => ({ error: { message, type, code, param } })
+
   it.each([
-    [{ email: 'not-an-email', password: 'long enough pw' }, 400, 'email: Enter a valid email address'],
-    [{ email: newEmail(), password: 'short' }, 400, 'password: Password must be at least 8 characters'],
-    [{ email: newEmail() }, 400, 'password: Password is required'],
-    ['{"email":', 400, 'Request body is not valid JSON'],
-    [[1, 2], 400, 'Invalid input: expected object, received array'],
-  ])('refuses %j with %i', async (body, status, message) => {
+    [{ email: 'not-an-email', password: 'long enough pw' }, refusal('invalid_request', 'invalid_request_error', 'email: Enter a valid email address', 'email')],
+    [{ email: newEmail(), password: 'short' }, refusal('invalid_request', 'invalid_request_error', 'password: Password must be at least 8 characters', 'password')],
+    [{ email: newEmail() }, refusal('invalid_request', 'invalid_request_error', 'password: Password is required', 'password')],
+    ['{"email":', refusal('invalid_request', 'invalid_request_error', expect.stringMatching(/^Request body is not valid JSON: /))],
+    [[1, 2], refusal('invalid_request', 'invalid_request_error', 'Request body must be a JSON object')],
+  ])('refuses %j with 400', async (body, expected) => {
     const response = await post('/api/auth/signup', body)
-    expect(response.status).toBe(status)
-    expect(await response.json()).toEqual({ error: { code: 'invalid_request', message } })
+    expect(response.status).toBe(400)
+    expect(await response.json()).toEqual(expected)
   })
 
   it('refuses a body that is not JSON by content type with 415', async () => {
     const response = await post('/api/auth/signup', 'email=a', { 'content-type': 'application/x-www-form-urlencoded' })
     expect(response.status).toBe(415)
+    expect(await response.json()).toEqual(refusal('unsupported_media_type', 'invalid_request_error', 'Content-Type must be application/json'))
+  })
+
+  it('refuses a body past the form cap with 413 before reading it whole', async () => {
+    const response = await post('/api/auth/login', { email: newEmail(), password: 'x'.repeat(17 * 1024) })
+    expect(response.status).toBe(413)
+    expect(await response.json()).toEqual(refusal('payload_too_large', 'invalid_request_error', 'Request body exceeds 16 KiB'))
   })
 
   it('refuses a second account for the same email, whatever its case, with 409', async () => {
@@ -100,7 +110,7 @@ describe('POST /api/auth/signup', () => {
     expect((await post('/api/auth/signup', { email, password: 'long enough pw' })).status).toBe(201)
     const again = await post('/api/auth/signup', { email: email.toUpperCase(), password: 'other long pw' })
     expect(again.status).toBe(409)
-    expect((await again.json()).error.code).toBe('email_taken')
+    expect(await again.json()).toEqual({ error: { message: 'An account with this email already exists', type: 'invalid_request_error', code: 'email_taken', param: null } })
   })
 
   it('creates exactly one user when the same email signs up in parallel', async () => {
@@ -131,7 +141,9 @@ describe('POST /api/auth/login and /api/auth/logout', () => {
     const unknownEmail = await post('/api/auth/login', { email: newEmail(), password: 'long enough pw' })
     expect(wrongPassword.status).toBe(401)
     expect(unknownEmail.status).toBe(401)
-    expect(await wrongPassword.json()).toEqual(await unknownEmail.json())
+    const answer = await wrongPassword.json()
+    expect(answer).toEqual({ error: { message: 'Invalid email or password', type: 'authentication_error', code: 'invalid_credentials', param: null } })
+    expect(await unknownEmail.json()).toEqual(answer)
   })
 
   it('slows an email after five failures with a delay that grows, and the right password works after it', async () => {
@@ -144,7 +156,7 @@ describe('POST /api/auth/login and /api/auth/logout', () => {
     const slowed = await post('/api/auth/login', { email, password: 'long enough pw' })
     expect(slowed.status).toBe(429)
     expect(Number(slowed.headers.get('retry-after'))).toBe(1)
-    expect((await slowed.json()).error.message).toMatch(/Too many failed sign-in attempts. Try again in 1 second/)
+    expect((await slowed.json()).error).toEqual({ message: expect.stringMatching(/Too many failed sign-in attempts. Try again in 1 second/), type: 'rate_limit_error', code: 'too_many_attempts', param: null })
     expect(await delayOf(email)).toBe(1)
 
     await afterRetry(slowed)
@@ -206,7 +218,7 @@ describe('POST /api/auth/login and /api/auth/logout', () => {
     const cookie = sessionCookie(await post('/api/auth/signup', { email: newEmail(), password: 'long enough pw' }))!.split(';')[0]
     const response = await post('/api/auth/logout', {}, { cookie, ...headers })
     expect(response.status).toBe(403)
-    expect((await response.json()).error.code).toBe('cross_site_request')
+    expect(await response.json()).toEqual({ error: { message: 'Sign-out is accepted only from this site\'s own pages', type: 'permission_error', code: 'cross_site_request', param: null } })
     expect(sessionCookie(response)).toBeUndefined()
     expect((await fetch(`${base()}/api/keys`, { headers: { cookie } })).status).toBe(200)
   })

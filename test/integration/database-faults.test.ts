@@ -13,6 +13,7 @@ import { startFakeOpenAI, type FakeOpenAI } from '@/test/fakes/openai'
 import { createGatewayUser, holdsOf, type GatewayUser } from '@/test/gateway'
 import { sleep, startLoad, waitFor, type Answer } from '@/test/load'
 import { startNextServer, type NextServer } from '@/test/next-server'
+import { actionOutcome, callServerAction, form, serverActionId } from '@/test/server-actions'
 
 let dir: string
 let postgres: EmbeddedDatabase
@@ -115,6 +116,42 @@ describe('PostgreSQL stopped under load, then started again', () => {
     expect(rows.filter((r) => r.status === 'success')).toHaveLength(upstream.calls.length)
     expect(answers.filter((a) => a.status === 200)).toHaveLength(upstream.calls.length)
     console.log(`[database-faults] ${answers.length} calls: ${statuses.get(200)} × 200, ${statuses.get(503)} × 503; first success ${recovered!.endedAt - databaseBack} ms after the database returned`)
+  })
+})
+
+describe('PostgreSQL stopped: every edge answers in its own shape', () => {
+  it('answers 503 with Retry-After in the one error shape on every API route, and the form\'s error on a server action', async () => {
+    const server = await gateway()
+    const user = await createGatewayUser(server.url)
+    await postgres.stop()
+    try {
+      const asCookie = { cookie: user.cookie }
+      const asKey = { authorization: `Bearer ${user.key}` }
+      const json = { 'content-type': 'application/json' }
+      for (const [method, path, headers, body] of [
+        ['GET', '/api/keys', asCookie, undefined],
+        ['POST', '/api/keys', { ...asCookie, ...json }, '{"name":"outage"}'],
+        ['DELETE', '/api/keys/00000000-0000-4000-8000-000000000000', asCookie, undefined],
+        ['GET', '/api/usage/export', asCookie, undefined],
+        ['GET', '/api/v1/usage', asKey, undefined],
+        ['GET', '/api/v1/usage/history', asKey, undefined],
+        ['POST', '/api/auth/login', json, '{"email":"someone@example.test","password":"long enough pw"}'],
+        ['POST', '/api/v1/chat/completions', { ...asKey, ...json }, '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}]}'],
+      ] as const) {
+        const response = await fetch(`${server.url}${path}`, { method, headers, body })
+        const what = `${method} ${path}`
+        expect(response.status, what).toBe(503)
+        expect(response.headers.get('retry-after'), what).toBe('2')
+        expect(await response.json(), what).toEqual({ error: { message: expect.stringMatching(/database.*Retry shortly/), type: 'server_error', code: 'database_unavailable', param: null } })
+      }
+      const action = await callServerAction(server.url, '/settings/security', serverActionId('app/(app)/settings/actions.ts', 'createApiKeyAction'), [null, form({ name: 'outage' })], { cookie: user.cookie })
+      expect(actionOutcome(await action.text())).toEqual({ value: { ok: false, error: expect.stringMatching(/database.*Retry shortly/), values: { name: 'outage' } } })
+      // An outage is logged (once per 5 s), never as an unexpected failure with its stack.
+      expect(server.output()).not.toMatch(/\[(api|action)\] .* failed:/)
+    } finally {
+      postgres = await startPostgres()
+    }
+    expect((await fetch(`${server.url}/api/keys`, { headers: { cookie: user.cookie } })).status).toBe(200)
   })
 })
 

@@ -43,10 +43,53 @@ describe('API keys', () => {
     expect((await fetch(`${server.url}/api/keys/not-a-uuid`, { method: 'DELETE', headers: { cookie: b.cookie } })).status).toBe(404)
     const bad = await fetch(`${server.url}/api/keys`, { method: 'POST', headers: { 'content-type': 'application/json', cookie: a.cookie }, body: JSON.stringify({ name: '' }) })
     expect(bad.status).toBe(400)
-    expect((await bad.json()).error.message).toBe('name: is required')
-    expect((await fetch(`${server.url}/api/keys`)).status).toBe(401)
+    expect(await bad.json()).toEqual({ error: { message: 'name: is required', type: 'invalid_request_error', code: 'invalid_request', param: 'name' } })
+    const signedOut = await fetch(`${server.url}/api/keys`)
+    expect(signedOut.status).toBe(401)
+    expect(await signedOut.json()).toEqual({ error: { message: 'Sign in to manage API keys', type: 'authentication_error', code: 'unauthorized', param: null } })
+    const missing = await fetch(`${server.url}/api/keys/not-a-uuid`, { method: 'DELETE', headers: { cookie: b.cookie } })
+    expect(await missing.json()).toEqual({ error: { message: 'No such API key', type: 'invalid_request_error', code: 'not_found', param: null } })
     // a's key still works: b's attempt changed nothing
     expect((await get(a, '/api/v1/usage')).status).toBe(200)
+  })
+
+  it('refuses every kind of bad body with its precise 4xx, in the one error shape', async () => {
+    const u = await createGatewayUser(server.url)
+    const create = (body: string, type = 'application/json') => fetch(`${server.url}/api/keys`, { method: 'POST', headers: { 'content-type': type, cookie: u.cookie }, body })
+    for (const [body, type, status, code, message] of [
+      ['name=x', 'application/x-www-form-urlencoded', 415, 'unsupported_media_type', /^Content-Type must be application\/json$/],
+      ['{"name":', 'application/json', 400, 'invalid_request', /^Request body is not valid JSON: /],
+      ['["ci"]', 'application/json', 400, 'invalid_request', /^Request body must be a JSON object$/],
+      [`${'['.repeat(100)}${']'.repeat(100)}`, 'application/json', 400, 'invalid_request', /^Request body must be a JSON object$/],
+      [`{"name":"ci","x":${'['.repeat(100)}${']'.repeat(100)}}`, 'application/json', 400, 'invalid_request', /^Request body nests deeper than 64 levels$/],
+      [JSON.stringify({ name: 'x'.repeat(17 * 1024) }), 'application/json', 413, 'payload_too_large', /^Request body exceeds 16 KiB$/],
+    ] as const) {
+      const response = await create(body, type)
+      expect(response.status, body.slice(0, 40)).toBe(status)
+      expect(await response.json(), body.slice(0, 40)).toEqual({ error: { message: expect.stringMatching(message), type: 'invalid_request_error', code, param: null } })
+    }
+    // Nothing was created by any of them.
+    expect((await (await fetch(`${server.url}/api/keys`, { headers: { cookie: u.cookie } })).json()).data).toHaveLength(1)
+  })
+})
+
+describe('usage export', () => {
+  it('exports with the session or an API key, and refuses a bad filter or no credentials in the one shape', async () => {
+    const u = await createGatewayUser(server.url)
+    await u.client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'exported' }] })
+    const [row] = await usageRows(db(), u.id, 1)
+    for (const headers of [{ cookie: u.cookie }, { authorization: `Bearer ${u.key}` }] as Record<string, string>[]) {
+      const response = await fetch(`${server.url}/api/usage/export?service=chat`, { headers })
+      expect(response.status).toBe(200)
+      expect(response.headers.get('content-type')).toBe('text/csv; charset=utf-8')
+      expect(await response.text()).toContain(row.request_id)
+    }
+    const bad = await fetch(`${server.url}/api/usage/export?service=audio`, { headers: { authorization: `Bearer ${u.key}` } })
+    expect(bad.status).toBe(400)
+    expect(await bad.json()).toEqual({ error: { message: expect.stringMatching(/^service: must be one of/), type: 'invalid_request_error', code: 'invalid_request', param: 'service' } })
+    const anonymous = await fetch(`${server.url}/api/usage/export`)
+    expect(anonymous.status).toBe(401)
+    expect((await anonymous.json()).error).toMatchObject({ type: 'authentication_error', code: 'invalid_api_key', param: null })
   })
 })
 
@@ -106,7 +149,9 @@ describe('usage API', () => {
     ] as const) {
       const response = await get(u, path)
       expect(response.status, path).toBe(400)
-      expect((await response.json()).error.message, path).toMatch(message)
+      const { error } = await response.json()
+      expect(error.message, path).toMatch(message)
+      expect(error, path).toMatchObject({ type: 'invalid_request_error', code: 'invalid_request', param: path.split('?')[1].split('=')[0] })
     }
   })
 

@@ -1,20 +1,13 @@
 // POST /api/keys — create a gateway API key (shown once); GET /api/keys — list the caller's keys.
-import { getUser } from '@/lib/auth'
-import { jsonError, jsonRoute, readJsonBody } from '@/lib/http/json'
+import { BODY_LIMITS, readJson } from '@/lib/http/body'
+import { apiRoute } from '@/lib/http/route'
 import { CreateApiKeySchema, createApiKey, listApiKeys } from '@/lib/keys/api-keys'
 
-const signedOut = () => jsonError(401, 'unauthorized', 'Sign in to manage API keys')
+const options = { auth: 'session', signedOut: 'Sign in to manage API keys' } as const
 
-export const POST = jsonRoute(async (request: Request) => {
-  const user = await getUser()
-  if (!user) return signedOut()
-  const body = await readJsonBody(request, CreateApiKeySchema)
-  if (!body.ok) return jsonError(body.status, 'invalid_request', body.message)
-  return Response.json(await createApiKey(user.id, body.data.name), { status: 201 })
+export const POST = apiRoute(options, async ({ request, identity }) => {
+  const { name } = await readJson(request, CreateApiKeySchema, BODY_LIMITS.form)
+  return Response.json(await createApiKey(identity.userId, name), { status: 201 })
 })
 
-export const GET = jsonRoute(async () => {
-  const user = await getUser()
-  if (!user) return signedOut()
-  return Response.json({ data: await listApiKeys(user.id) })
-})
+export const GET = apiRoute(options, async ({ identity }) => Response.json({ data: await listApiKeys(identity.userId) }))

@@ -2,10 +2,7 @@
 import { signIn } from '@/lib/auth'
 import { authResponse } from '@/lib/auth/respond'
 import { SignInSchema } from '@/lib/auth/types'
-import { jsonError, jsonRoute, readJsonBody } from '@/lib/http/json'
+import { BODY_LIMITS, readJson } from '@/lib/http/body'
+import { apiRoute } from '@/lib/http/route'
 
-export const POST = jsonRoute(async (request: Request) => {
-  const body = await readJsonBody(request, SignInSchema)
-  if (!body.ok) return jsonError(body.status, 'invalid_request', body.message)
-  return authResponse(await signIn(body.data))
-})
+export const POST = apiRoute({ auth: 'none' }, async ({ request }) => authResponse(await signIn(await readJson(request, SignInSchema, BODY_LIMITS.form))))

@@ -2,10 +2,7 @@
 import { signUp } from '@/lib/auth'
 import { authResponse } from '@/lib/auth/respond'
 import { SignUpSchema } from '@/lib/auth/types'
-import { jsonError, jsonRoute, readJsonBody } from '@/lib/http/json'
+import { BODY_LIMITS, readJson } from '@/lib/http/body'
+import { apiRoute } from '@/lib/http/route'
 
-export const POST = jsonRoute(async (request: Request) => {
-  const body = await readJsonBody(request, SignUpSchema)
-  if (!body.ok) return jsonError(body.status, 'invalid_request', body.message)
-  return authResponse(await signUp(body.data), 201)
-})
+export const POST = apiRoute({ auth: 'none' }, async ({ request }) => authResponse(await signUp(await readJson(request, SignUpSchema, BODY_LIMITS.form)), 201))

@@ -1,12 +1,9 @@
 // DELETE /api/keys/{id} — revoke one of the caller's API keys.
-import { getUser } from '@/lib/auth'
-import { jsonError, jsonRoute } from '@/lib/http/json'
+import { AppError } from '@/lib/errors'
+import { apiRoute } from '@/lib/http/route'
 import { revokeApiKey } from '@/lib/keys/api-keys'
 
-export const DELETE = jsonRoute(async (_request: Request, { params }: RouteContext<'/api/keys/[id]'>) => {
-  const user = await getUser()
-  if (!user) return jsonError(401, 'unauthorized', 'Sign in to manage API keys')
-  const { id } = await params
-  if (!(await revokeApiKey(user.id, id))) return jsonError(404, 'not_found', 'No such API key')
+export const DELETE = apiRoute<'session', { id: string }>({ auth: 'session', signedOut: 'Sign in to manage API keys' }, async ({ identity, params }) => {
+  if (!(await revokeApiKey(identity.userId, params.id))) throw new AppError('not_found', 'No such API key')
   return new Response(null, { status: 204 })
 })

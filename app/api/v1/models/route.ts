@@ -1,6 +1,6 @@
 // GET /api/v1/models — the models this deployment serves, who serves them, and their prices.
 import { listModels } from '@/lib/gateway/models'
-import { gatewayReadRoute } from '@/lib/gateway/pipeline'
+import { apiRoute } from '@/lib/http/route'
 import { listPriceOverrides } from '@/lib/pricing/model-prices'
 
-export const GET = gatewayReadRoute(async () => Response.json({ object: 'list', data: listModels(await listPriceOverrides()) }))
+export const GET = apiRoute({ auth: 'session-or-key' }, async () => Response.json({ object: 'list', data: listModels(await listPriceOverrides()) }))

@@ -1,5 +1,5 @@
 // GET /api/v1/usage — the caller's plan, period, use against each limit, and costs.
-import { gatewayReadRoute } from '@/lib/gateway/pipeline'
+import { apiRoute } from '@/lib/http/route'
 import { getUserUsage } from '@/lib/usage/summary'
 
-export const GET = gatewayReadRoute(async (_request, identity) => Response.json(await getUserUsage(identity.userId)))
+export const GET = apiRoute({ auth: 'session-or-key' }, async ({ identity }) => Response.json(await getUserUsage(identity.userId)))

@@ -1,8 +1,8 @@
 // GET /api/v1/usage/aggregations?period=day|week|month&from&to — the caller's usage rollups.
-import { validate } from '@/lib/gateway/body'
-import { gatewayReadRoute } from '@/lib/gateway/pipeline'
+import { validate } from '@/lib/http/body'
+import { apiRoute } from '@/lib/http/route'
 import { AggregationQuerySchema, getUserAggregations } from '@/lib/usage/aggregations'
 
-export const GET = gatewayReadRoute(async (request, identity) =>
+export const GET = apiRoute({ auth: 'session-or-key' }, async ({ request, identity }) =>
   Response.json(await getUserAggregations(identity.userId, validate(AggregationQuerySchema, Object.fromEntries(new URL(request.url).searchParams)))),
 )

@@ -1,5 +1,5 @@
 // GET /api/v1/videos/generations/{id} — poll a video job; its usage row is written when it ends.
-import { gatewayReadRoute } from '@/lib/gateway/pipeline'
 import { handleVideoStatus } from '@/lib/gateway/videos'
+import { apiRoute } from '@/lib/http/route'
 
-export const GET = gatewayReadRoute(handleVideoStatus)
+export const GET = apiRoute<'session-or-key', { id: string }>({ auth: 'session-or-key' }, ({ request, identity, params }) => handleVideoStatus(request, identity, params))
