@@ -44,12 +44,6 @@ export const SignInSchema = z.object({
 })
 export type SignInInput = z.infer<typeof SignInSchema>
 
-/** One readable sentence from a zod error: the first problem, naming its field. */
-export function describeIssues(error: z.ZodError): string {
-  const issue = error.issues[0]
-  return issue ? issue.message : 'Invalid input'
-}
-
 /** HTTP status of each auth failure, for the JSON auth endpoints. */
 export const AUTH_FAILURE_STATUS: Record<AuthFailure['code'], number> = {
   invalid_input: 400,

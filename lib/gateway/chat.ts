@@ -44,8 +44,6 @@ export const ChatRequestSchema = z
         ctx.addIssue({ code: 'custom', path: [field], message: 'is not supported by this gateway (it changes billing in ways Tollgate cannot price)' })
   })
 
-export type ChatInput = z.infer<typeof ChatRequestSchema>
-
 /** Prices token usage as the model's own vendor would, whoever served it. */
 export function priceTokens(route: Route, model: string, usage: TextUsage, overrides: readonly PriceOverride[]) {
   const cost = calculateTextCost(route.pricingProvider, model, fromOpenAIUsage(usage.inputTokens, usage.outputTokens, usage.cachedTokens), { overrides })

@@ -5,7 +5,7 @@ import { env } from '@/lib/env'
 import { usd } from '@/lib/usage/money'
 
 /** Limits at or above this read as "unlimited" (the Demo plan's 999,999). */
-export const UNLIMITED = 999_999
+const UNLIMITED = 999_999
 
 export type ServiceUsage = { used: number; limit: number; unlimited: boolean }
 
