@@ -86,7 +86,7 @@ function spool(record: UsageRecord): void {
 }
 
 /**
- * The original specification's trackAPIUsage: writes the row and its rollups in one round
+ * trackAPIUsage (seed name, docs/seed-names.md): writes the row and its rollups in one round
  * trip. Never throws — a failure is logged with the request id, retried, and finally spooled
  * to disk for replay, so the caller's response is never affected and no row is lost.
  */

@@ -105,7 +105,7 @@ export function calculateTextCost(provider: string, model: string, usage: TokenU
 }
 
 /**
- * The original specification's calculator, with OpenAI's counting: `inputTokens` includes
+ * calculateOpenAICost (seed name, docs/seed-names.md), with OpenAI's counting: `inputTokens` includes
  * `cachedInputTokens`, `outputTokens` includes reasoning tokens.
  */
 export function calculateOpenAICost(

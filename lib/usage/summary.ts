@@ -39,7 +39,7 @@ type Effective = {
 }
 
 /**
- * The original specification's getUserUsage: plan, period, use against the limits that apply,
+ * getUserUsage (seed name, docs/seed-names.md): plan, period, use against the limits that apply,
  * costs. Through RLS, after rolling a period that has ended (a Demo year ends on Free here as
  * at the next call), so the page shows what the next call would get.
  */
