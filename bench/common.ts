@@ -21,14 +21,13 @@ export async function benchDatabase(prefix: string, name: string): Promise<{ ser
   return { server, url }
 }
 
-/** `next start`'s environment: the fake upstream, the bare forward route on, state in a scratch folder. */
+/** `next start`'s environment (and the forward server's): the fake upstream, state in a scratch folder. */
 export function serverEnv(databaseUrl: string, upstream: FakeOpenAI): Record<string, string | undefined> {
   return {
     DATABASE_URL: databaseUrl,
     AUTH_SECRET: 'bench-secret-at-least-32-characters-long',
     OPENAI_API_KEY: upstream.apiKey,
     OPENAI_BASE_URL: upstream.url,
-    BENCH_FORWARD_URL: upstream.url,
     // The server's spool of unrecorded rows goes to a scratch folder, not the checkout's .data.
     DATA_DIR: mkdtempSync(path.join(tmpdir(), 'tollgate-bench-data-')),
     // The many-user run signs up one user per connection at once: past the default sign-in ceiling.

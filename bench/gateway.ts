@@ -1,7 +1,8 @@
 // `npm run bench`: what the gateway costs per call, as ratios against baselines measured in the
 // same run on the same machine:
 //   (a) the fake upstream called directly,
-//   (b) a bare Next.js route that only forwards to it (no auth, no database): the floor,
+//   (b) a bare Node.js server that only forwards to it (no auth, no database; bench/forward-server.ts,
+//       in its own process, with the server's Node options): the floor,
 //   (c) the full gateway: API key, admission, forwarding, settle, rollups, for one user,
 //   (d) the same for 32 users (one per connection, at concurrency 32).
 // Each at concurrency 1 and 32, with autocannon, after a warm-up. Also: server peak RSS,
@@ -11,6 +12,7 @@ import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import autocannon from 'autocannon'
 import pg from 'pg'
 import { startFakeOpenAI } from '../test/fakes/openai'
+import { startForwardServer } from './forward-server'
 import { startProductionServer } from '../test/next-server'
 import { benchDatabase, CHAT_BODY, serverEnv, transactions, userWithKey } from './common'
 
@@ -22,12 +24,13 @@ const { server: pgServer, url: databaseUrl } = await benchDatabase('tollgate-ben
 const upstream = await startFakeOpenAI()
 console.log('building / starting next start …')
 const server = await startProductionServer('.next-bench', serverEnv(databaseUrl, upstream))
+const forwarder = await startForwardServer(upstream.url, { ...process.env, ...serverEnv(databaseUrl, upstream) })
 const sql = new pg.Client({ connectionString: databaseUrl })
 await sql.connect()
 const newUser = () => userWithKey(server.url, sql)
 
 /** Resident memory of the server process and its children, sampled while `fn` runs. */
-async function peakRss<T>(fn: () => Promise<T>): Promise<[T, number]> {
+async function peakRss<T>(fn: () => Promise<T>, pid = server.pid): Promise<[T, number]> {
   const rssOf = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0)
   const tree = (root: number): number[] => {
     const kids = readdirSync('/proc').filter((p) => /^\d+$/.test(p)).map(Number).filter((p) => {
@@ -43,7 +46,7 @@ async function peakRss<T>(fn: () => Promise<T>): Promise<[T, number]> {
   let peak = 0
   const timer = setInterval(() => {
     try {
-      peak = Math.max(peak, tree(server.pid!).reduce((sum, p) => sum + rssOf(p), 0))
+      peak = Math.max(peak, tree(pid).reduce((sum, p) => sum + rssOf(p), 0))
     } catch {
       // a process ended between listing and reading
     }
@@ -67,8 +70,9 @@ async function load(name: string, url: string, headers: Record<string, string>, 
 const rows = async (userId: string) => Number((await sql.query('select count(*) as n from public.api_usage where user_id = $1', [userId])).rows[0].n)
 const runs: Run[] = []
 const direct = { url: `${upstream.url}/chat/completions`, headers: { authorization: `Bearer ${upstream.apiKey}` } }
-const forward = { url: `${server.url}/api/bench/forward`, headers: { 'x-upstream-authorization': `Bearer ${upstream.apiKey}` } }
+const forward = { url: `${forwarder.url}/forward`, headers: { 'x-upstream-authorization': `Bearer ${upstream.apiKey}` } }
 let peak = 0
+let forwardPeak = 0
 type Check = { target: string; connections: number; requests: number; rows: number; transactionsPerCall: number }
 const gatewayChecks: Check[] = []
 
@@ -113,11 +117,12 @@ async function gateway(name: string, users: { id: string; key: string }[], conne
 
 for (const connections of [1, 32]) {
   runs.push(await load('a. upstream direct', direct.url, direct.headers, connections))
-  const [f, rssF] = await peakRss(() => load('b. bare Next.js forward', forward.url, forward.headers, connections))
+  const [f, rssF] = await peakRss(() => load('b. bare Node.js forward', forward.url, forward.headers, connections), forwarder.pid)
   runs.push(f)
   const [g, rssG] = await gateway('c. full gateway (one user)', [await newUser()], connections)
   runs.push(g)
-  peak = Math.max(peak, rssF, rssG)
+  peak = Math.max(peak, rssG)
+  forwardPeak = Math.max(forwardPeak, rssF)
   if (connections > 1) {
     // One user per connection: admissions and settles of different users do not queue on
     // one subscription row, which separates hot-row contention from per-call work.
@@ -153,8 +158,9 @@ const ttftGateway = await ttft(`${server.url}/api/v1/chat/completions`, { author
 const at = (name: string, c: number) => runs.find((r) => r.name.startsWith(name) && r.connections === c)!
 const summary = [1, 32].map((c) => ({
   connections: c,
-  metering_added_p50_ms: at('c.', c).p50 - at('b.', c).p50,
-  metering_added_p99_ms: at('c.', c).p99 - at('b.', c).p99,
+  // Over the bare Node.js forward: Next.js routing plus everything Tollgate does per call.
+  added_over_forward_p50_ms: at('c.', c).p50 - at('b.', c).p50,
+  added_over_forward_p99_ms: at('c.', c).p99 - at('b.', c).p99,
   gateway_added_over_direct_p50_ms: at('c.', c).p50 - at('a.', c).p50,
   gateway_added_over_direct_p99_ms: at('c.', c).p99 - at('a.', c).p99,
   gateway_throughput_vs_forward: at('c.', c).rps / at('b.', c).rps,
@@ -168,6 +174,7 @@ const result = {
   summary,
   gateway_checks: gatewayChecks,
   server_peak_rss_mb: Math.round(peak),
+  forward_server_peak_rss_mb: Math.round(forwardPeak),
   streaming_ttft_ms: { direct: ttftDirect, gateway: ttftGateway, added: ttftGateway - ttftDirect },
 }
 mkdirSync('bench/results', { recursive: true })
@@ -178,5 +185,6 @@ console.log({ gatewayChecks, server_peak_rss_mb: result.server_peak_rss_mb, stre
 
 await sql.end()
 await server.stop()
+await forwarder.stop()
 await upstream.close()
 await pgServer.stop()

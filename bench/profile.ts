@@ -1,9 +1,10 @@
-// `npm run bench:profile`: where a gateway call's CPU time goes. Runs the bare forward route
-// and then the full gateway path (one user, 32 connections), each on its own `next start`
-// under `node --cpu-prof`, driven by autocannon. Reports, per call: the Next.js process's CPU
-// (from /proc), PostgreSQL's CPU (all backends), transactions, and the profile's self time by
-// component (Next.js, Prisma, pg, Node internals, GC …) for both, so the difference is what
-// metering costs; then the gateway's hottest functions. Profiles stay in
+// `npm run bench:profile`: where a gateway call's CPU time goes. Runs the bare Node.js forward
+// server (bench/forward-server.ts) and then the full gateway path (one user, 32 connections) on
+// `next start`, each in its own process under `node --cpu-prof`, driven by autocannon. Reports,
+// per call: the server process's CPU (from /proc), PostgreSQL's CPU (all backends),
+// transactions, and the profile's self time by component (Next.js, Prisma, pg, Node internals,
+// GC …) for both, so the difference is what Next.js and metering cost (the Next.js row alone is
+// the framework's share); then the gateway's hottest functions. Profiles stay in
 // bench/results/profile/ (open them in Chrome DevTools); the summary in
 // bench/results/profile-latest.json.
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -12,6 +13,7 @@ import autocannon from 'autocannon'
 import pg from 'pg'
 import { startFakeOpenAI } from '../test/fakes/openai'
 import { startProductionServer } from '../test/next-server'
+import { startForwardServer } from './forward-server'
 import { benchDatabase, CHAT_BODY, serverEnv, transactions, userWithKey } from './common'
 
 const DURATION = Number(process.env.BENCH_SECONDS ?? 10)
@@ -43,23 +45,27 @@ function postgresCpuSeconds(): number {
   return total
 }
 
-type Measured = { target: string; rps: number; calls: number; next_cpu_ms_per_call: number; postgres_cpu_ms_per_call: number; transactions_per_call: number; profileDir: string }
+type Measured = { target: string; rps: number; calls: number; server_cpu_ms_per_call: number; postgres_cpu_ms_per_call: number; transactions_per_call: number; profileDir: string }
 
 /** Runs `target` on a fresh profiled server: warm-up and measured run, everything counted per call. */
 async function profiled(target: 'forward' | 'gateway'): Promise<Measured> {
   const profileDir = path.join(OUT, target)
   mkdirSync(profileDir, { recursive: true })
-  const server = await startProductionServer('.next-bench', serverEnv(databaseUrl, upstream), ['--cpu-prof', `--cpu-prof-dir=${profileDir}`])
+  const nodeArgs = ['--cpu-prof', `--cpu-prof-dir=${profileDir}`]
+  const server =
+    target === 'forward'
+      ? await startForwardServer(upstream.url, { ...process.env, ...serverEnv(databaseUrl, upstream) }, nodeArgs)
+      : await startProductionServer('.next-bench', serverEnv(databaseUrl, upstream), nodeArgs)
   let options: autocannon.Options
   if (target === 'forward') {
-    options = { url: `${server.url}/api/bench/forward`, method: 'POST', headers: { 'content-type': 'application/json', 'x-upstream-authorization': `Bearer ${upstream.apiKey}` }, body: BODY, connections: CONNECTIONS }
+    options = { url: `${server.url}/forward`, method: 'POST', headers: { 'content-type': 'application/json', 'x-upstream-authorization': `Bearer ${upstream.apiKey}` }, body: BODY, connections: CONNECTIONS }
   } else {
     const { key } = await userWithKey(server.url, sql)
     options = { url: `${server.url}/api/v1/chat/completions`, method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: BODY, connections: CONNECTIONS }
   }
   const warm = await autocannon({ ...options, duration: 3 })
   await new Promise((r) => setTimeout(r, 1_000))
-  const before = { next: cpuSeconds(server.pid), pg: postgresCpuSeconds(), tx: await transactions(sql, 'bench') }
+  const before = { server: cpuSeconds(server.pid), pg: postgresCpuSeconds(), tx: await transactions(sql, 'bench') }
   const run = await autocannon({ ...options, duration: DURATION })
   await new Promise((r) => setTimeout(r, 1_500)) // settles still in flight
   const calls = run['2xx'] + run.non2xx
@@ -67,7 +73,7 @@ async function profiled(target: 'forward' | 'gateway'): Promise<Measured> {
     target,
     rps: run.requests.average,
     calls,
-    next_cpu_ms_per_call: ((cpuSeconds(server.pid) - before.next) * 1000) / calls,
+    server_cpu_ms_per_call: ((cpuSeconds(server.pid) - before.server) * 1000) / calls,
     postgres_cpu_ms_per_call: ((postgresCpuSeconds() - before.pg) * 1000) / calls,
     transactions_per_call: ((await transactions(sql, 'bench')) - before.tx) / calls,
     profileDir,
@@ -131,7 +137,7 @@ function breakdown(dir: string) {
 
 const f = breakdown(forward.profileDir)
 const g = breakdown(gateway.profileDir)
-// Per call, in the gateway and in the bare route: the difference is what metering costs.
+// Per call, in the gateway and in the bare forward server: the difference is what Next.js and metering cost.
 const perCall = (us: number, m: Measured) => us / 1000 / m.calls
 const names = [...new Set([...g.byComponent.keys(), ...f.byComponent.keys()])]
 const result = {
@@ -146,8 +152,8 @@ const result = {
   gateway_top_functions: [...g.byFunction].sort((a, b) => b[1] - a[1]).slice(0, 25).map(([fn, us]) => ({ fn, ms_per_call: perCall(us, gateway), share: us / g.busy })),
 }
 writeFileSync('bench/results/profile-latest.json', `${JSON.stringify(result, null, 2)}\n`)
-console.table(result.targets.map((t) => ({ target: t.target, 'req/s': Math.round(t.rps), calls: t.calls, 'Next CPU ms/call': t.next_cpu_ms_per_call.toFixed(2), 'PostgreSQL CPU ms/call': t.postgres_cpu_ms_per_call.toFixed(2), 'transactions/call': t.transactions_per_call.toFixed(2) })))
-console.table(result.components_ms_per_call.map((c) => ({ component: c.name, 'gateway ms/call': c.gateway.toFixed(3), 'bare route ms/call': c.forward.toFixed(3), added: c.added.toFixed(3) })))
+console.table(result.targets.map((t) => ({ target: t.target, 'req/s': Math.round(t.rps), calls: t.calls, 'server CPU ms/call': t.server_cpu_ms_per_call.toFixed(2), 'PostgreSQL CPU ms/call': t.postgres_cpu_ms_per_call.toFixed(2), 'transactions/call': t.transactions_per_call.toFixed(2) })))
+console.table(result.components_ms_per_call.map((c) => ({ component: c.name, 'gateway ms/call': c.gateway.toFixed(3), 'bare forward ms/call': c.forward.toFixed(3), added: c.added.toFixed(3) })))
 console.table(result.gateway_top_functions.map((x) => ({ function: x.fn.slice(0, 100), 'ms/call': x.ms_per_call.toFixed(3), '%': (100 * x.share).toFixed(1) })))
 await upstream.close()
 await pgServer.stop()

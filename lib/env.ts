@@ -81,8 +81,6 @@ const schema = z
     STRIPE_PRICE_BUSINESS: z.string().min(1).optional(),
     /** Another Stripe API base (a proxy, or a local fake in tests), e.g. http://127.0.0.1:12111. */
     STRIPE_API_BASE: z.url().optional(),
-    /** Benchmarks only: enables /api/bench/forward, a bare proxy to this URL (the Next.js floor). Never set in production. */
-    BENCH_FORWARD_URL: z.url().optional(),
     /** Characters of prompt and output kept in a usage row's sanitized payloads. */
     USAGE_PAYLOAD_MAX_CHARS: z.coerce.number().int().min(0).max(100_000).default(2_000),
     /** Bytes of JSON kept of each stored payload (request and response each): a cap on what one call can add to the ledger. */

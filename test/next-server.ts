@@ -22,7 +22,7 @@ export async function freePort(): Promise<number> {
 export type NextServer = { url: string; output: () => string; stop: () => Promise<void>; pid?: number }
 type Env = Record<string, string | undefined>
 
-const BUILD_INPUTS = ['app', 'components', 'lib', 'public', 'proxy.ts', 'instrumentation.ts', 'next.config.ts', 'postcss.config.mjs', 'tsconfig.json', 'package-lock.json']
+const BUILD_INPUTS = ['app', 'components', 'lib', 'public', 'proxy.ts', 'instrumentation.ts', 'next.config.mjs', 'postcss.config.mjs', 'tsconfig.json', 'package-lock.json']
 
 function files(entry: string): string[] {
   if (!existsSync(entry)) return []

@@ -5,7 +5,7 @@ import { SignJWT, jwtVerify } from 'jose'
 import { env, requireAuthSecret } from '@/lib/env'
 
 export const SESSION_COOKIE = 'tg_session'
-export const SESSION_TTL_SECONDS = 7 * 24 * 60 * 60
+const SESSION_TTL_SECONDS = 7 * 24 * 60 * 60
 const ISSUER = 'tollgate'
 const AUDIENCE = 'authenticated'
 

@@ -14,7 +14,7 @@ import { ipFromHeaders } from '@/lib/gateway/client-info'
 // - per caller IP (known only behind a trusted proxy, TRUST_PROXY): AUTH_IP_ATTEMPTS_PER_MINUTE.
 // - for the whole deployment: AUTH_HASHES_PER_SECOND, the ceiling that keeps the CPU for calls.
 // The SQL is in supabase/migrations/20241109_sign_in_abuse.sql.
-export const FREE_FAILURES = 5
+const FREE_FAILURES = 5
 const MAX_DELAY_SECONDS = 300
 // Failures further apart than this start the count again.
 const WINDOW_MINUTES = 15

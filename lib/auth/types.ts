@@ -47,9 +47,3 @@ export const SignInSchema = z.object({
   }),
 })
 export type SignInInput = z.infer<typeof SignInSchema>
-
-/** One readable sentence from a zod error: the first problem, naming its field. */
-export function describeIssues(error: z.ZodError): string {
-  const issue = error.issues[0]
-  return issue ? issue.message : 'Invalid input'
-}

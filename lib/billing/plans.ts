@@ -1,5 +1,5 @@
 // The plan catalog. Limits are per billing period; requests per minute apply to each service.
-// The Demo plan keeps the original specification's values: 999,999 of everything for a year,
+// The Demo plan keeps the seed's values (docs/seed-names.md): 999,999 of everything for a year,
 // tracked but never refused (its request rate is enforced), then the user moves to Free.
 // The same catalog is in public.plans (20241108), which admission, the end of the Demo and
 // the signup trigger read; plans.test.ts checks the two agree.

@@ -33,7 +33,7 @@ export function portForPath(dir: string): number {
   return 20000 + (digest.readUInt16BE(0) % 20000)
 }
 
-export async function isPortFree(port: number): Promise<boolean> {
+async function isPortFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const server = net.createServer()
     server.once('error', () => resolve(false))

@@ -5,7 +5,7 @@ import { readdir, readFile } from 'node:fs/promises'
 import path from 'node:path'
 import pg from 'pg'
 
-export const MIGRATIONS_DIR = path.resolve(process.cwd(), 'supabase', 'migrations')
+const MIGRATIONS_DIR = path.resolve(process.cwd(), 'supabase', 'migrations')
 
 // Any constant works; it only has to be the same for every process that migrates, so two
 // app instances starting at once apply each file exactly once.

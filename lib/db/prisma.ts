@@ -4,8 +4,6 @@ import pg from 'pg'
 import { env, requireDatabaseUrl } from '@/lib/env'
 import { PrismaClient } from '@/lib/generated/prisma/client'
 
-export type Db = PrismaClient
-
 // One pool and one client per process. In development Next re-evaluates modules on every
 // edit; keeping them on globalThis stops each reload from opening a new pool.
 const cache = globalThis as unknown as { tollgatePrisma?: PrismaClient; tollgatePool?: pg.Pool }

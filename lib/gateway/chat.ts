@@ -47,8 +47,6 @@ export const ChatRequestSchema = z
         ctx.addIssue({ code: 'custom', path: [field], message: 'is not supported by this gateway (it changes billing in ways Tollgate cannot price)' })
   })
 
-export type ChatInput = z.infer<typeof ChatRequestSchema>
-
 /** Prices token usage as the model's own vendor would, whoever served it, from the entry routing found. */
 export function priceTokens(route: TextRoute, usage: TextUsage, overrides: readonly PriceOverride[]) {
   const cost = priceTextUsage(route.text, fromOpenAIUsage(usage.inputTokens, usage.outputTokens, usage.cachedTokens), { overrides })

@@ -8,7 +8,7 @@ import { AppError } from '@/lib/errors'
 export type Identity = { userId: string; apiKeyId: string | null; via: 'api_key' | 'session'; fromCache?: boolean }
 
 /** tg_ followed by 43 URL-safe base64 characters (32 random bytes). */
-export const API_KEY_PATTERN = /^tg_[A-Za-z0-9_-]{43}$/
+const API_KEY_PATTERN = /^tg_[A-Za-z0-9_-]{43}$/
 
 export function hashApiKey(key: string): string {
   return createHash('sha256').update(key).digest('hex')

@@ -30,7 +30,7 @@ const MAX_KEY_CHARS = 200
  * Characters kept beyond a cut while redacting: longer than any credential the patterns know
  * (a Supabase access token is ~1 KB), so a key that straddles the cut is still recognised whole.
  */
-export const REDACTION_MARGIN = 4096
+const REDACTION_MARGIN = 4096
 /** JSON overhead charged per stored entry (quotes, colon, comma), so a million empty fields still spend the cap. */
 const ENTRY_COST = 4
 

@@ -33,11 +33,11 @@ export function listPriceOverrides(): Promise<PriceOverride[]> {
   return cache.rows
 }
 
-export function invalidatePriceOverrides(): void {
+function invalidatePriceOverrides(): void {
   cache = undefined
 }
 
-export const PriceOverrideSchema = z.object({
+const PriceOverrideSchema = z.object({
   provider: z.string().trim().min(1).max(50),
   model: z.string().trim().min(1).max(200),
   unit: z.enum(['input_mtok', 'cache_read_mtok', 'cache_write_mtok', 'output_mtok', 'input_image_mtok', 'image', 'second', 'megapixel', 'generation']),

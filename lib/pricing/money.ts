@@ -5,7 +5,7 @@
 
 import { trimEndOf } from '@/lib/text'
 
-export const SCALE = 12
+const SCALE = 12
 const ONE = 10n ** BigInt(SCALE)
 
 /** A USD amount in pico-dollars. */

@@ -121,7 +121,7 @@ export function priceTextUsage(ref: TextModelRef, usage: TokenUsage, options: Te
 }
 
 /**
- * The original specification's calculator, with OpenAI's counting: `inputTokens` includes
+ * calculateOpenAICost (seed name, docs/seed-names.md), with OpenAI's counting: `inputTokens` includes
  * `cachedInputTokens`, `outputTokens` includes reasoning tokens.
  */
 export function calculateOpenAICost(

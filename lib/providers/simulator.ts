@@ -8,7 +8,7 @@ import { openai } from '@/lib/providers/openai'
 import { errorText } from '@/lib/providers/transport'
 import type { ChatRequestBody, HttpCall, ParsedBody, ProviderAdapter, VideoRequest } from '@/lib/providers/types'
 
-export const SIMULATOR_BASE = 'http://simulator.invalid'
+const SIMULATOR_BASE = 'http://simulator.invalid'
 const CHUNK_DELAY_MS = 15
 const VIDEO_JOB_MS = 2_500
 
@@ -83,7 +83,7 @@ function escapeXml(text: string): string {
 }
 
 /** A labelled placeholder picture: colours from the prompt, the prompt's first words on it. */
-export function placeholderSvg(prompt: string, label: string, size = '1024x1024'): string {
+function placeholderSvg(prompt: string, label: string, size = '1024x1024'): string {
   const [w, h] = size.split('x').map((n) => Number(n) || 1024)
   const seed = digest(prompt)
   const hue = (seed[0] * 360) / 256

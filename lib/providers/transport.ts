@@ -117,7 +117,7 @@ export function retryAfterSeconds(header: string | null, now = Date.now()): numb
 }
 
 /** Reads a whole body: JSON when it says so, else bytes. Malformed JSON is an UpstreamError. */
-export async function readBody(response: Response, clock: ReturnType<typeof deadline>): Promise<ParsedBody> {
+async function readBody(response: Response, clock: ReturnType<typeof deadline>): Promise<ParsedBody> {
   const contentType = response.headers.get('content-type') ?? ''
   let bytes: Uint8Array
   try {

@@ -20,10 +20,6 @@ function closeWhenDone(response: ServerResponse, server: Server): void {
   response.once('finish', () => setImmediate(() => server.closeIdleConnections()))
 }
 
-export function isDraining(): boolean {
-  return draining
-}
-
 export function installGracefulDrain(): void {
   if (installed) return
   installed = true

@@ -26,7 +26,7 @@ export const AggregationQuerySchema = z
 
 export type AggregationQuery = z.infer<typeof AggregationQuerySchema>
 
-/** The original specification's getUserAggregations: rollups by period, service, provider and model. */
+/** getUserAggregations (seed name, docs/seed-names.md): rollups by period, service, provider and model. */
 export async function getUserAggregations(userId: string, query: AggregationQuery) {
   const rows = await withUser(userId, (tx) =>
     tx.usageAggregation.findMany({

@@ -91,7 +91,7 @@ export async function getUsageDashboard(userId: string, now = new Date()): Promi
 }
 
 /** Limits that, at this period's pace so far, will run out before the period ends. */
-export function forecast(summary: UsageSummary, now: Date): Forecast[] {
+function forecast(summary: UsageSummary, now: Date): Forecast[] {
   if (!summary.period || !summary.services) return []
   const start = Date.parse(summary.period.start)
   const end = Date.parse(summary.period.end)

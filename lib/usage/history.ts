@@ -91,7 +91,7 @@ export function decodeCursor(cursor: string): [string, string] | null {
 }
 
 /**
- * The original specification's getUserUsageHistory: the caller's calls, newest first, keyset
+ * Behind getUserUsageHistory (seed name, docs/seed-names.md): the caller's calls, newest first, keyset
  * paginated (stable while new rows arrive), read through RLS. Payloads are left out.
  */
 export async function listUsageHistory(userId: string, query: HistoryQuery, after: [string, string] | null) {

@@ -6,7 +6,7 @@ import { perService, type Service } from '@/lib/services'
 import { usd } from '@/lib/usage/money'
 
 /** Limits at or above this read as "unlimited" (the Demo plan's 999,999). */
-export const UNLIMITED = 999_999
+const UNLIMITED = 999_999
 
 export type ServiceUsage = { used: number; limit: number; unlimited: boolean }
 
@@ -38,7 +38,7 @@ type Effective = {
 }
 
 /**
- * The original specification's getUserUsage: plan, period, use against the limits that apply,
+ * getUserUsage (seed name, docs/seed-names.md): plan, period, use against the limits that apply,
  * costs. Through RLS, after rolling a period that has ended (a Demo year ends on Free here as
  * at the next call), so the page shows what the next call would get.
  */

@@ -97,7 +97,7 @@ begin
 end
 $$;
 
--- gateway_admit: the original specification's checkUsageLimit, race-free. Locks the user's
+-- gateway_admit: admission, race-free (seed names: docs/seed-names.md). Locks the user's
 -- subscription row (admissions of one user queue here; other users are not affected), rolls
 -- the period, expires crashed holds, then checks in order: request rate, the service's quota
 -- (settled use + calls in flight + this call), and the cost budget (settled cost + in-flight

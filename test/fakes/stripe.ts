@@ -1,14 +1,36 @@
 // A FAKE of the few Stripe API endpoints Tollgate calls (customers, Checkout Sessions, portal
 // sessions, reading a subscription), for the official `stripe` client pointed at it
 // (host/port/protocol). Bodies are form-encoded as Stripe's; every request is recorded, with
-// its idempotency key. `subscriptions` is Stripe's current state, set by the test.
+// its idempotency key. `subscriptions` is Stripe's current state, set by the test;
+// `holdSubscriptionReads()` makes reading one wait until the test lets it go (a slow Stripe).
 import { createServer } from 'node:http'
 
 export type StripeCall = { method: string; path: string; form: URLSearchParams; idempotencyKey?: string }
-export type FakeStripe = { url: string; calls: StripeCall[]; subscriptions: Map<string, Record<string, unknown>>; close: () => Promise<void> }
+/** A held read: `arrived` resolves once a request is waiting; `release()` lets it (and later ones) answer. */
+export type StripeGate = { arrived: Promise<void>; release: () => void }
+export type FakeStripe = {
+  url: string
+  calls: StripeCall[]
+  subscriptions: Map<string, Record<string, unknown>>
+  holdSubscriptionReads: () => StripeGate
+  close: () => Promise<void>
+}
 
 export async function startFakeStripe(): Promise<FakeStripe> {
-  const fake: FakeStripe = { url: '', calls: [], subscriptions: new Map(), close: async () => {} }
+  let gate: { arrived: () => void; released: Promise<void> } | null = null
+  const fake: FakeStripe = {
+    url: '',
+    calls: [],
+    subscriptions: new Map(),
+    holdSubscriptionReads: () => {
+      let arrived!: () => void
+      let release!: () => void
+      const held = { arrived: new Promise<void>((resolve) => (arrived = resolve)), released: new Promise<void>((resolve) => (release = resolve)) }
+      gate = { arrived, released: held.released }
+      return { arrived: held.arrived, release: () => { gate = null; release() } }
+    },
+    close: async () => {},
+  }
   const customers = new Map<string, string>() // idempotency key → customer id
   const server = createServer(async (req, res) => {
     let body = ''
@@ -31,6 +53,10 @@ export async function startFakeStripe(): Promise<FakeStripe> {
       return send(200, { id: 'bps_fake', object: 'billing_portal.session', url: 'https://billing.stripe.test/p/session/bps_fake' })
     const subscription = req.method === 'GET' ? /^\/v1\/subscriptions\/([A-Za-z0-9_]+)$/.exec(call.path)?.[1] : undefined
     if (subscription) {
+      if (gate) {
+        gate.arrived()
+        await gate.released
+      }
       const found = fake.subscriptions.get(subscription)
       return found
         ? send(200, found)

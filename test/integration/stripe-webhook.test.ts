@@ -99,6 +99,36 @@ describe('POST /api/stripe/webhook', () => {
     expect(await page.text()).toContain('Pro')
   })
 
+  it('holds no lock on the user\'s subscription while it asks Stripe: a slow Stripe blocks no plan change or admission', async () => {
+    const user = await createGatewayUser(server.url)
+    const customer = `cus_${user.id.slice(0, 8)}`
+    const sub = subscription(user, customer, 'active', 'price_pro')
+    stripeNow(sub)
+    const slow = fake.holdSubscriptionReads()
+    const delivery = deliver(event('checkout.session.completed', { id: 'cs_slow', object: 'checkout.session', client_reference_id: user.id, customer, subscription: sub.id, mode: 'subscription' }))
+    try {
+      await slow.arrived // the webhook is waiting for Stripe now
+      // NOWAIT: any lock held on the row (the old code had written it, then asked Stripe) fails this at once.
+      await withClient(db(), async (c) => {
+        await c.query('begin')
+        await c.query('select 1 from public.user_subscriptions where user_id = $1 for update nowait', [user.id])
+        await c.query(`update public.user_subscriptions set chat_messages_used = chat_messages_used + 1 where user_id = $1`, [user.id])
+        await c.query('commit')
+      })
+      // And a gateway call (admission locks the same row) is answered meanwhile.
+      const chat = await fetch(`${server.url}/api/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${user.key}` },
+        body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }], max_tokens: 8 }),
+      })
+      expect(chat.status).toBe(200)
+    } finally {
+      slow.release()
+    }
+    expect(await (await delivery).json()).toEqual({ received: true, outcome: 'applied: pro active' })
+    expect(await subscriptionOf(user.id)).toMatchObject({ plan_type: 'pro', stripe_subscription_id: sub.id })
+  })
+
   it('applies an event delivered twice only once', async () => {
     const user = await createGatewayUser(server.url)
     const customer = `cus_${user.id.slice(0, 8)}`

@@ -8,11 +8,11 @@
 // retries it after that wait), the row is an `error`, never the user's `rate_limited`.
 import { countTokens } from 'gpt-tokenizer/encoding/o200k_base'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { calculateOpenAICost } from '@/lib/pricing/text'
 import { FAKE_REPLY, RATE_LIMIT_MESSAGE, startFakeOpenAI, type FakeOpenAI } from '@/test/fakes/openai'
-import { canonical, createGatewayUser, holdsOf, type GatewayUser } from '@/test/gateway'
+import { gpt4oPico } from '@/test/golden'
+import { createGatewayUser, holdsOf, type GatewayUser } from '@/test/gateway'
 import { freePort, startNextServer, type NextServer } from '@/test/next-server'
-import { CRASH_LOG, expectHealthy, expectNothingCharged, expectOpenAIError, settled } from '@/test/upstream-faults'
+import { CRASH_LOG, expectHealthy, expectNothingCharged, expectOpenAIError, pico, settled } from '@/test/upstream-faults'
 
 let upstream: FakeOpenAI
 let server: NextServer
@@ -134,7 +134,9 @@ describe('an upstream answer without usage', () => {
     const [row] = s.rows
     expect(row).toMatchObject({ request_id: response.headers.get('x-request-id'), status: 'success', error_code: null, output_tokens: countTokens(FAKE_REPLY.join('')), metadata: expect.objectContaining({ usage_source: 'counted' }) })
     expect(row.input_tokens).toBeGreaterThan(0)
-    expect(canonical(row.total_cost)).toBe(calculateOpenAICost(row.input_tokens as number, row.output_tokens as number, 'gpt-4o').totalCost)
+    // The counted prompt and the whole reply (7 tokens) at PRICES.md's gpt-4o rates ($2.50/M in, $10/M out).
+    expect(row.output_tokens).toBe(7)
+    expect(pico(row.total_cost as string)).toBe(gpt4oPico(row.input_tokens as number, 7))
     expect(s).toMatchObject({ holds: 0, chatMessagesUsed: 1, periodCost: row.total_cost, rowsCost: row.total_cost })
   })
 })

@@ -4,9 +4,9 @@
 // and the row charges only what was delivered: the prompt and the tokens streamed until then.
 import { countTokens } from 'gpt-tokenizer/encoding/o200k_base'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { calculateOpenAICost } from '@/lib/pricing/text'
 import { CUT_REPLY, FAKE_REPLY, startFakeOpenAI, type FakeOpenAI } from '@/test/fakes/openai'
-import { canonical, createGatewayUser, type GatewayUser, type UsageRow } from '@/test/gateway'
+import { gpt4oPico } from '@/test/golden'
+import { createGatewayUser, type GatewayUser, type UsageRow } from '@/test/gateway'
 import { startNextServer, type NextServer } from '@/test/next-server'
 import { CRASH_LOG, expectHealthy, expectNothingCharged, expectOpenAIError, pico, settled, sseData, type Settlement } from '@/test/upstream-faults'
 
@@ -52,10 +52,10 @@ function expectChargedForDelivered(s: Settlement, requestIds: string[], code: st
   for (const row of s.rows as (UsageRow & { input_tokens: number; output_tokens: number })[]) {
     expect(row).toMatchObject({ status: 'error', error_code: code, output_tokens: countTokens(CUT_REPLY.join('')), cost_status: 'priced', metadata: expect.objectContaining({ usage_source: 'counted' }) })
     expect(row.input_tokens).toBeGreaterThan(0)
-    expect(canonical(row.total_cost)).toBe(calculateOpenAICost(row.input_tokens, row.output_tokens, 'gpt-4o').totalCost)
-    expect(pico(row.total_cost)).toBeGreaterThan(0n)
-    // Less than the whole answer would have cost: the undelivered tokens are not charged.
-    expect(pico(row.total_cost)).toBeLessThan(pico(calculateOpenAICost(row.input_tokens, countTokens(FAKE_REPLY.join('')), 'gpt-4o').totalCost!))
+    // The prompt and the 2 streamed tokens at PRICES.md's gpt-4o rates ($2.50/M in, $10/M out).
+    expect(pico(row.total_cost)).toBe(gpt4oPico(row.input_tokens, 2))
+    // Less than the whole answer (7 tokens) would have cost: the undelivered tokens are not charged.
+    expect(pico(row.total_cost)).toBeLessThan(gpt4oPico(row.input_tokens, 7))
   }
   expect(s.holds).toBe(0)
   // A broken answer does not use up a chat message, but what it consumed is spent.
@@ -144,7 +144,9 @@ describe('a stream that never sends usage', () => {
     const s = await settled(db(), u.id, 1)
     const [row] = s.rows
     expect(row).toMatchObject({ request_id: requestId, status: 'success', error_code: null, output_tokens: countTokens(FAKE_REPLY.join('')), metadata: expect.objectContaining({ usage_source: 'counted' }) })
-    expect(canonical(row.total_cost)).toBe(calculateOpenAICost(row.input_tokens as number, row.output_tokens as number, 'gpt-4o').totalCost)
+    // The counted prompt and the whole reply (7 tokens) at PRICES.md's gpt-4o rates ($2.50/M in, $10/M out).
+    expect(row.output_tokens).toBe(7)
+    expect(pico(row.total_cost as string)).toBe(gpt4oPico(row.input_tokens as number, 7))
     expect(s).toMatchObject({ holds: 0, chatMessagesUsed: 1, periodCost: row.total_cost })
   })
 })

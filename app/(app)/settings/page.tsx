@@ -1,6 +1,6 @@
 import { redirect } from 'next/navigation'
 
 // /settings opens on what people come here for most: their usage and costs.
-export default function SettingsIndex() {
+export default function SettingsPage() {
   redirect('/settings/usage')
 }

@@ -21,7 +21,7 @@ const LIMIT_LABEL: Record<string, string> = {
   monthly_cost_budget: 'Monthly budget',
 }
 
-export default async function UsagePage() {
+export default async function UsagePanel() {
   const user = await requireUser('/settings/usage')
   const { summary, planDescription, daily, byModel, recent, forecasts } = await getUsageDashboard(user.id)
   const hasCalls = summary.calls.lifetime > 0

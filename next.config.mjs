@@ -1,6 +1,9 @@
-import type { NextConfig } from 'next'
+// @ts-check
+// Plain JavaScript, typed by the JSDoc import below: `npm run typecheck` checks it (tsconfig
+// includes this file), and Next.js loads it without transpiling TypeScript first.
 
-const nextConfig: NextConfig = {
+/** @type {import('next').NextConfig} */
+const nextConfig = {
   // Tests run their own `next dev` beside a developer's: a separate build folder keeps the
   // two from fighting over .next (and its dev lock).
   distDir: process.env.NEXT_DIST_DIR || '.next',
