@@ -72,7 +72,10 @@ export async function resolvePublicAddresses(url: URL, { resolve = systemResolve
   }
   for (const { address } of addresses) {
     const verdict = classify(address)
-    if (!verdict.public) throw new UnsafeUrlError(`${host} resolves to ${address}, ${verdict.reason}; only public addresses are allowed`)
+    if (!verdict.public) {
+      const what = family ? `${host} is ${verdict.reason}` : `${host} resolves to ${address}, ${verdict.reason}`
+      throw new UnsafeUrlError(`${what}; only public addresses are allowed`)
+    }
   }
   return addresses
 }
