@@ -27,23 +27,37 @@ export function LiveUsage() {
         router.refresh()
       }, DEBOUNCE_MS)
     }
-    const source = new EventSource('/api/usage/events')
-    source.addEventListener('ready', () => {
-      setState('live')
-      refresh()
-    })
-    source.addEventListener('usage', refresh)
-    // EventSource reconnects by itself (after `retry:`); it gives up only on a non-2xx answer.
-    source.onerror = () => setState(source.readyState === EventSource.CLOSED ? 'offline' : 'connecting')
+    let source: EventSource | undefined
+    let retry: ReturnType<typeof setTimeout> | undefined
+    let backoffMs = 2_000
+    const connect = () => {
+      source = new EventSource('/api/usage/events')
+      source.addEventListener('ready', () => {
+        backoffMs = 2_000
+        setState('live')
+        refresh()
+      })
+      source.addEventListener('usage', refresh)
+      source.onerror = () => {
+        // EventSource reconnects by itself after a dropped stream, but gives up for good on an
+        // error answer (a 503 while the database restarts): then try again, backing off.
+        if (source?.readyState !== EventSource.CLOSED) return setState('connecting')
+        setState('offline')
+        retry = setTimeout(connect, backoffMs)
+        backoffMs = Math.min(backoffMs * 2, 60_000)
+      }
+    }
+    connect()
     // The Studio, in this tab, says so the moment its own call ends.
     window.addEventListener('tollgate:usage-changed', refresh)
     return () => {
       clearTimeout(timer)
-      source.close()
+      clearTimeout(retry)
+      source?.close()
       window.removeEventListener('tollgate:usage-changed', refresh)
     }
   }, [router])
-  const label = state === 'live' ? 'Live' : state === 'connecting' ? 'Connecting…' : 'Not live: reload to resume'
+  const label = state === 'live' ? 'Live' : state === 'connecting' ? 'Connecting…' : 'Offline, retrying'
   return (
     <span data-testid="live-status" data-state={state} role="status" className="inline-flex items-center gap-1.5 text-xs font-normal text-muted-foreground">
       <span aria-hidden className={cn('size-2 rounded-full', state === 'live' ? 'bg-success' : state === 'connecting' ? 'animate-pulse bg-warning' : 'bg-muted-foreground')} />
