@@ -70,20 +70,21 @@ class UsageEventHub {
 
   private async connect(): Promise<void> {
     this.connecting = true
-    const client = new pg.Client({ connectionString: requireDatabaseUrl(), application_name: LISTENER_APPLICATION_NAME, keepAlive: true })
-    client.on('notification', (message) => {
-      if (message.channel === USAGE_CHANNEL && message.payload) this.emit(message.payload)
-    })
-    // 'error' then 'end' on a lost connection; handled once, by whichever comes first.
-    const lost = (reason: string) => this.lost(client, reason)
-    client.on('error', (error) => lost(error.message))
-    client.on('end', () => lost('connection ended'))
+    let client: pg.Client | undefined
     try {
-      await client.connect()
-      await client.query(`listen ${USAGE_CHANNEL}`)
+      const opened = new pg.Client({ connectionString: requireDatabaseUrl(), application_name: LISTENER_APPLICATION_NAME, keepAlive: true })
+      client = opened
+      opened.on('notification', (message) => {
+        if (message.channel === USAGE_CHANNEL && message.payload) this.emit(message.payload)
+      })
+      // 'error' then 'end' on a lost connection; handled once, by whichever comes first.
+      opened.on('error', (error) => this.lost(opened, error.message))
+      opened.on('end', () => this.lost(opened, 'connection ended'))
+      await opened.connect()
+      await opened.query(`listen ${USAGE_CHANNEL}`)
     } catch (error) {
       this.connecting = false
-      client.end().catch(() => {})
+      client?.end().catch(() => {})
       this.missed = true
       this.scheduleRetry(`could not listen: ${(error as Error).message}`)
       return
