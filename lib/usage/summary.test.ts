@@ -42,3 +42,16 @@ describe('getUserUsage cost', () => {
     expect((await getUserUsage(user, now)).cost).toMatchObject({ period: '2', month: '0', lifetime: '2' })
   })
 })
+
+describe('getUserUsage alerts', () => {
+  it('lists the alerts of this period, whose start PostgreSQL keeps to the microsecond', async () => {
+    const user = await withClient(url(), (c) => insertUser(c))
+    // now() has microseconds; a JavaScript Date has milliseconds: the period's alerts must still match.
+    await withClient(url(), (c) =>
+      c.query(`update public.user_subscriptions set plan_type = 'pro', chat_messages_limit = 2, enforcement_mode = 'hard', billing_period_start = now() - interval '1.234567 seconds' where user_id = $1`, [user]),
+    )
+    await settle(user, '0.01', new Date())
+    const { alerts } = await getUserUsage(user)
+    expect(alerts).toEqual([expect.objectContaining({ alert_type: 'quota', service_type: 'chat', threshold_percent: 50, acknowledged: false })])
+  })
+})

@@ -68,7 +68,9 @@ export async function getUserUsage(userId: string, now = new Date()): Promise<Us
   )
   const alerts = sub
     ? await withUser(userId, (tx) =>
-        tx.usageAlert.findMany({ where: { userId, periodStart: sub.billingPeriodStart }, orderBy: { createdAt: 'desc' }, take: 20 }),
+        // The period's start has microseconds in PostgreSQL and milliseconds here: equality
+        // would miss it, so take the alerts from the (truncated) start to the period's end.
+        tx.usageAlert.findMany({ where: { userId, periodStart: { gte: sub.billingPeriodStart, lt: sub.billingPeriodEnd } }, orderBy: { createdAt: 'desc' }, take: 20 }),
       )
     : []
   return {
