@@ -1,7 +1,7 @@
 'use client'
 
 import { useRouter } from 'next/navigation'
-import { useEffect, useState } from 'react'
+import { useCallback, useEffect, useRef, useState, useTransition } from 'react'
 import { cn } from '@/lib/utils'
 
 // Calls settling in a burst arrive as a burst of events: one re-render covers them all.
@@ -18,13 +18,30 @@ type State = 'connecting' | 'live' | 'offline'
 export function LiveUsage() {
   const router = useRouter()
   const [state, setState] = useState<State>('connecting')
+  const [refreshing, startRefresh] = useTransition()
+  // A refresh asked for while one is in flight must run after it: the one in flight may have
+  // read the database before the call that triggered the new request committed.
+  const wanted = useRef(false)
+  const inFlight = useRef(false)
+  const flush = useCallback(() => {
+    if (inFlight.current || !wanted.current) return
+    wanted.current = false
+    inFlight.current = true
+    startRefresh(() => router.refresh())
+  }, [router])
+  useEffect(() => {
+    if (refreshing) return
+    inFlight.current = false
+    flush()
+  }, [refreshing, flush])
   useEffect(() => {
     let timer: ReturnType<typeof setTimeout> | undefined
     const refresh = () => {
+      wanted.current = true
       if (timer) return
       timer = setTimeout(() => {
         timer = undefined
-        router.refresh()
+        flush()
       }, DEBOUNCE_MS)
     }
     let source: EventSource | undefined
@@ -56,7 +73,7 @@ export function LiveUsage() {
       source?.close()
       window.removeEventListener('tollgate:usage-changed', refresh)
     }
-  }, [router])
+  }, [flush])
   const label = state === 'live' ? 'Live' : state === 'connecting' ? 'Connecting…' : 'Offline, retrying'
   return (
     <span data-testid="live-status" data-state={state} role="status" className="inline-flex items-center gap-1.5 text-xs font-normal text-muted-foreground">
