@@ -1,10 +1,11 @@
 // The operator commands behind `npm run tollgate` (see scripts/tollgate.ts, which makes sure a
 // database is there). Users are named by email or id.
-import { randomBytes } from 'node:crypto'
 import { applyPlan, setBudget, setEnforcement, setLimit, setRequestsPerMinute } from '../lib/billing/apply-plan'
 import { isPlanId, PLANS } from '../lib/billing/plans'
 import { closeDatabase, db } from '../lib/db/prisma'
 import { listDeadLetters, listSpooled, replaySpool, retryDeadLetters } from '../lib/metering/spool'
+import { UnsafeUrlError } from '../lib/net/public-https'
+import { setAlertWebhook } from '../lib/usage/alert-webhooks'
 import { getUserUsage } from '../lib/usage/summary'
 import { reconcileUsage, releaseHolds } from '../lib/usage/reconcile'
 import { isService, SERVICE_IDS as SERVICES, type Service as ServiceName } from '../lib/services'
@@ -16,7 +17,7 @@ const HELP = `Usage: npm run tollgate -- <command>
   rpm <user> <service> <n>                   set one service's requests per minute
   enforcement <user> <off|soft|hard>         set the enforcement mode
   budget <user> <usd|none>                   set or clear the monthly cost budget
-  webhook <user> <url|none>                  set where alerts are POSTed (prints the signing secret)
+  webhook <user> <https url|none>            set where alerts are POSTed (prints the signing secret)
   usage <user>                               plan, use against limits, costs
   holds release <user|--all> [--expired]     release stuck holds of calls that will never settle
   reconcile [user]                           check counters against the usage rows; exit 1 on drift
@@ -80,10 +81,12 @@ async function run(args: string[]): Promise<number> {
     case 'webhook': {
       const id = await userId(rest[0])
       const url = rest[1]
-      if (url !== 'none' && !/^https?:\/\//.test(url ?? '')) throw new UsageError('webhook must be an http(s) URL, or none')
-      const secret = url === 'none' ? null : `whsec_${randomBytes(24).toString('base64url')}`
-      await db().userSubscription.update({ where: { userId: id }, data: { alertWebhookUrl: url === 'none' ? null : url, alertWebhookSecret: secret } })
-      console.log(secret ? `alerts for ${rest[0]} go to ${url}\nsigning secret: ${secret}` : `alert webhook of ${rest[0]} removed`)
+      if (!url) throw new UsageError('webhook <user> <https url|none>')
+      // The same rule as the user's own setting: https, public addresses only.
+      const saved = await setAlertWebhook(id, url === 'none' ? null : url).catch((error: unknown) => {
+        throw error instanceof UnsafeUrlError ? new UsageError(error.message) : error
+      })
+      console.log(saved.url ? `alerts for ${rest[0]} go to ${saved.url}\nsigning secret: ${saved.secret}` : `alert webhook of ${rest[0]} removed`)
       return 0
     }
     case 'usage':

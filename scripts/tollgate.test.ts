@@ -60,6 +60,14 @@ describe('npm run tollgate', { timeout: 120_000 }, () => {
     expect(tollgate('frobnicate')).toMatchObject({ code: 2, out: expect.stringContaining('Usage: npm run tollgate') })
   })
 
+  it('sets an alert webhook only to an https URL of public addresses, as the user\'s own setting does', async () => {
+    const user = await userWithEmail()
+    expect(tollgate('webhook', user.email, 'http://example.com/hooks')).toMatchObject({ code: 2, out: expect.stringContaining('The URL must start with https://') })
+    expect(tollgate('webhook', user.email, 'https://127.0.0.1/hooks')).toMatchObject({ code: 2, out: expect.stringContaining('127.0.0.1 is a loopback address; only public addresses are allowed') })
+    const { alert_webhook_url } = await withClient(url(), async (c) => (await c.query('select alert_webhook_url from public.user_subscriptions where user_id = $1', [user.id])).rows[0])
+    expect(alert_webhook_url).toBeNull()
+  })
+
   it('reconciles counters with the usage rows, and exits 1 on drift', async () => {
     const user = await userWithEmail()
     await withClient(url(), (c) =>

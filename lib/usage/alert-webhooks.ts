@@ -1,10 +1,16 @@
 import 'server-only'
-import { createHmac } from 'node:crypto'
+import { createHmac, randomBytes } from 'node:crypto'
 import { db } from '@/lib/db/prisma'
+import { parsePublicHttpsUrl, postToPublicUrl, resolvePublicAddresses, type NetworkPolicy } from '@/lib/net/public-https'
 
 // Usage alerts are POSTed to the user's webhook as signed JSON, from an outbox filled in the
 // same transaction that raised the alert. Delivery runs beside the gateway, never in it: a
 // slow or failing receiver can delay only its own alerts.
+//
+// The URL is the user's own (Settings → Usage & Costs): it must be https and resolve only to
+// public addresses, when saved and again at every send, and the request connects to the
+// addresses just checked (lib/net/public-https.ts), so it cannot be turned on this server's
+// own network, even by a DNS answer that changes between the check and the send.
 
 const MAX_ATTEMPTS = 8
 const BATCH = 20
@@ -33,12 +39,33 @@ export function signAlert(body: string, secret: string, at = Math.floor(Date.now
   return `t=${at},v1=${createHmac('sha256', secret).update(`${at}.${body}`).digest('hex')}`
 }
 
+export type AlertWebhook = { url: string | null; secret: string | null }
+
+/**
+ * Sets (or with null, removes) where `userId`'s alerts are POSTed, after checking the URL is
+ * https and resolves only to public addresses; throws UnsafeUrlError with a sentence for the
+ * user otherwise. A new URL gets a new signing secret (the receiver verifies with it); saving
+ * the same URL again keeps the secret. Privileged: users may not write their subscription row.
+ */
+export async function setAlertWebhook(userId: string, urlText: string | null, policy?: NetworkPolicy): Promise<AlertWebhook> {
+  if (urlText === null) {
+    await db().userSubscription.update({ where: { userId }, data: { alertWebhookUrl: null, alertWebhookSecret: null } })
+    return { url: null, secret: null }
+  }
+  const url = parsePublicHttpsUrl(urlText)
+  await resolvePublicAddresses(url, policy)
+  const current = await db().userSubscription.findUniqueOrThrow({ where: { userId }, select: { alertWebhookUrl: true, alertWebhookSecret: true } })
+  const secret = current.alertWebhookUrl === url.href && current.alertWebhookSecret ? current.alertWebhookSecret : `whsec_${randomBytes(24).toString('base64url')}`
+  await db().userSubscription.update({ where: { userId }, data: { alertWebhookUrl: url.href, alertWebhookSecret: secret } })
+  return { url: url.href, secret }
+}
+
 /**
  * Sends the deliveries that are due. Claiming a row pushes its next attempt into the future
  * (backoff doubling from 30 s), which is also a lease: instances racing here skip rows
  * another has locked, and a crashed sender's rows come due again.
  */
-export async function deliverDueAlerts(): Promise<{ delivered: number; failed: number }> {
+export async function deliverDueAlerts(policy?: NetworkPolicy): Promise<{ delivered: number; failed: number }> {
   const due = await db().$queryRaw<Due[]>`
     with claimed as (
       update public.usage_alert_deliveries d
@@ -79,14 +106,14 @@ export async function deliverDueAlerts(): Promise<{ delivered: number; failed: n
     })
     let error: string | null = null
     try {
-      const response = await fetch(d.url, {
-        method: 'POST',
+      // Checked again here, not only when saved: the name may resolve elsewhere by now.
+      const status = await postToPublicUrl(d.url, {
         headers: { 'content-type': 'application/json', 'user-agent': 'Tollgate-Webhooks/1', ...(d.secret ? { 'tollgate-signature': signAlert(body, d.secret) } : {}) },
         body,
-        redirect: 'error',
-        signal: AbortSignal.timeout(TIMEOUT_MS),
+        timeoutMs: TIMEOUT_MS,
+        policy,
       })
-      if (!response.ok) error = `HTTP ${response.status}`
+      if (status < 200 || status > 299) error = `HTTP ${status}`
     } catch (e) {
       error = (e as Error).message.slice(0, 300)
     }

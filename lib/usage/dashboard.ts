@@ -28,7 +28,7 @@ const DAY = 86_400_000
  * the (user_id, created_at) index, never a scan.
  */
 export async function getUsageDashboard(userId: string, now = new Date()): Promise<UsageDashboard> {
-  const summary = await getUserUsage(userId)
+  const summary = await getUserUsage(userId, now)
   const since = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()) - 29 * DAY)
   const [days, recent] = await withUser(userId, (tx) =>
     Promise.all([

@@ -20,7 +20,11 @@ export type UsageSummary = {
   plan: { type: string; name: string; status: string; enforcement_mode: string; held_by: string | null; grace_ends_at: string | null } | null
   period: { start: string; end: string } | null
   services: Record<Service, ServiceUsage> | null
-  cost: { currency: 'USD'; period: string; lifetime: string; unpriced_calls: number; budget: string | null }
+  /**
+   * `period`: this plan period's cost (a Demo period is a year). `month`: the calendar month's
+   * (UTC, from the month rollups), starting `month_start`, whatever the plan period is.
+   */
+  cost: { currency: 'USD'; period: string; month: string; month_start: string; lifetime: string; unpriced_calls: number; budget: string | null }
   calls: { lifetime: number }
   /** Thresholds reached this period (50/80/100 % of a limit or the budget), newest first. */
   alerts: { id: string; alert_type: string; service_type: string | null; threshold_percent: number; message: string; created_at: string; acknowledged: boolean }[]
@@ -42,14 +46,17 @@ type Effective = {
  * costs. Through RLS, after rolling a period that has ended (a Demo year ends on Free here as
  * at the next call), so the page shows what the next call would get.
  */
-export async function getUserUsage(userId: string): Promise<UsageSummary> {
+export async function getUserUsage(userId: string, now = new Date()): Promise<UsageSummary> {
+  // Rollups bucket by UTC calendar month (record_usage), so this month is one period_start.
+  const monthStart = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1))
   // The app's own login: users may not write their subscription (this only does what their next call would).
   await pool().query('select public.roll_user_subscription($1::uuid)', [userId])
-  const [sub, lifetime, [effective]] = await withUser(userId, (tx) =>
+  const [sub, lifetime, month, [effective]] = await withUser(userId, (tx) =>
     Promise.all([
       tx.userSubscription.findUnique({ where: { userId } }),
       // Month rollups cover every call exactly once: their sum is the lifetime.
       tx.usageAggregation.aggregate({ where: { userId, periodType: 'month' }, _sum: { totalCost: true, requestCount: true, unpricedCount: true } }),
+      tx.usageAggregation.aggregate({ where: { userId, periodType: 'month', periodStart: monthStart }, _sum: { totalCost: true } }),
       // The same function admission uses, so the page and the gateway cannot disagree.
       tx.$queryRaw<Effective[]>`
         select e.held_by, e.grace_ends_at, to_jsonb(e) as limits, e.monthly_cost_budget::text as budget, e.enforcement_mode
@@ -59,7 +66,9 @@ export async function getUserUsage(userId: string): Promise<UsageSummary> {
   )
   const alerts = sub
     ? await withUser(userId, (tx) =>
-        tx.usageAlert.findMany({ where: { userId, periodStart: sub.billingPeriodStart }, orderBy: { createdAt: 'desc' }, take: 20 }),
+        // The period's start has microseconds in PostgreSQL and milliseconds here: equality
+        // would miss it, so take the alerts from the (truncated) start to the period's end.
+        tx.usageAlert.findMany({ where: { userId, periodStart: { gte: sub.billingPeriodStart, lt: sub.billingPeriodEnd } }, orderBy: { createdAt: 'desc' }, take: 20 }),
       )
     : []
   return {
@@ -83,6 +92,8 @@ export async function getUserUsage(userId: string): Promise<UsageSummary> {
     cost: {
       currency: 'USD',
       period: usd(sub?.periodCost ?? '0')!,
+      month: usd(month._sum.totalCost ?? '0')!,
+      month_start: monthStart.toISOString().slice(0, 10),
       lifetime: usd(lifetime._sum.totalCost ?? '0')!,
       unpriced_calls: lifetime._sum.unpricedCount ?? 0,
       budget: usd(effective?.budget),

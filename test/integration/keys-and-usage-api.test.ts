@@ -109,7 +109,7 @@ describe('usage API', () => {
     })
     const exact = rows.reduce((sum, r) => sum + BigInt(String(r.total_cost).replace('.', '')), 0n)
     const asString = (n: bigint) => { const s = n.toString().padStart(13, '0'); return trimDecimalZeros(`${s.slice(0, -12)}.${s.slice(-12)}`) }
-    expect(summary.cost).toEqual({ currency: 'USD', period: asString(exact), lifetime: asString(exact), unpriced_calls: 0, budget: null })
+    expect(summary.cost).toEqual({ currency: 'USD', period: asString(exact), month: asString(exact), month_start: new Date().toISOString().slice(0, 8) + '01', lifetime: asString(exact), unpriced_calls: 0, budget: null })
   })
 
   it('pages the history newest first with a cursor, filtered by service, without repeats or gaps', async () => {

@@ -1,16 +1,20 @@
 import type { Metadata } from 'next'
 import Link from 'next/link'
-import { AlertTriangle, Bell, Sparkles, TrendingUp } from 'lucide-react'
+import { Bell, Sparkles } from 'lucide-react'
 import { Badge } from '@/components/ui/badge'
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from '@/components/ui/card'
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from '@/components/ui/table'
-import { RefreshOnFocus } from '@/components/usage/refresh-on-focus'
+import { AcknowledgeAlertButton, AlertWebhookForm } from '@/components/settings/usage-alerts'
+import { CostCards } from '@/components/usage/cost-cards'
+import { LiveUsage } from '@/components/usage/live-usage'
 import { DailyChart, ModelChart } from '@/components/usage/usage-charts'
 import { UsageCards } from '@/components/usage/usage-cards'
 import { requireUser } from '@/lib/auth'
 import { formatDate, formatDateTime, formatMoney } from '@/lib/format'
 import { perService } from '@/lib/services'
+import { getAlertWebhook } from '@/lib/usage/alerts'
 import { getUsageDashboard } from '@/lib/usage/dashboard'
+import { acknowledgeAlertAction, removeAlertWebhookAction, saveAlertWebhookAction } from './actions'
 
 export const metadata: Metadata = { title: 'Usage & Costs' }
 
@@ -23,11 +27,10 @@ const LIMIT_LABEL: Record<string, string> = {
 
 export default async function UsagePanel() {
   const user = await requireUser('/settings/usage')
-  const { summary, planDescription, daily, byModel, recent, forecasts } = await getUsageDashboard(user.id)
+  const [{ summary, planDescription, daily, byModel, recent, forecasts }, webhook] = await Promise.all([getUsageDashboard(user.id), getAlertWebhook(user.id)])
   const hasCalls = summary.calls.lifetime > 0
   return (
     <div className="grid grid-cols-[minmax(0,1fr)] gap-6">
-      <RefreshOnFocus />
       {summary.plan?.type === 'demo' ? (
         <p data-testid="demo-notice" className="rounded-lg border border-primary/20 bg-primary/5 px-4 py-3 text-sm">
           {DEMO_NOTICE}
@@ -57,6 +60,9 @@ export default async function UsagePanel() {
             {summary.plan?.name ?? 'No plan'}
             {summary.plan ? <Badge variant="secondary">{summary.plan.status}</Badge> : null}
             {summary.plan && summary.plan.enforcement_mode !== 'off' ? <Badge variant="outline">{summary.plan.enforcement_mode} limits</Badge> : null}
+            <span className="ml-auto">
+              <LiveUsage />
+            </span>
           </CardTitle>
           <CardDescription>
             {planDescription}
@@ -67,65 +73,35 @@ export default async function UsagePanel() {
 
       {summary.services ? <UsageCards services={summary.services} /> : null}
 
-      <div className="grid gap-4 md:grid-cols-3">
-        <Card data-testid="cost-period">
-          <CardHeader>
-            <CardDescription>Cost this period</CardDescription>
-            <CardTitle className="text-3xl tabular-nums">{formatMoney(summary.cost.period)}</CardTitle>
-          </CardHeader>
-          <CardContent className="text-xs text-muted-foreground">
-            {summary.cost.budget ? `of a ${formatMoney(summary.cost.budget)} budget` : 'No budget set'} · exact: ${summary.cost.period}
-          </CardContent>
-        </Card>
-        <Card data-testid="cost-lifetime">
-          <CardHeader>
-            <CardDescription>Lifetime cost</CardDescription>
-            <CardTitle className="text-3xl tabular-nums">{formatMoney(summary.cost.lifetime)}</CardTitle>
-          </CardHeader>
-          <CardContent className="text-xs text-muted-foreground">
-            {summary.calls.lifetime.toLocaleString('en-US')} calls
-            {summary.cost.unpriced_calls ? ` · ${summary.cost.unpriced_calls} could not be priced` : ''}
-          </CardContent>
-        </Card>
-        <Card>
-          <CardHeader>
-            <CardDescription className="flex items-center gap-2">
-              <TrendingUp className="size-4" aria-hidden /> Forecast
-            </CardDescription>
-          </CardHeader>
-          <CardContent className="grid gap-2 text-sm">
-            {forecasts.length === 0 ? (
-              <p className="text-muted-foreground">At this pace, no limit runs out before the period ends.</p>
-            ) : (
-              forecasts.map((f) => (
-                <p key={f.limit} data-testid="forecast" className="flex items-start gap-2">
-                  <AlertTriangle className="mt-0.5 size-4 shrink-0 text-warning" aria-hidden />
-                  {LIMIT_LABEL[f.limit] ?? f.limit} run out around {formatDate(f.runs_out_at)}.
-                </p>
-              ))
-            )}
-          </CardContent>
-        </Card>
-      </div>
+      <CostCards summary={summary} forecasts={forecasts} />
 
-      {summary.alerts.length ? (
-        <Card>
-          <CardHeader>
-            <CardTitle className="flex items-center gap-2 text-base">
-              <Bell className="size-4" aria-hidden /> Alerts this period
-            </CardTitle>
-          </CardHeader>
-          <CardContent className="grid gap-2">
-            {summary.alerts.map((a) => (
-              <p key={a.id} className="flex flex-wrap items-center gap-2 text-sm">
-                <Badge variant={a.threshold_percent >= 100 ? 'destructive' : a.threshold_percent >= 80 ? 'warning' : 'secondary'}>{a.threshold_percent}%</Badge>
-                {a.message}
-                <span className="text-xs text-muted-foreground">{formatDateTime(a.created_at)}</span>
-              </p>
-            ))}
-          </CardContent>
-        </Card>
-      ) : null}
+      <Card data-testid="alerts">
+        <CardHeader>
+          <CardTitle className="flex items-center gap-2 text-base">
+            <Bell className="size-4" aria-hidden /> Alerts
+          </CardTitle>
+          <CardDescription>
+            At 50, 80 and 100 % of a limit or the budget, once per period{summary.plan?.type === 'demo' ? ' (not on the Demo plan, which is tracked only)' : ''}.
+          </CardDescription>
+        </CardHeader>
+        <CardContent className="grid gap-4">
+          {summary.alerts.length === 0 ? (
+            <p className="text-sm text-muted-foreground">No alerts this period.</p>
+          ) : (
+            <ul className="grid gap-2" aria-label="Alerts this period">
+              {summary.alerts.map((a) => (
+                <li key={a.id} data-testid="alert" data-acknowledged={a.acknowledged} className={a.acknowledged ? 'flex flex-wrap items-center gap-2 text-sm text-muted-foreground' : 'flex flex-wrap items-center gap-2 text-sm'}>
+                  <Badge variant={a.acknowledged ? 'outline' : a.threshold_percent >= 100 ? 'destructive' : a.threshold_percent >= 80 ? 'warning' : 'secondary'}>{a.threshold_percent}%</Badge>
+                  {a.message}
+                  <span className="text-xs text-muted-foreground">{formatDateTime(a.created_at)}</span>
+                  {a.acknowledged ? <span className="ml-auto text-xs">Acknowledged</span> : <AcknowledgeAlertButton alertId={a.id} label={a.message} action={acknowledgeAlertAction} />}
+                </li>
+              ))}
+            </ul>
+          )}
+          <AlertWebhookForm url={webhook.url} secret={webhook.secret} saveAction={saveAlertWebhookAction} removeAction={removeAlertWebhookAction} />
+        </CardContent>
+      </Card>
 
       {hasCalls ? (
         <div className="grid gap-4 lg:grid-cols-2 [&>*]:min-w-0">
