@@ -1,15 +1,13 @@
 import { AlertTriangle, TrendingUp } from 'lucide-react'
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from '@/components/ui/card'
 import { formatDate, formatMoney } from '@/lib/format'
+import { perService } from '@/lib/services'
 import type { Forecast } from '@/lib/usage/dashboard'
 import type { UsageSummary } from '@/lib/usage/summary'
 import { cn } from '@/lib/utils'
 
 const LIMIT_LABEL: Record<string, string> = {
-  content: 'Content generations',
-  image: 'Images',
-  video: 'Video generations',
-  chat: 'Chat messages',
+  ...perService((s) => s.units.charAt(0).toUpperCase() + s.units.slice(1)),
   monthly_cost_budget: 'Monthly budget',
 }
 

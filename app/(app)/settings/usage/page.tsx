@@ -11,7 +11,6 @@ import { DailyChart, ModelChart } from '@/components/usage/usage-charts'
 import { UsageCards } from '@/components/usage/usage-cards'
 import { requireUser } from '@/lib/auth'
 import { formatDate, formatDateTime, formatMoney } from '@/lib/format'
-import { perService } from '@/lib/services'
 import { getAlertWebhook } from '@/lib/usage/alerts'
 import { getUsageDashboard } from '@/lib/usage/dashboard'
 import { acknowledgeAlertAction, removeAlertWebhookAction, saveAlertWebhookAction } from './actions'
@@ -20,10 +19,6 @@ export const metadata: Metadata = { title: 'Usage & Costs' }
 
 const DEMO_NOTICE = '🎉 Demo Mode: You have unlimited access to all features. Usage tracking is enabled for analytics purposes.'
 const STATUS_LABEL: Record<string, string> = { past_due: 'past due', unpaid: 'unpaid', incomplete: 'incomplete (its first payment has not gone through)', paused: 'paused', canceled: 'canceled' }
-const LIMIT_LABEL: Record<string, string> = {
-  ...perService((s) => s.units.charAt(0).toUpperCase() + s.units.slice(1)),
-  monthly_cost_budget: 'Monthly budget',
-}
 
 export default async function UsagePanel() {
   const user = await requireUser('/settings/usage')
