@@ -91,7 +91,7 @@ describe('usage events', () => {
     const user = await createGatewayUser(servers[0].url)
     const none = await fetch(`${servers[0].url}/api/usage/events`)
     expect(none.status).toBe(401)
-    expect(await none.json()).toEqual({ error: { code: 'unauthorized', message: 'Sign in to follow your usage' } })
+    expect(await none.json()).toEqual({ error: { code: 'unauthorized', message: 'Sign in to follow your usage', type: 'authentication_error', param: null } })
     expect((await fetch(`${servers[0].url}/api/usage/events`, { headers: { authorization: `Bearer ${user.key}` } })).status).toBe(401)
   })
 
