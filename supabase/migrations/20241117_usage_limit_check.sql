@@ -1,5 +1,5 @@
 -- gateway_check: may this user make one more call of this service now, and if not, why not.
--- The read-only twin of gateway_admit (restated from 20241108_plan_status_and_rates.sql and 20241114_resolve_once.sql, the
+-- The read-only twin of gateway_admit (restated from 20241108_plan_status_and_rates.sql and 20241116_admission_checks_campaign.sql, the
 -- latest migration that defines it): the same period roll (an ended Demo year reads as Free),
 -- the same effective limits of the subscription's status, expired holds ignored, the same
 -- rate window, quota (used + in flight) and budget (spent + in-flight estimates), the same
