@@ -10,10 +10,10 @@ import { sseComment, sseEvents, sseFrame } from '@/lib/gateway/sse'
 import { costColumns } from '@/lib/metering/row'
 import { admitChat } from '@/lib/gateway/output-cap'
 import { countPromptTokens } from '@/lib/pricing/estimate'
-import { fromOpenAIUsage, priceTextUsage } from '@/lib/pricing/text'
+import { fromTextUsage, priceTextUsage } from '@/lib/pricing/text'
 import type { PriceOverride } from '@/lib/pricing/types'
 import { deadline, exchange, failureFromAbort, send, UpstreamError } from '@/lib/providers/transport'
-import type { ChatChunk, ChatCompletion, ChatRequestBody, TextUsage } from '@/lib/providers/types'
+import type { ChatChunk, ChatCompletion, ChatRequestBody, StreamEvent, TextUsage } from '@/lib/providers/types'
 
 /** A streamed call's cost, said at its end. */
 type StreamCost = { cost: string | null; cost_status: string }
@@ -49,7 +49,7 @@ export const ChatRequestSchema = z
 
 /** Prices token usage as the model's own vendor would, whoever served it, from the entry routing found. */
 export function priceTokens(route: TextRoute, usage: TextUsage, overrides: readonly PriceOverride[]) {
-  const cost = priceTextUsage(route.text, fromOpenAIUsage(usage.inputTokens, usage.outputTokens, usage.cachedTokens), { overrides })
+  const cost = priceTextUsage(route.text, fromTextUsage(usage), { overrides })
   return {
     input_tokens: usage.inputTokens,
     output_tokens: usage.outputTokens,
@@ -80,20 +80,21 @@ export async function completeChat(
     timeoutMs: env.UPSTREAM_TIMEOUT_MS,
     signal: call.request.signal,
   })
-  let completion: ChatCompletion
+  let parsed: { completion: ChatCompletion; usage: TextUsage | null }
   try {
-    completion = chat.parseResponse(answer.json)
+    parsed = chat.parseResponse(answer.json, route.config)
   } catch (error) {
     throw new UpstreamError('malformed', `unexpected chat response: ${(error as Error).message}`)
   }
-  const usage = chat.extractUsage(completion.usage) ?? countedUsage(body, completion.choices.map((c) => c.message.content ?? '').join(''))
+  const { completion } = parsed
+  const usage = parsed.usage ?? countedUsage(body, completion.choices.map((c) => c.message.content ?? '').join(''))
   const cost = priceTokens(route, usage, overrides)
   call.record({
     provider: route.servedBy,
     model: body.model,
     ...cost,
     response_payload: call.sanitize(completion),
-    metadata: usageSource(completion.usage ? 'upstream' : 'counted'),
+    metadata: usageSource(parsed.usage ? 'upstream' : 'counted'),
   })
   return { completion, cost }
 }
@@ -187,41 +188,47 @@ async function streamChat(call: GatewayCall, body: ChatRequestBody, route: TextR
     controller.enqueue(sseComment(`${cost.cost === null ? '' : `x-tollgate-cost=${cost.cost} `}x-tollgate-cost-status=${cost.cost_status}`))
   }
 
+  const translator = chat.openStream(route.config)
+  const translate = (read: () => StreamEvent[]): StreamEvent[] => {
+    try {
+      return read()
+    } catch {
+      throw new UpstreamError('malformed', 'the upstream sent a malformed stream event')
+    }
+  }
+  // Passes one translated event on; true once the stream is over ([DONE]).
+  const forward = (controller: ReadableStreamDefaultController<Uint8Array>, event: StreamEvent): boolean => {
+    if (event.kind === 'done') return (complete = true)
+    if (event.kind === 'error') throw new UpstreamError('server_error', event.message)
+    const { chunk, usage: reported } = event
+    if (reported) usage = reported
+    for (const choice of chunk.choices) {
+      if (choice.finish_reason) complete = true
+      const piece = choice.delta?.content
+      if (typeof piece === 'string' && piece.length) {
+        firstTokenMs ??= call.elapsedMs()
+        text += piece
+      }
+    }
+    if (chunk.choices.length === 0 && reported) {
+      if (clientWantsUsage) heldUsage = chunk
+      return false
+    }
+    if (!clientWantsUsage) delete chunk.usage
+    controller.enqueue(sseFrame(chunk))
+    return false
+  }
+
   const stream = new ReadableStream<Uint8Array>({
     async start(controller) {
       try {
+        let over = false
         for await (const data of sseEvents(upstream.body!, clock.signal)) {
           clock.touch()
-          const event = (() => {
-            try {
-              return chat.parseStreamEvent(data)
-            } catch {
-              throw new UpstreamError('malformed', 'the upstream sent a malformed stream event')
-            }
-          })()
-          if (event.kind === 'done') {
-            complete = true
-            break
-          }
-          if (event.kind === 'error') throw new UpstreamError('server_error', event.message)
-          const chunk = event.chunk
-          const reported = chat.extractUsage(chunk.usage)
-          if (reported) usage = reported
-          for (const choice of chunk.choices) {
-            if (choice.finish_reason) complete = true
-            const piece = choice.delta?.content
-            if (typeof piece === 'string' && piece.length) {
-              firstTokenMs ??= call.elapsedMs()
-              text += piece
-            }
-          }
-          if (chunk.choices.length === 0 && reported) {
-            if (clientWantsUsage) heldUsage = chunk
-            continue
-          }
-          if (!clientWantsUsage) delete chunk.usage
-          controller.enqueue(sseFrame(chunk))
+          for (const event of translate(() => translator.next(data))) over ||= forward(controller, event)
+          if (over) break
         }
+        if (!over) for (const event of translate(() => translator.end())) forward(controller, event)
         // A body that simply ends (a proxy's idle cut, a worker that closed cleanly) is a cut
         // answer: passing it on with [DONE] would sell it to the caller as whole, and book it
         // as a success.

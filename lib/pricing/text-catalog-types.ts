@@ -17,6 +17,8 @@ export type TextRateKey =
   | 'input_mtok'
   | 'cache_read_mtok'
   | 'cache_write_mtok'
+  /** Anthropic's 1-hour cache writes (2× input); derived by the price build, genai-prices has no key for it. */
+  | 'cache_write_1h_mtok'
   | 'output_mtok'
   | 'input_image_mtok'
   | 'output_image_mtok'

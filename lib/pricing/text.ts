@@ -5,14 +5,36 @@ import { overrideAt, periodAt } from '@/lib/pricing/periods'
 import { findTextModel, textCatalog, type TextModelMatch } from '@/lib/pricing/text-catalog'
 import type { TextRate, TextRateKey } from '@/lib/pricing/text-catalog-types'
 import { unpriced, type CostBreakdown, type PriceOverride } from '@/lib/pricing/types'
+import type { TextUsage } from '@/lib/providers/types'
 
 /** Disjoint token counts: every token appears in exactly one field. */
 export type TokenUsage = {
   uncachedInputTokens: number
   cacheReadTokens: number
+  /** Cache writes at the 5-minute rate (Anthropic's default TTL; the only kind elsewhere). */
   cacheWriteTokens: number
-  /** All generated tokens, reasoning/thinking included (they are billed as output everywhere). */
+  /** Cache writes at the 1-hour rate (Anthropic `ttl: "1h"`). */
+  cacheWrite1hTokens?: number
+  /** Generated text tokens, reasoning/thinking included (they are billed as output everywhere). */
   outputTokens: number
+  /** Generated image tokens (Gemini image models), at the output-image rate. */
+  outputImageTokens?: number
+}
+
+/** The gateway's normalised usage (every part ⊂ its total) split into disjoint priced parts. */
+export function fromTextUsage(u: TextUsage): TokenUsage {
+  const cacheRead = Math.min(u.cachedTokens, u.inputTokens)
+  const write5m = Math.min(u.cacheWriteTokens ?? 0, u.inputTokens - cacheRead)
+  const write1h = Math.min(u.cacheWrite1hTokens ?? 0, u.inputTokens - cacheRead - write5m)
+  const image = Math.min(u.outputImageTokens ?? 0, u.outputTokens)
+  return {
+    uncachedInputTokens: u.inputTokens - cacheRead - write5m - write1h,
+    cacheReadTokens: cacheRead,
+    cacheWriteTokens: write5m,
+    ...(write1h ? { cacheWrite1hTokens: write1h } : {}),
+    outputTokens: u.outputTokens - image,
+    ...(image ? { outputImageTokens: image } : {}),
+  }
 }
 
 /** OpenAI: prompt_tokens include cached_tokens; completion_tokens include reasoning_tokens. */
@@ -70,11 +92,13 @@ export function calculateTextCost(provider: string, model: string, usage: TokenU
 export function priceTextUsage(ref: TextModelRef, usage: TokenUsage, options: TextCostOptions = {}): CostBreakdown {
   const { provider, model, entry } = ref
   const at = options.at ?? new Date()
-  const counts = [usage.uncachedInputTokens, usage.cacheReadTokens, usage.cacheWriteTokens, usage.outputTokens]
+  const write1h = usage.cacheWrite1hTokens ?? 0
+  const imageOut = usage.outputImageTokens ?? 0
+  const counts = [usage.uncachedInputTokens, usage.cacheReadTokens, usage.cacheWriteTokens, write1h, usage.outputTokens, imageOut]
   if (!counts.every(validCount)) return unpriced('token counts must be non-negative integers')
 
   const period = entry ? periodAt(entry.model.periods, at) : undefined
-  const prompt = usage.uncachedInputTokens + usage.cacheReadTokens + usage.cacheWriteTokens
+  const prompt = usage.uncachedInputTokens + usage.cacheReadTokens + usage.cacheWriteTokens + write1h
   const rates: Record<string, string> = {}
   const sources: Record<string, string> = {}
 
@@ -97,10 +121,16 @@ export function priceTextUsage(ref: TextModelRef, usage: TokenUsage, options: Te
   // No cache price listed means no discount: cached tokens cost what uncached ones do.
   const cacheRead = usage.cacheReadTokens ? (resolve('cache_read_mtok') ?? input) : input
   const cacheWrite = usage.cacheWriteTokens ? (resolve('cache_write_mtok') ?? input) : input
+  // The catalog derives the 1-hour rate where the vendor has one (Anthropic: 2× input); a
+  // model without it has no such tier, and a write reported anyway costs the 5-minute rate.
+  const cacheWrite1h = write1h ? (resolve('cache_write_1h_mtok') ?? resolve('cache_write_mtok') ?? input) : input
+  // Image-output tokens have their own (higher) rate where the model makes images.
+  const outputImage = imageOut ? (resolve('output_image_mtok') ?? output) : output
 
   const perToken = (rate: string, tokens: number): Usd => costOf(parseUsd(rate), tokens, 1_000_000)
-  const inputCost = perToken(input, usage.uncachedInputTokens) + perToken(cacheRead, usage.cacheReadTokens) + perToken(cacheWrite, usage.cacheWriteTokens)
-  const outputCost = perToken(output, usage.outputTokens)
+  const inputCost =
+    perToken(input, usage.uncachedInputTokens) + perToken(cacheRead, usage.cacheReadTokens) + perToken(cacheWrite, usage.cacheWriteTokens) + perToken(cacheWrite1h, write1h)
+  const outputCost = perToken(output, usage.outputTokens) + perToken(outputImage, imageOut)
   return {
     costStatus: 'priced',
     inputCost: formatUsd(inputCost),

@@ -1,7 +1,7 @@
 // OpenAI, and any server speaking its API (OPENAI_BASE_URL): chat completions, streamed or not,
 // and image generation.
 import { errorText } from '@/lib/providers/transport'
-import type { ChatChunk, ChatCompletion, ImageRequest, ParsedBody, ProviderAdapter, StreamEvent } from '@/lib/providers/types'
+import type { ChatChunk, ChatCompletion, ChatStreamTranslator, ImageRequest, OpenAIUsage, ParsedBody, ProviderAdapter, ProviderConfig, TextUsage } from '@/lib/providers/types'
 
 const json = (apiKey: string) => ({ authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' })
 
@@ -11,12 +11,42 @@ function asCompletion(value: unknown): ChatCompletion {
   return v
 }
 
-function parseStreamEvent(data: string): StreamEvent {
-  if (data.trim() === '[DONE]') return { kind: 'done' }
-  const parsed = JSON.parse(data) as ChatChunk & { error?: { message?: string } }
-  if (parsed.error) return { kind: 'error', message: parsed.error.message ?? 'upstream stream error' }
-  if (!Array.isArray(parsed.choices)) throw new Error('not a chat completion chunk')
-  return { kind: 'chunk', chunk: parsed }
+const count = (n: unknown): number => (typeof n === 'number' && Number.isSafeInteger(n) && n > 0 ? n : 0)
+
+type HostUsage = OpenAIUsage & {
+  prompt_tokens_details?: { cached_tokens?: number; cache_write_tokens?: number } | null
+  /** DeepSeek: prompt_tokens = hits + misses. */
+  prompt_cache_hit_tokens?: number
+}
+
+/**
+ * Usage as an OpenAI-compatible host reports it, normalised (cached ⊂ input, reasoning ⊂
+ * output). Hosts differ: DeepSeek reports cache hits apart, OpenRouter cache writes, xAI counts
+ * reasoning on top of completion_tokens (a quirk its preset sets), Groq puts usage in x_groq.
+ */
+export function openAIUsage(raw: unknown, config: ProviderConfig): TextUsage | null {
+  const usage = raw as HostUsage | null | undefined
+  if (!usage || typeof usage !== 'object' || !Number.isFinite(usage.prompt_tokens)) return null
+  const input = count(usage.prompt_tokens)
+  const reasoning = count(usage.completion_tokens_details?.reasoning_tokens)
+  const output = count(usage.completion_tokens) + (config.quirks?.reasoningOutsideCompletion ? reasoning : 0)
+  const cached = Math.min(input, count(usage.prompt_tokens_details?.cached_tokens) || count(usage.prompt_cache_hit_tokens))
+  const cacheWrite = Math.min(input - cached, count(usage.prompt_tokens_details?.cache_write_tokens))
+  return { inputTokens: input, outputTokens: output, cachedTokens: cached, reasoningTokens: Math.min(reasoning, output), ...(cacheWrite ? { cacheWriteTokens: cacheWrite } : {}) }
+}
+
+function translator(config: ProviderConfig): ChatStreamTranslator {
+  return {
+    next(data) {
+      if (data.trim() === '[DONE]') return [{ kind: 'done' }]
+      const parsed = JSON.parse(data) as ChatChunk & { error?: { message?: string }; x_groq?: { usage?: unknown } }
+      if (parsed.error) return [{ kind: 'error', message: parsed.error.message ?? 'upstream stream error' }]
+      if (!Array.isArray(parsed.choices)) throw new Error('not a chat completion chunk')
+      const usage = openAIUsage(parsed.usage ?? parsed.x_groq?.usage, config)
+      return [usage ? { kind: 'chunk', chunk: parsed, usage } : { kind: 'chunk', chunk: parsed }]
+    },
+    end: () => [],
+  }
 }
 
 export const openai: ProviderAdapter = {
@@ -29,17 +59,11 @@ export const openai: ProviderAdapter = {
       headers: json(config.apiKey),
       body: JSON.stringify(body),
     }),
-    parseResponse: asCompletion,
-    parseStreamEvent,
-    extractUsage: (usage) =>
-      usage && Number.isFinite(usage.prompt_tokens)
-        ? {
-            inputTokens: usage.prompt_tokens,
-            outputTokens: usage.completion_tokens ?? 0,
-            cachedTokens: usage.prompt_tokens_details?.cached_tokens ?? 0,
-            reasoningTokens: usage.completion_tokens_details?.reasoning_tokens ?? 0,
-          }
-        : null,
+    parseResponse: (value, config) => {
+      const completion = asCompletion(value)
+      return { completion, usage: openAIUsage(completion.usage, config) }
+    },
+    openStream: translator,
   },
   image: {
     buildRequest: (req: ImageRequest, config) => {

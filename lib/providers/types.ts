@@ -2,9 +2,39 @@
 // they build HTTP requests and parse responses; lib/providers/transport.ts does the I/O. They
 // never touch the database and import nothing but this file.
 
-export type ProviderId = 'openai' | 'bfl' | 'stability' | 'ideogram' | 'runway' | 'luma' | 'simulator'
+/**
+ * Who serves a call: a text provider of the registry (lib/providers/text-providers.ts: built-in
+ * or an operator's), a media vendor, or 'simulator'. Text providers are data, so this is a string.
+ */
+export type ProviderId = string
 
-export type ProviderConfig = { apiKey: string; baseUrl: string }
+/** The wire protocols chat adapters speak: every OpenAI-compatible host shares 'openai'. */
+export type Protocol = 'openai' | 'anthropic' | 'gemini'
+
+/**
+ * What an adapter needs to build a request. `quirks` are the few ways an OpenAI-compatible
+ * host's answers differ from OpenAI's (its preset in the registry says which apply).
+ */
+export type ProviderConfig = {
+  apiKey: string
+  baseUrl: string
+  quirks?: { /** xAI: completion_tokens excludes reasoning_tokens (billed on top). */ reasoningOutsideCompletion?: boolean }
+}
+
+/**
+ * A request the gateway cannot translate faithfully into the vendor's protocol (a field the
+ * vendor has no equivalent for). Answered as 400 invalid_request naming `param`: dropping the
+ * field silently would hand the caller a different call than the one they made.
+ */
+export class UntranslatableError extends Error {
+  constructor(
+    /** The request field, as a path in the caller's body (`response_format`, `messages[2].content[0].type`). */
+    readonly param: string,
+    message: string,
+  ) {
+    super(message)
+  }
+}
 
 export type HttpCall = {
   method: 'GET' | 'POST' | 'DELETE'
@@ -14,7 +44,7 @@ export type HttpCall = {
   body?: string | FormData
 }
 
-// ---- Chat (OpenAI's shapes; every chat upstream speaks them) --------------------------------
+// ---- Chat (OpenAI's shapes: the gateway's lingua franca; adapters translate to and from them) --
 
 export type ChatMessage = { role: string; content: unknown; name?: string; [field: string]: unknown }
 
@@ -30,8 +60,27 @@ export type ChatRequestBody = {
   [field: string]: unknown
 }
 
-/** Token usage in OpenAI's counting: cached ⊂ input, reasoning ⊂ output. */
-export type TextUsage = { inputTokens: number; outputTokens: number; cachedTokens: number; reasoningTokens: number }
+/**
+ * Token usage, normalised from each vendor's counting to OpenAI's: every part is a subset of
+ * its total, so nothing is counted twice. Pricing (lib/pricing/text.ts `fromTextUsage`) splits
+ * it into disjoint parts priced at their own rates.
+ */
+export type TextUsage = {
+  /** Every prompt token: uncached, cache reads and cache writes. */
+  inputTokens: number
+  /** Every generated token: text, reasoning/thinking and image output. */
+  outputTokens: number
+  /** Cache reads, ⊂ inputTokens. */
+  cachedTokens: number
+  /** Reasoning/thinking tokens, ⊂ outputTokens (billed as output, once). */
+  reasoningTokens: number
+  /** Cache writes at the 5-minute rate (Anthropic), ⊂ inputTokens. */
+  cacheWriteTokens?: number
+  /** Cache writes at the 1-hour rate (Anthropic), ⊂ inputTokens. */
+  cacheWrite1hTokens?: number
+  /** Image-output tokens (Gemini image models), ⊂ outputTokens, at their own rate. */
+  outputImageTokens?: number
+}
 
 export type ChatCompletion = {
   id: string
@@ -61,15 +110,31 @@ export type OpenAIUsage = {
   completion_tokens_details?: { reasoning_tokens?: number } | null
 }
 
-/** One parsed server-sent event of a chat stream. */
-export type StreamEvent = { kind: 'chunk'; chunk: ChatChunk } | { kind: 'done' } | { kind: 'error'; message: string }
+/**
+ * One event of a chat stream, in OpenAI's shape. `usage` rides on the chunk that reported it
+ * (OpenAI's final usage-only chunk, with `choices: []`), already normalised.
+ */
+export type StreamEvent = { kind: 'chunk'; chunk: ChatChunk; usage?: TextUsage } | { kind: 'done' } | { kind: 'error'; message: string }
 
+/** Translates one upstream stream; made per call (a vendor's events need the ones before them). */
+export type ChatStreamTranslator = {
+  /** `data` is the text after "data: " of one SSE event; throws on an event it cannot read. */
+  next(data: string): StreamEvent[]
+  /** The upstream body ended: what the translator still owes (Gemini's stream has no terminator). */
+  end(): StreamEvent[]
+}
+
+/**
+ * A chat protocol. Requests arrive in OpenAI's shape with `model` already the upstream's id;
+ * answers leave in OpenAI's shape. Pure functions: no I/O, no database, no clock but Date.now.
+ */
 export type ChatAdapter = {
+  /** Throws UntranslatableError for a field the protocol cannot carry. */
   buildRequest(body: ChatRequestBody, config: ProviderConfig): HttpCall
-  parseResponse(json: unknown): ChatCompletion
-  /** `data` is the text after "data: " of one SSE event. */
-  parseStreamEvent(data: string): StreamEvent
-  extractUsage(usage: OpenAIUsage | null | undefined): TextUsage | null
+  /** The vendor's JSON answer as an OpenAI completion, and its usage (null when it sent none). */
+  parseResponse(json: unknown, config: ProviderConfig): { completion: ChatCompletion; usage: TextUsage | null }
+  /** A translator for one stream. The request always asks the upstream for usage where it can. */
+  openStream(config: ProviderConfig): ChatStreamTranslator
 }
 
 // ---- Images -------------------------------------------------------------------------------
