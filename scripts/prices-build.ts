@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs'
 import { findProvider } from '@pydantic/genai-prices'
 import { TEXT_PRICE_PINS } from '../lib/pricing/data/text-price-pins'
 import { formatUsd, parseUsd } from '../lib/pricing/money'
-import type { TextCatalog, TextModelEntry, TextRate, TextRateKey } from '../lib/pricing/text-catalog-types'
+import type { TextCatalog, TextModelEntry, TextRateKey } from '../lib/pricing/text-catalog-types'
 import { applyPins, deriveAnthropicCacheWrite1h } from './prices-pins'
 
 /**

@@ -15,9 +15,9 @@ function entryFor(models: TextModelEntry[], pin: TextPricePin): TextModelEntry {
   if (own) return own
   const family = models.findIndex((m) => matches(m.match, pin.model))
   if (family < 0) throw new Error(`pin ${pin.provider}/${pin.model}: no catalog entry has or matches this id`)
-  const { id: _id, match: _match, ...rest } = models[family]
+  // The family's name, context window and periods, under the alias's own id and match.
   // Placed before the family entry, so both the exact-id and the match lookups find it first.
-  const split: TextModelEntry = { id: pin.model, match: { equals: pin.model }, ...structuredClone(rest) }
+  const split: TextModelEntry = { ...structuredClone(models[family]), id: pin.model, match: { equals: pin.model } }
   models.splice(family, 0, split)
   return split
 }
