@@ -32,6 +32,7 @@ const deepseekAliases = ['deepseek-chat', 'deepseek-reasoner'].flatMap((model): 
   {
     // DeepSeek-V3.1: "Starting from 16:00 UTC Time on Sept 5th, 2025, we will apply the
     // following price list and cancel the nighttime discount": hit 0.07, miss 0.56, out 1.68.
+    // Confirmed: a stored copy of DeepSeek's own pricing page says so.
     provider: 'deepseek',
     model,
     effectiveFrom: '2025-09-05',
@@ -42,6 +43,7 @@ const deepseekAliases = ['deepseek-chat', 'deepseek-reasoner'].flatMap((model): 
   {
     // DeepSeek-V3.2-Exp, announced 2025-09-29 ("API prices drop 50%+, effective immediately");
     // the same list stood for V3.2 (2025-12-01) until V4: hit 0.028, miss 0.28, out 0.42.
+    // Confirmed through third-party copies of DeepSeek's page (April 2026), not the page itself.
     provider: 'deepseek',
     model,
     effectiveFrom: '2025-09-29',
@@ -51,7 +53,8 @@ const deepseekAliases = ['deepseek-chat', 'deepseek-reasoner'].flatMap((model): 
   },
   {
     // V4 preview (2026-04-24): both names became modes of deepseek-v4-flash, at its price:
-    // hit 0.028, miss 0.14, out 0.28.
+    // hit 0.028, miss 0.14, out 0.28. Confirmed through third-party copies of DeepSeek's
+    // page and V4 announcement, not the page itself.
     provider: 'deepseek',
     model,
     effectiveFrom: '2026-04-24',
@@ -76,8 +79,9 @@ export const TEXT_PRICE_PINS: readonly TextPricePin[] = [
   ...deepseekAliases,
   {
     // Mistral Large 3 (mistral-large-2512, released 2025-12-02) became mistral-large-latest:
-    // $0.50 in / $1.50 out. genai-prices prices the alias with Large 2 (2 / 6). The cache-read
-    // rate (0.05) is genai-prices' for mistral-large-2512; not confirmed on Mistral's page.
+    // $0.50 in / $1.50 out. genai-prices prices the alias with Large 2 (2 / 6). The rates are
+    // confirmed through third-party model pages quoting Mistral's (Feb 2026), not Mistral's
+    // page itself; the cache-read rate (0.05) is genai-prices' for mistral-large-2512, unconfirmed.
     provider: 'mistral',
     model: 'mistral-large-latest',
     effectiveFrom: '2025-12-02',
