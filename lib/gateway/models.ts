@@ -38,7 +38,7 @@ function textListing(id: string, owner: string, provider: TextProvider, model: T
     provider: provider.id,
     served_by: provider.enabled ? provider.id : 'simulator',
     pricing: period
-      ? { unit: TOKENS, rates: { ...period.rates }, effective_from: period.effectiveFrom, source: textCatalog.source }
+      ? { unit: TOKENS, rates: { ...period.rates }, effective_from: period.effectiveFrom, source: period.source ?? textCatalog.source }
       : { unit: TOKENS, rates: provider.local ? { input_mtok: '0', output_mtok: '0' } : {}, effective_from: null, source: provider.local ? 'local server' : null },
   }
 }
