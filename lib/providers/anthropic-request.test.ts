@@ -174,6 +174,8 @@ describe('anthropic buildRequest', () => {
     expect(tight.param).toBe('reasoning_effort')
     expect(tight.message).toMatch(/24576/)
     expect(refusal({ reasoning_effort: 'xhigh' }).param).toBe('reasoning_effort')
+    // With no cap (the gateway always sets one), the default leaves room for the answer after the budget.
+    expect(build({ reasoning_effort: 'high', max_completion_tokens: undefined }).body).toMatchObject({ max_tokens: 24_576 + 4096, thinking: { budget_tokens: 24_576 } })
     expect(build({ thinking: { type: 'enabled', budget_tokens: 2000 }, max_completion_tokens: 4000 }).body.thinking).toEqual({ type: 'enabled', budget_tokens: 2000 })
   })
 

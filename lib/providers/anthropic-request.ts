@@ -42,8 +42,12 @@ const REFUSED: [field: string, active: (v: unknown) => boolean, why: string][] =
   ['function_call', given, 'the deprecated function_call field is not translated: use tool_choice'],
 ]
 
+/** The caller's cap; when none was given (the gateway sets one at admission), room for the answer after any thinking budget. */
 function maxTokens(body: ChatRequestBody): number {
-  return body.max_completion_tokens ?? body.max_tokens ?? DEFAULT_MAX_TOKENS
+  const given = body.max_completion_tokens ?? body.max_tokens
+  if (given) return given
+  const budget = typeof body.reasoning_effort === 'string' ? (THINKING_BUDGETS[body.reasoning_effort] ?? 0) : 0
+  return budget + DEFAULT_MAX_TOKENS
 }
 
 function sampling(body: ChatRequestBody): Record<string, unknown> {
