@@ -65,6 +65,9 @@ async function prepareChat(call: GatewayCall) {
   const route = textRoute(opened)
   const { campaign: _campaign, ...upstream } = body
   void _campaign
+  // A request another protocol cannot carry is refused before admission holds anything: the
+  // translation is tried once here (the OpenAI protocol passes bodies through and never refuses).
+  if (route.protocol !== 'openai') route.adapter.chat!.buildRequest({ ...(upstream as ChatRequestBody), model: route.upstreamModel }, route.config)
   return { body: await admitChat(call, upstream as ChatRequestBody, route, overrides), route, overrides }
 }
 
@@ -76,7 +79,7 @@ export async function completeChat(
   overrides: readonly PriceOverride[],
 ): Promise<{ completion: ChatCompletion; cost: ReturnType<typeof priceTokens> }> {
   const chat = route.adapter.chat!
-  const answer = await exchange(route.adapter, chat.buildRequest({ ...body, stream: false }, route.config), {
+  const answer = await exchange(route.adapter, chat.buildRequest({ ...body, model: route.upstreamModel, stream: false }, route.config), {
     timeoutMs: env.UPSTREAM_TIMEOUT_MS,
     signal: call.request.signal,
   })
@@ -91,7 +94,7 @@ export async function completeChat(
   const cost = priceTokens(route, usage, overrides)
   call.record({
     provider: route.servedBy,
-    model: body.model,
+    model: route.upstreamModel,
     ...cost,
     response_payload: call.sanitize(completion),
     metadata: usageSource(parsed.usage ? 'upstream' : 'counted'),
@@ -120,7 +123,7 @@ export async function handleChatCompletions(call: GatewayCall): Promise<Response
 async function streamChat(call: GatewayCall, body: ChatRequestBody, route: TextRoute, overrides: readonly PriceOverride[]): Promise<Response> {
   const chat = route.adapter.chat!
   const clientWantsUsage = body.stream_options?.include_usage === true
-  const upstreamBody = { ...body, stream: true, stream_options: { ...body.stream_options, include_usage: true } }
+  const upstreamBody = { ...body, model: route.upstreamModel, stream: true, stream_options: { ...body.stream_options, include_usage: true } }
   const aborter = new AbortController()
   const clock = deadline({ timeoutMs: env.UPSTREAM_TIMEOUT_MS, signal: AbortSignal.any([call.request.signal, aborter.signal]) })
   // A stream must end before its admission hold expires, or it would stop counting against
@@ -168,7 +171,7 @@ async function streamChat(call: GatewayCall, body: ChatRequestBody, route: TextR
     call.record(
       {
         provider: route.servedBy,
-        model: body.model,
+        model: route.upstreamModel,
         error_code: error?.code ?? null,
         time_to_first_token_ms: firstTokenMs,
         ...priced,

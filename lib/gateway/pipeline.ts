@@ -90,6 +90,8 @@ export class GatewayCall {
     const overrides = await listPriceOverrides()
     const route = routeModel(this.service, input.model, overrides)
     this.provider = route.servedBy
+    // The row names the model as served (`GPT-4o`, `openai/gpt-4o` and `gpt-4o` are one model).
+    if (route.kind === 'text') this.model = storable(route.upstreamModel.slice(0, 200))
     this.responseHeaders['x-tollgate-provider'] = route.servedBy
     return { input, route, overrides }
   }
