@@ -21,7 +21,7 @@ const override = (over: Partial<PriceOverride>): PriceOverride => ({
   provider: 'openai',
   model: 'x',
   unit: 'input_mtok',
-  variant: null,
+  variant: '',
   price: '1',
   effectiveFrom: new Date('2020-01-01'),
   effectiveTo: null,
