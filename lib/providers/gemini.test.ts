@@ -135,6 +135,16 @@ describe('gemini stream', () => {
     expect(d.at(-1)).toEqual({ delta: {}, finish: 'tool_calls' })
   })
 
+  it('streams several candidates (n) as choices by index, complete only when every one finished', () => {
+    const two = (parts: unknown[], finishReason?: string) => ({ ...chunk(parts, finishReason), candidates: [0, 1].map((index) => ({ content: { role: 'model', parts }, index, ...(finishReason ? { finishReason } : {}) })) })
+    const t = chat.openStream(config)
+    const events = [...t.next(JSON.stringify(two([{ text: 'a' }]))), ...t.next(JSON.stringify(chunk([{ text: 'b' }], 'STOP')))]
+    const byChoice = events.flatMap((e) => (e.kind === 'chunk' ? e.chunk.choices.map((c) => [c.index, c.delta.role ?? c.delta.content ?? c.finish_reason]) : []))
+    expect(byChoice).toEqual([[0, 'assistant'], [0, 'a'], [1, 'assistant'], [1, 'a'], [0, 'b'], [0, 'stop']])
+    // Candidate 1 never finished: the stream is cut, not complete.
+    expect(t.end()).toEqual([])
+  })
+
   it('owes nothing at the end of a stream that never finished: the gateway sees it cut', () => {
     expect(sse(chunk([{ text: 'Hel' }])).end).toEqual([])
     expect(sse().end).toEqual([])
