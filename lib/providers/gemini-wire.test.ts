@@ -24,8 +24,8 @@ async function complete(b: ChatRequestBody, cfg = config()) {
   return chat.parseResponse(answer.json, cfg)
 }
 
-async function stream(b: ChatRequestBody): Promise<StreamEvent[]> {
-  const clock = deadline({ timeoutMs: 10_000 })
+async function stream(b: ChatRequestBody, timeoutMs = 10_000): Promise<StreamEvent[]> {
+  const clock = deadline({ timeoutMs })
   try {
     const response = await send(gemini, chat.buildRequest({ ...b, stream: true }, config()), clock.signal, clock)
     const translator = chat.openStream(config())
@@ -134,5 +134,11 @@ describe('gemini adapter against the fake Gemini API', () => {
     const truncated = await stream(body('[fault:truncate]'))
     expect(text(truncated)).toBe(CUT_REPLY.join(''))
     expect(truncated.some((e) => e.kind === 'done')).toBe(false)
+  })
+
+  it('stalls after two pieces until the reader gives up, and records that the gateway hung up', async () => {
+    await expect(stream(body('[fault:stall]'), 1_000)).rejects.toBeInstanceOf(UpstreamError)
+    const call = fake.calls.at(-1)!
+    await expect.poll(() => call.aborted, { timeout: 5_000 }).toBe(true)
   })
 })
