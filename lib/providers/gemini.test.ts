@@ -183,3 +183,19 @@ describe('gemini pricing (Google\'s published rates)', () => {
     expect(cost).toMatchObject({ costStatus: 'priced', inputCost: '0.0003', outputCost: '0.03995', totalCost: '0.04025' })
   })
 })
+
+describe('gemini errors', () => {
+  const body = (error: unknown) => ({ json: { error }, contentType: 'application/json', headers: new Headers() })
+  it('knows its bad-key 400 is the gateway\'s key refused, not the caller\'s request', () => {
+    const badKey = body({ code: 400, status: 'INVALID_ARGUMENT', message: 'API key not valid.', details: [{ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'API_KEY_INVALID' }] })
+    expect(gemini.rejectsKey!(400, badKey)).toBe(true)
+    expect(gemini.rejectsKey!(400, body({ code: 400, status: 'INVALID_ARGUMENT', message: 'Invalid JSON payload' }))).toBe(false)
+  })
+  it('reads a 429\'s wait from its RetryInfo detail, in whole seconds', () => {
+    const retry = (delay: unknown) => body({ code: 429, status: 'RESOURCE_EXHAUSTED', details: [{ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: delay }] })
+    expect(gemini.retryAfter!(retry('7s'))).toBe(7)
+    expect(gemini.retryAfter!(retry('1.2s'))).toBe(2)
+    expect(gemini.retryAfter!(retry('soon'))).toBeUndefined()
+    expect(gemini.retryAfter!(body({ code: 429 }))).toBeUndefined()
+  })
+})

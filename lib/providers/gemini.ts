@@ -64,9 +64,29 @@ export function geminiErrorText(status: number, body: ParsedBody): string {
   return (typeof error?.status === 'string' ? `${message} (${error.status})` : message).slice(0, 500)
 }
 
+type ErrorDetail = { '@type'?: string; reason?: string; retryDelay?: string }
+const details = (body: ParsedBody): ErrorDetail[] => {
+  const list = ((body.json as { error?: { details?: unknown } } | undefined)?.error?.details ?? []) as unknown
+  return Array.isArray(list) ? (list as ErrorDetail[]) : []
+}
+
+/** Gemini answers a bad key with 400 INVALID_ARGUMENT, reason API_KEY_INVALID: the gateway's key, not the caller's request. */
+export function geminiRejectsKey(status: number, body: ParsedBody): boolean {
+  return status === 400 && details(body).some((d) => d.reason === 'API_KEY_INVALID')
+}
+
+/** A 429's wait, from its google.rpc.RetryInfo detail ("7s", "1.5s"), in whole seconds. */
+export function geminiRetryAfter(body: ParsedBody): number | undefined {
+  const delay = details(body).find((d) => d['@type']?.endsWith('google.rpc.RetryInfo'))?.retryDelay
+  const seconds = typeof delay === 'string' && /^\d{1,6}(?:\.\d{1,9})?s$/.test(delay) ? Number(delay.slice(0, -1)) : NaN
+  return Number.isFinite(seconds) ? Math.ceil(seconds) : undefined
+}
+
 export const gemini: ProviderAdapter = {
   id: 'gemini',
   parseError: geminiErrorText,
+  rejectsKey: geminiRejectsKey,
+  retryAfter: geminiRetryAfter,
   chat: {
     buildRequest: geminiRequest,
     parseResponse: parseGeminiResponse,
