@@ -117,7 +117,7 @@ export async function handleChatCompletions(call: GatewayCall): Promise<Response
  * reaches the client only if the client asked. A client that disconnects aborts the upstream,
  * and the row records what was streamed until then, as client_aborted.
  */
-async function streamChat(call: GatewayCall, body: ChatRequestBody, route: TextRoute, overrides: readonly PriceOverride[]): Promise<Response> {
+export async function streamChat(call: GatewayCall, body: ChatRequestBody, route: TextRoute, overrides: readonly PriceOverride[]): Promise<Response> {
   const chat = route.adapter.chat!
   const clientWantsUsage = body.stream_options?.include_usage === true
   const upstreamBody = { ...body, stream: true, stream_options: { ...body.stream_options, include_usage: true } }
