@@ -4,7 +4,6 @@ import 'server-only'
 // spend a request of the caller's plan on a question about its prompt. It is authenticated
 // like every gateway call, and the model must be one this deployment serves.
 import { env } from '@/lib/env'
-import type { Identity } from '@/lib/gateway/identity'
 import { countTranslatedPrompt, translateRequest } from '@/lib/gateway/messages'
 import { isNativeAnthropic, nativeRequest, upstreamModelOf } from '@/lib/gateway/messages-native'
 import { routeModel, textRoute } from '@/lib/gateway/routing'
@@ -18,7 +17,7 @@ import { exchange, UpstreamError } from '@/lib/providers/transport'
  * counted with the gateway's tokenizer on the translated prompt, and says so:
  * `x-tollgate-token-count: estimate` (o200k, the tokenizer admission estimates with).
  */
-export async function countMessageTokens(request: Request, _identity: Identity): Promise<Response> {
+export async function countMessageTokens(request: Request): Promise<Response> {
   const body = await readJson(request, CountTokensRequestSchema, BODY_LIMITS.gateway)
   const { campaign: _campaign, ...prompt } = body
   void _campaign
