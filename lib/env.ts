@@ -45,6 +45,37 @@ const schema = z
     // points it at a proxy, a regional endpoint or any compatible server.
     OPENAI_API_KEY: z.string().min(1).optional(),
     OPENAI_BASE_URL: z.url().default('https://api.openai.com/v1'),
+    // Text providers (lib/providers/text-providers.ts): each is on when its key is set, else the
+    // simulator serves its models. Base URLs point a provider at a proxy, a region or a test fake.
+    ANTHROPIC_API_KEY: z.string().min(1).optional(),
+    ANTHROPIC_BASE_URL: z.url().default('https://api.anthropic.com'),
+    GEMINI_API_KEY: z.string().min(1).optional(),
+    GEMINI_BASE_URL: z.url().default('https://generativelanguage.googleapis.com'),
+    DEEPSEEK_API_KEY: z.string().min(1).optional(),
+    DEEPSEEK_BASE_URL: z.url().default('https://api.deepseek.com'),
+    MISTRAL_API_KEY: z.string().min(1).optional(),
+    MISTRAL_BASE_URL: z.url().default('https://api.mistral.ai/v1'),
+    GROQ_API_KEY: z.string().min(1).optional(),
+    GROQ_BASE_URL: z.url().default('https://api.groq.com/openai/v1'),
+    XAI_API_KEY: z.string().min(1).optional(),
+    XAI_BASE_URL: z.url().default('https://api.x.ai/v1'),
+    OPENROUTER_API_KEY: z.string().min(1).optional(),
+    OPENROUTER_BASE_URL: z.url().default('https://openrouter.ai/api/v1'),
+    TOGETHER_API_KEY: z.string().min(1).optional(),
+    TOGETHER_BASE_URL: z.url().default('https://api.together.xyz/v1'),
+    FIREWORKS_API_KEY: z.string().min(1).optional(),
+    FIREWORKS_BASE_URL: z.url().default('https://api.fireworks.ai/inference/v1'),
+    /** Local servers need no key: setting the base URL (e.g. http://localhost:11434/v1) switches them on. */
+    OLLAMA_BASE_URL: z.url().optional(),
+    OLLAMA_API_KEY: z.string().min(1).optional(),
+    VLLM_BASE_URL: z.url().optional(),
+    /** Only if the vLLM server was started with --api-key. */
+    VLLM_API_KEY: z.string().min(1).optional(),
+    /**
+     * JSON file of operator-added OpenAI-compatible providers and fallback lists (see
+     * tollgate.providers.example.json). Read once at boot; a file that does not parse stops the boot.
+     */
+    TOLLGATE_PROVIDERS_FILE: z.string().min(1).default('tollgate.providers.json'),
     BFL_API_KEY: z.string().min(1).optional(),
     BFL_BASE_URL: z.url().default('https://api.bfl.ai'),
     STABILITY_API_KEY: z.string().min(1).optional(),
@@ -118,6 +149,16 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
 }
 
 export const env: Env = parseEnv(process.env)
+
+/**
+ * A variable named by the operator's providers file (`apiKeyEnv`): keys stay in the environment,
+ * never in the file. Only upper-case names, so the file cannot read arbitrary process state.
+ */
+export function namedSecret(name: string): string | undefined {
+  if (!/^[A-Z][A-Z0-9_]{0,100}$/.test(name)) return undefined
+  const value = process.env[name]
+  return value ? value : undefined
+}
 
 /** The public base URL, without a trailing slash (APP_URL, else the local server). */
 export const appUrl: string = trimEndOf(env.APP_URL ?? `http://localhost:${env.PORT}`, '/')

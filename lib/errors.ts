@@ -4,6 +4,7 @@
 // with the code's HTTP status, server actions as their form state (lib/actions.ts).
 import { DATABASE_RETRY_AFTER_SECONDS, databaseUnavailable } from '@/lib/db/errors'
 import { UpstreamError } from '@/lib/providers/transport'
+import { UntranslatableError } from '@/lib/providers/types'
 
 /** Every code an answer can carry, with its HTTP status and OpenAI error type. */
 export const ERROR_CODES = {
@@ -108,6 +109,8 @@ function fromUpstream(error: UpstreamError): AppError {
 export function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error
   if (error instanceof UpstreamError) return fromUpstream(error)
+  // A field the provider's protocol cannot carry: the caller's request, refused by name.
+  if (error instanceof UntranslatableError) return new AppError('invalid_request', error.message, { param: error.param })
   // Fail closed: without the database a call can be neither admitted nor metered, so nothing
   // is forwarded; the caller is told it is temporary.
   const unavailable = databaseUnavailable(error)

@@ -5,7 +5,7 @@ import 'server-only'
 // like every gateway call, and the model must be one this deployment serves.
 import { env } from '@/lib/env'
 import { countTranslatedPrompt, translateRequest } from '@/lib/gateway/messages'
-import { isNativeAnthropic, nativeRequest, upstreamModelOf } from '@/lib/gateway/messages-native'
+import { isNativeAnthropic, nativeRequest } from '@/lib/gateway/messages-native'
 import { routeModel, textRoute } from '@/lib/gateway/routing'
 import { readJson, BODY_LIMITS } from '@/lib/http/body'
 import { listPriceOverrides } from '@/lib/pricing/model-prices'
@@ -24,7 +24,7 @@ export async function countMessageTokens(request: Request): Promise<Response> {
   const route = textRoute(routeModel('chat', body.model, await listPriceOverrides()))
   const headers = { 'x-tollgate-provider': route.servedBy }
   if (isNativeAnthropic(route)) {
-    const answer = await exchange(route.adapter, nativeRequest(request.headers, route, '/v1/messages/count_tokens', { ...prompt, model: upstreamModelOf(route, body.model) }), {
+    const answer = await exchange(route.adapter, nativeRequest(request.headers, route, '/v1/messages/count_tokens', { ...prompt, model: route.upstreamModel }), {
       timeoutMs: env.UPSTREAM_TIMEOUT_MS,
       signal: request.signal,
     })
@@ -32,6 +32,6 @@ export async function countMessageTokens(request: Request): Promise<Response> {
     if (typeof counted !== 'number') throw new UpstreamError('malformed', 'unexpected count_tokens response')
     return Response.json({ input_tokens: counted }, { headers: { ...headers, 'x-tollgate-token-count': 'exact' } })
   }
-  const { body: translated } = translateRequest(prompt, upstreamModelOf(route, body.model))
+  const { body: translated } = translateRequest(prompt, route.upstreamModel)
   return Response.json({ input_tokens: countTranslatedPrompt(translated) }, { headers: { ...headers, 'x-tollgate-token-count': 'estimate' } })
 }

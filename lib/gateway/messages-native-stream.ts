@@ -8,7 +8,7 @@ import { countTokens } from 'gpt-tokenizer/encoding/o200k_base'
 import { env } from '@/lib/env'
 import { AppError, logFailure, toAppError } from '@/lib/errors'
 import { holdSeconds } from '@/lib/gateway/admission'
-import { priceTokens } from '@/lib/gateway/chat'
+import { priceTokens } from '@/lib/gateway/chat-usage'
 import type { GatewayCall } from '@/lib/gateway/pipeline'
 import type { TextRoute } from '@/lib/gateway/routing'
 import { sseComment, sseEvents } from '@/lib/gateway/sse'
@@ -19,7 +19,7 @@ import { mergeAnthropicUsage, readAnthropicUsage } from '@/lib/protocols/anthrop
 import { deadline, failureFromAbort, send, UpstreamError } from '@/lib/providers/transport'
 import type { HttpCall } from '@/lib/providers/types'
 
-export async function streamNative(call: GatewayCall, upstreamCall: HttpCall, model: string, route: TextRoute, overrides: readonly PriceOverride[]): Promise<Response> {
+export async function streamNative(call: GatewayCall, upstreamCall: HttpCall, route: TextRoute, overrides: readonly PriceOverride[]): Promise<Response> {
   const aborter = new AbortController()
   const clock = deadline({ timeoutMs: env.UPSTREAM_TIMEOUT_MS, signal: AbortSignal.any([call.request.signal, aborter.signal]) })
   let overran = false
@@ -60,7 +60,7 @@ export async function streamNative(call: GatewayCall, upstreamCall: HttpCall, mo
     call.record(
       {
         provider: route.servedBy,
-        model,
+        model: route.upstreamModel,
         error_code: error?.code ?? null,
         time_to_first_token_ms: firstTokenMs,
         ...priced,

@@ -5,7 +5,7 @@ import 'server-only'
 // from Anthropic's own blocks, cache writes at their 5-minute and 1-hour rates.
 import { env } from '@/lib/env'
 import { AppError } from '@/lib/errors'
-import { priceTokens } from '@/lib/gateway/chat'
+import { priceTokens } from '@/lib/gateway/chat-usage'
 import { streamNative } from '@/lib/gateway/messages-native-stream'
 import { admitChat } from '@/lib/gateway/output-cap'
 import type { GatewayCall } from '@/lib/gateway/pipeline'
@@ -16,11 +16,8 @@ import { readAnthropicUsage } from '@/lib/protocols/anthropic-usage'
 import { exchange, UpstreamError } from '@/lib/providers/transport'
 import type { ChatMessage, HttpCall } from '@/lib/providers/types'
 
-/** What routing says of a text route (lib/gateway/routing.ts adds `protocol` and `upstreamModel` in issue 15). */
-type Routed = TextRoute & { protocol?: string; upstreamModel?: string }
-
-export const isNativeAnthropic = (route: TextRoute) => (route as Routed).protocol === 'anthropic' && route.servedBy !== 'simulator'
-export const upstreamModelOf = (route: TextRoute, requested: string) => (route as Routed).upstreamModel ?? requested
+/** A provider speaking Anthropic's protocol with its key (without one, the simulator serves, in OpenAI's shape). */
+export const isNativeAnthropic = (route: TextRoute) => route.protocol === 'anthropic' && route.servedBy !== 'simulator'
 
 /** The version Anthropic's SDK sends; a caller's own anthropic-version is passed on instead. */
 const ANTHROPIC_VERSION = '2023-06-01'
@@ -78,8 +75,9 @@ export async function forwardMessages(call: GatewayCall, request: MessagesReques
   refuseUnpriced(request)
   // Held for max_tokens, which Anthropic requires and never exceeds (thinking included).
   await admitChat(call, { model: request.model, messages: estimatedMessages(request), max_tokens: request.max_tokens }, route, overrides)
-  const upstream = nativeRequest(call.request.headers, route, '/v1/messages', { ...request, model: upstreamModelOf(route, request.model) })
-  if (request.stream) return streamNative(call, upstream, request.model, route, overrides)
+  const upstream = nativeRequest(call.request.headers, route, '/v1/messages', { ...request, model: route.upstreamModel })
+  call.servedBy(route, [])
+  if (request.stream) return streamNative(call, upstream, route, overrides)
 
   const answer = await exchange(route.adapter, upstream, { timeoutMs: env.UPSTREAM_TIMEOUT_MS, signal: call.request.signal })
   const message = answer.json as { type?: unknown; usage?: unknown } | undefined
@@ -87,6 +85,6 @@ export async function forwardMessages(call: GatewayCall, request: MessagesReques
   const usage = readAnthropicUsage(message.usage)
   if (!usage) throw new UpstreamError('malformed', 'unexpected Messages API response: no usage')
   const cost = priceTokens(route, usage, overrides)
-  call.record({ provider: route.servedBy, model: request.model, ...cost, response_payload: call.sanitize(message), metadata: { usage_source: 'upstream' } })
+  call.record({ provider: route.servedBy, model: route.upstreamModel, ...cost, response_payload: call.sanitize(message), metadata: { usage_source: 'upstream' } })
   return Response.json(message)
 }

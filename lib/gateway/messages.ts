@@ -6,8 +6,10 @@ import 'server-only'
 // adapter, translated there and back (lib/protocols/anthropic-inbound*.ts).
 import { countTokens } from 'gpt-tokenizer/encoding/o200k_base'
 import { AppError } from '@/lib/errors'
-import { completeChat, streamChat } from '@/lib/gateway/chat'
-import { forwardMessages, isNativeAnthropic, upstreamModelOf } from '@/lib/gateway/messages-native'
+import { completeChat } from '@/lib/gateway/chat'
+import { streamChat } from '@/lib/gateway/chat-stream'
+import { candidateRoutes } from '@/lib/gateway/fallback'
+import { forwardMessages, isNativeAnthropic } from '@/lib/gateway/messages-native'
 import { relayAsAnthropic } from '@/lib/gateway/messages-stream'
 import { admitChat } from '@/lib/gateway/output-cap'
 import type { GatewayCall } from '@/lib/gateway/pipeline'
@@ -47,13 +49,18 @@ export async function handleMessages(call: GatewayCall): Promise<Response> {
   void _campaign
   if (isNativeAnthropic(route)) return forwardMessages(call, request, route, overrides)
 
-  const { body, ignored } = translateRequest(request, upstreamModelOf(route, input.model))
+  // The operator's fallbacks apply as for chat; each route gets the translation for its own model.
+  const routes = candidateRoutes(route, undefined, overrides)
+  const { body, ignored } = translateRequest(request, route.upstreamModel)
   if (ignored.length) call.responseHeaders['x-tollgate-ignored'] = ignored.join(', ')
+  // What the route's own protocol cannot carry is refused before admission holds anything (as chat does).
+  for (const candidate of routes)
+    if (candidate.protocol !== 'openai') candidate.adapter.chat!.buildRequest({ ...body, model: candidate.upstreamModel }, candidate.config)
   // max_tokens is required here, so admission holds exactly the caller's cap.
-  const admitted = await admitChat(call, body, route, overrides)
+  const admitted = await admitChat(call, body, routes, overrides)
   const id = `msg_${call.requestId.slice('req_'.length)}`
   if (!admitted.stream) {
-    const { completion, cost } = await completeChat(call, admitted, route, overrides)
+    const { completion, cost } = await completeChat(call, admitted, routes, overrides)
     const usage = { inputTokens: cost.input_tokens, outputTokens: cost.output_tokens, cachedTokens: cost.cached_tokens, reasoningTokens: cost.reasoning_tokens }
     try {
       return Response.json(toAnthropicMessage(completion, { id, model: input.model, usage }))
@@ -63,6 +70,6 @@ export async function handleMessages(call: GatewayCall): Promise<Response> {
     }
   }
   // The usage chunk is always asked for: message_delta carries the whole usage at the end.
-  const openai = await streamChat(call, { ...admitted, stream_options: { include_usage: true } }, route, overrides)
+  const openai = await streamChat(call, { ...admitted, stream_options: { include_usage: true } }, routes, overrides)
   return relayAsAnthropic(openai, openAnthropicStream({ id, model: input.model, promptTokens: countTranslatedPrompt(admitted) }))
 }

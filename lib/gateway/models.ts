@@ -3,69 +3,93 @@ import { configuredVendors } from '@/lib/gateway/routing'
 import { IMAGE_PRICES } from '@/lib/pricing/data/image-prices'
 import { VIDEO_PRICES } from '@/lib/pricing/data/video-prices'
 import { periodAt } from '@/lib/pricing/periods'
-import { textCatalog } from '@/lib/pricing/text-catalog'
+import { findTextModel, textCatalog } from '@/lib/pricing/text-catalog'
+import type { TextModelEntry } from '@/lib/pricing/text-catalog-types'
 import type { PriceOverride } from '@/lib/pricing/types'
 import { getAdapter } from '@/lib/providers/registry'
-import type { ProviderId } from '@/lib/providers/types'
+import { providerNamed, providerOfCatalog, textProviders, type TextProvider } from '@/lib/providers/text-providers'
 
 export type ModelListing = {
   id: string
   object: 'model'
   created: number
+  /** Who made the model (the price catalog's vendor), as OpenAI's list says. */
   owned_by: string
   services: string[]
+  /** The provider calls go to (`provider/model` names it), whether or not it is on. */
+  provider: string
+  /** Who answers now: the provider, or the simulator when its key is missing. */
   served_by: string
   pricing: { unit: string; rates: Record<string, unknown>; effective_from: string | null; source: string | null }
 }
 
-const flatRate = (rate: unknown) => (rate && typeof rate === 'object' && 'base' in rate ? rate : rate)
+const TEXT_SERVICES = ['chat', 'content']
+const TOKENS = 'usd_per_million_tokens'
+
+function textListing(id: string, owner: string, provider: TextProvider, model: TextModelEntry | null, at: Date): ModelListing | null {
+  const period = model ? periodAt(model.periods, at) : undefined
+  if (model && (!period?.rates.input_mtok || !period.rates.output_mtok || model.deprecated)) return null
+  return {
+    id,
+    object: 'model',
+    created: 0,
+    owned_by: owner,
+    services: TEXT_SERVICES,
+    provider: provider.id,
+    served_by: provider.enabled ? provider.id : 'simulator',
+    pricing: period
+      ? { unit: TOKENS, rates: { ...period.rates }, effective_from: period.effectiveFrom, source: textCatalog.source }
+      : { unit: TOKENS, rates: provider.local ? { input_mtok: '0', output_mtok: '0' } : {}, effective_from: null, source: provider.local ? 'local server' : null },
+  }
+}
+
+/** Text models: each vendor's catalog (simulated while its key is missing); hosts' catalogs and operators' models once they are on. */
+function textModels(at: Date): ModelListing[] {
+  const out: ModelListing[] = []
+  for (const provider of textProviders) {
+    // A host without a key would list hundreds of other vendors' models, all simulated: only vendors do.
+    if (!provider.vendor && !provider.enabled) continue
+    for (const catalogId of provider.catalog) {
+      const entry = textCatalog.providers.find((p) => p.id === catalogId)
+      for (const model of entry?.models ?? []) {
+        const listing = textListing(provider.vendor ? model.id : `${provider.id}/${model.id}`, catalogId, provider, model, at)
+        if (listing) out.push(listing)
+      }
+    }
+    for (const declared of provider.models) {
+      const [by, ...rest] = declared.pricedAs?.split('/') ?? []
+      const priced = declared.pricedAs ? findTextModel(by, rest.join('/'), { only: true }) : null
+      const listing = textListing(`${provider.id}/${declared.id}`, provider.id, provider, priced?.model ?? null, at)
+      if (listing) out.push(listing)
+    }
+  }
+  return out
+}
 
 /**
  * GET /api/v1/models: every model this deployment can serve right now, who serves it (the
- * vendor, or the simulator when its key is missing) and its current prices.
+ * provider, or the simulator when its key is missing) and its current prices.
  */
 export function listModels(overrides: readonly PriceOverride[], at = new Date()): ModelListing[] {
   const live = new Set<string>(configuredVendors())
-  const serving = (vendor: string, service: 'chat' | 'image' | 'video') => {
-    const adapter = getAdapter(vendor as ProviderId)
-    const capable = adapter && (service === 'chat' ? adapter.chat : service === 'image' ? adapter.image : adapter.video)
-    return live.has(vendor) && capable ? vendor : 'simulator'
+  const mediaServer = (vendor: string, service: 'image' | 'video') => {
+    const adapter = getAdapter(vendor)
+    return live.has(vendor) && (service === 'image' ? adapter?.image : adapter?.video) ? vendor : 'simulator'
   }
-  const models: ModelListing[] = []
-
-  // Chat models go to the OpenAI-compatible upstream, whoever made them.
-  const chatServer = serving('openai', 'chat')
-  for (const provider of textCatalog.providers) {
-    for (const model of provider.models) {
-      const period = periodAt(model.periods, at)
-      if (!period?.rates.input_mtok || !period.rates.output_mtok || model.deprecated) continue
-      models.push({
-        id: model.id,
-        object: 'model',
-        created: 0,
-        owned_by: provider.id,
-        services: ['chat', 'content'],
-        served_by: chatServer,
-        pricing: {
-          unit: 'usd_per_million_tokens',
-          rates: Object.fromEntries(Object.entries(period.rates).map(([k, v]) => [k, flatRate(v)])),
-          effective_from: period.effectiveFrom,
-          source: textCatalog.source,
-        },
-      })
-    }
-  }
+  const models = textModels(at)
   for (const [service, catalog] of [['image', IMAGE_PRICES], ['video', VIDEO_PRICES]] as const) {
     for (const entry of catalog) {
       const period = periodAt(entry.periods, at)
       if (!period) continue
+      const served = mediaServer(entry.provider, service)
       models.push({
         id: entry.model,
         object: 'model',
         created: 0,
         owned_by: entry.provider,
         services: [service],
-        served_by: serving(entry.provider, service),
+        provider: entry.provider,
+        served_by: served,
         pricing: { unit: `usd_per_${entry.unit}`, rates: period.prices, effective_from: period.effectiveFrom, source: entry.source },
       })
     }
@@ -73,17 +97,21 @@ export function listModels(overrides: readonly PriceOverride[], at = new Date())
   // Operators' overrides in force now replace the listed rate (and may add models).
   for (const o of overrides) {
     if (o.effectiveFrom > at || (o.effectiveTo && o.effectiveTo <= at)) continue
-    let listing = models.find((m) => m.id === o.model && m.owned_by === o.provider)
+    const text = o.unit.endsWith('_mtok')
+    const owner = text ? (providerNamed(o.provider) ?? providerOfCatalog(o.provider)) : undefined
+    let listing = models.find((m) => m.id.toLowerCase() === o.model.toLowerCase() && (m.owned_by === o.provider || m.provider === o.provider))
     if (!listing) {
-      const service = o.unit.endsWith('_mtok') ? 'chat' : o.unit === 'image' ? 'image' : 'video'
+      if (text && !owner) continue
+      const service = text ? 'chat' : o.unit === 'image' ? 'image' : 'video'
       listing = {
         id: o.model,
         object: 'model',
         created: 0,
         owned_by: o.provider,
-        services: service === 'chat' ? ['chat', 'content'] : [service],
-        served_by: serving(service === 'chat' ? 'openai' : o.provider, service),
-        pricing: { unit: o.unit.endsWith('_mtok') ? 'usd_per_million_tokens' : `usd_per_${o.unit}`, rates: {}, effective_from: null, source: null },
+        services: text ? TEXT_SERVICES : [service],
+        provider: owner?.id ?? o.provider,
+        served_by: owner ? (owner.enabled ? owner.id : 'simulator') : mediaServer(o.provider, service as 'image' | 'video'),
+        pricing: { unit: text ? TOKENS : `usd_per_${o.unit}`, rates: {}, effective_from: null, source: null },
       }
       models.push(listing)
     }

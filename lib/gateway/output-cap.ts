@@ -3,6 +3,7 @@ import type { GatewayCall } from '@/lib/gateway/pipeline'
 import type { TextRoute } from '@/lib/gateway/routing'
 import { countPromptTokens, defaultOutputCap, estimateChatCost, largestOutputWithin, type ChatMessageLike } from '@/lib/pricing/estimate'
 import type { PriceOverride } from '@/lib/pricing/types'
+import { parseUsd } from '@/lib/pricing/money'
 import type { ChatRequestBody } from '@/lib/providers/types'
 
 // Below this many tokens per answer, a cap chosen to squeeze a call into what is left of a budget
@@ -18,26 +19,37 @@ const MIN_CHOSEN_OUTPUT = 256
  * max_completion_tokens (the field every OpenAI model takes; reasoning models refuse
  * max_tokens), so the upstream cannot write, and bill, more than was held.
  */
-export async function admitChat(call: GatewayCall, body: ChatRequestBody, route: TextRoute, overrides: readonly PriceOverride[]): Promise<ChatRequestBody> {
+export async function admitChat(call: GatewayCall, body: ChatRequestBody, route: TextRoute | readonly TextRoute[], overrides: readonly PriceOverride[]): Promise<ChatRequestBody> {
+  // Several routes when fallbacks may serve the call: it holds what the dearest could cost, and
+  // the cap it chooses must fit every one of them.
+  const routes = Array.isArray(route) ? (route as readonly TextRoute[]) : [route as TextRoute]
   const choices = body.n ?? 1
-  // The model as routing resolved it: its rates and context window, no second lookup.
-  const pricing = { ...route.text, overrides }
+  // Each model as routing resolved it: its rates and context window, no second lookup.
+  const pricings = routes.map((r) => ({ ...r.text, overrides }))
   const promptTokens = countPromptTokens(body.messages as ChatMessageLike[])
-  const hold = (perChoice: number) => estimateChatCost(pricing, promptTokens, perChoice * choices).totalCost
+  const hold = (perChoice: number) => dearest(pricings.map((p) => estimateChatCost(p, promptTokens, perChoice * choices).totalCost))
   const given = body.max_completion_tokens ?? body.max_tokens
   if (given) {
     await call.admit(1, hold(given))
     return body
   }
-  const preferred = defaultOutputCap(route.text, promptTokens)
+  const preferred = Math.min(...routes.map((r) => defaultOutputCap(r.text, promptTokens)))
   let cap = preferred
   await call.admit(1, hold(preferred), (room) => {
-    const fits = largestOutputWithin(pricing, promptTokens, choices, room, preferred)
-    if (fits === null || fits < Math.min(MIN_CHOSEN_OUTPUT, preferred)) return null
+    const each = pricings.map((p) => largestOutputWithin(p, promptTokens, choices, room, preferred))
+    if (each.some((f) => f === null)) return null
+    const fits = Math.min(...(each as number[]))
+    if (fits < Math.min(MIN_CHOSEN_OUTPUT, preferred)) return null
     cap = fits
     return hold(fits)
   })
   // Said in a header too: an answer cut by it ends with finish_reason "length".
   call.responseHeaders['x-tollgate-max-completion-tokens'] = String(cap)
   return { ...body, max_completion_tokens: cap }
+}
+
+/** The largest of several estimates; null (unpriced) if any is, as admission then holds no budget. */
+function dearest(costs: (string | null)[]): string | null {
+  if (costs.some((c) => c === null)) return null
+  return costs.reduce((a, b) => (parseUsd(b!) > parseUsd(a!) ? b : a))
 }

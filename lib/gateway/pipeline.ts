@@ -10,7 +10,8 @@ import { AppError, errorBody, errorResponse, logFailure as logAs, toAppError } f
 import { authenticate, confirmIdentity, type Identity } from '@/lib/gateway/identity'
 import { trackAPIUsage } from '@/lib/metering/record'
 import { buildUsageRow, ZERO_COST, type CallContext, type Outcome } from '@/lib/metering/row'
-import { routeModel, type Route } from '@/lib/gateway/routing'
+import type { Attempt } from '@/lib/gateway/fallback'
+import { routeModel, type Route, type TextRoute } from '@/lib/gateway/routing'
 import type { Service } from '@/lib/services'
 import { listPriceOverrides } from '@/lib/pricing/model-prices'
 import type { PriceOverride } from '@/lib/pricing/types'
@@ -40,6 +41,8 @@ export class GatewayCall {
   /** Set once admission has taken this call's hold (and, for an API key, re-checked the key). */
   admitted = false
   private markSettled!: () => void
+  /** Metadata for the row of a call that fails after trying fallbacks: the attempts. */
+  private failureMetadata: Record<string, unknown> | undefined
   /** Resolves once this call's row has been written (or spooled). */
   readonly settled = new Promise<void>((resolve) => (this.markSettled = resolve))
 
@@ -90,6 +93,8 @@ export class GatewayCall {
     const overrides = await listPriceOverrides()
     const route = routeModel(this.service, input.model, overrides)
     this.provider = route.servedBy
+    // The row names the model as served (`GPT-4o`, `openai/gpt-4o` and `gpt-4o` are one model).
+    if (route.kind === 'text') this.model = storable(route.upstreamModel.slice(0, 200))
     this.responseHeaders['x-tollgate-provider'] = route.servedBy
     return { input, route, overrides }
   }
@@ -175,6 +180,19 @@ export class GatewayCall {
     this.responseHeaders['x-tollgate-cost-status'] = status
   }
 
+  /** The route that answered (a fallback, maybe): named on the row and in x-tollgate-provider. */
+  servedBy(route: TextRoute, attempts: readonly Attempt[]): void {
+    this.provider = route.servedBy
+    this.model = storable(route.upstreamModel.slice(0, 200))
+    this.responseHeaders['x-tollgate-provider'] = route.servedBy
+    if (attempts.length) this.responseHeaders['x-tollgate-fallback-attempts'] = String(attempts.length)
+  }
+
+  /** Fallbacks tried before a failure that ends the call: kept for its row. */
+  noteAttempts(attempts: readonly Attempt[]): void {
+    if (attempts.length) this.failureMetadata = { attempts }
+  }
+
   /**
    * For a response that records its row later (a stream, as it closes): registered while the
    * request is still being handled, so a graceful shutdown (SIGTERM) waits for that row too.
@@ -202,6 +220,7 @@ export class GatewayCall {
       // Sanitized like any payload: the message may quote the caller's input (an unknown model
       // name) or a vendor's error may quote the prompt back.
       response_payload: this.sanitize(errorBody(error)),
+      ...(this.failureMetadata ? { metadata: this.failureMetadata } : {}),
     })
   }
 }

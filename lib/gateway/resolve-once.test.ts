@@ -19,7 +19,8 @@ vi.mock('@/lib/pricing/text-catalog', async (importOriginal) => {
   }
 })
 
-const { ChatRequestSchema, priceTokens } = await import('@/lib/gateway/chat')
+const { ChatRequestSchema } = await import('@/lib/gateway/chat')
+const { priceTokens } = await import('@/lib/gateway/chat-usage')
 const { admitChat } = await import('@/lib/gateway/output-cap')
 const { GatewayCall } = await import('@/lib/gateway/pipeline')
 const { textRoute } = await import('@/lib/gateway/routing')

@@ -4,11 +4,13 @@ import { AppError } from '@/lib/errors'
 import { IMAGE_PRICES } from '@/lib/pricing/data/image-prices'
 import { VIDEO_PRICES } from '@/lib/pricing/data/video-prices'
 import type { MediaPriceEntry } from '@/lib/pricing/media-catalog-types'
-import { resolveTextModel, type TextModelRef } from '@/lib/pricing/text'
+import type { TextModelRef } from '@/lib/pricing/text'
+import { resolveTextTarget, textServing, type TextTarget } from '@/lib/gateway/text-route'
+import type { TextProvider } from '@/lib/providers/text-providers'
 import type { PriceOverride } from '@/lib/pricing/types'
 import { getAdapter } from '@/lib/providers/registry'
 import { trimEndOf } from '@/lib/text'
-import type { ProviderAdapter, ProviderConfig, ProviderId } from '@/lib/providers/types'
+import type { Protocol, ProviderAdapter, ProviderConfig, ProviderId } from '@/lib/providers/types'
 import type { Service } from '@/lib/services'
 
 export type { Service }
@@ -29,7 +31,16 @@ export type Served = {
  */
 export type Route = Served &
   (
-    | { kind: 'text'; /** Rates and context window; entry null when only an override prices it. */ text: TextModelRef }
+    | {
+        kind: 'text'
+        /** Rates and context window; entry null when only an override prices it (or a local server serves it). */
+        text: TextModelRef
+        /** The text provider chosen (it may be off: then the simulator serves, priced as it would be). */
+        provider: TextProvider
+        protocol: Protocol
+        /** The model id sent upstream. */
+        upstreamModel: string
+      }
     | { kind: 'media'; model: string; /** Null when only an operator's override prices the model. */ media: MediaPriceEntry | null }
   )
 export type TextRoute = Extract<Route, { kind: 'text' }>
@@ -62,18 +73,14 @@ function mediaEntry(catalog: MediaPriceEntry[], model: string): MediaPriceEntry 
 }
 
 /**
- * Which adapter serves `model` for `service`, and whose prices apply. Chat models go to the
- * OpenAI-compatible upstream (OPENAI_BASE_URL may be any such server); media models to their
- * vendor. A vendor without a key is replaced by the simulator. Unknown models are refused
- * with 400 before anything is sent.
+ * Which adapter serves `model` for `service`, and whose prices apply. Text models go to their
+ * provider (lib/gateway/text-route.ts); media models to their vendor. A provider without a key
+ * is replaced by the simulator. Unknown models are refused with 400 before anything is sent.
  */
 export function routeModel(service: Service, model: string, overrides: readonly PriceOverride[]): Route {
   if (service === 'chat' || service === 'content') {
-    const found = resolveTextModel('openai', model)
-    const override = overrides.find((o) => o.model === model && o.unit.endsWith('_mtok'))
-    if (!found.entry && !override) throw unknownModel(model, service)
-    const pricingProvider = found.entry?.provider.id ?? override!.provider
-    return { ...servedBy('openai'), pricingProvider, kind: 'text', text: { ...found, provider: pricingProvider } }
+    const target = resolveTextTarget(model, overrides)
+    return textRouteTo(target)
   }
   const entry = mediaEntry(service === 'image' ? IMAGE_PRICES : VIDEO_PRICES, model) ?? null
   const unit = service === 'image' ? ['image'] : ['second', 'megapixel', 'generation']
@@ -84,6 +91,15 @@ export function routeModel(service: Service, model: string, overrides: readonly 
   const capable = service === 'image' ? route.adapter.image : route.adapter.video
   const served = capable ? route : { ...servedBy('simulator'), pricingProvider: route.pricingProvider }
   return { ...served, kind: 'media', model, media: entry }
+}
+
+/** The text route to a resolved target (also each fallback's). */
+export function textRouteTo(target: TextTarget): TextRoute {
+  const serving = textServing(target.provider)
+  const text: TextModelRef = { provider: target.pricingProvider, model: target.entry?.model.id ?? target.upstreamModel, entry: target.entry, ...(target.local ? { local: true } : {}) }
+  // The simulator answers in OpenAI's shape whoever made the model.
+  const protocol = serving.servedBy === 'simulator' ? 'openai' : target.provider.protocol
+  return { ...serving, pricingProvider: target.pricingProvider, kind: 'text', text, provider: target.provider, protocol, upstreamModel: target.upstreamModel }
 }
 
 /** The route of a chat or content call (routeModel answers a text route for those services). */

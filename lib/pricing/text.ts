@@ -61,7 +61,13 @@ export type TextCostOptions = { at?: Date; overrides?: readonly PriceOverride[] 
  * context window), or null when only an operator's override prices it. The gateway's routing
  * makes one per call; the estimate, the output cap and the final price all read this one.
  */
-export type TextModelRef = { readonly provider: string; readonly model: string; readonly entry: TextModelMatch | null }
+export type TextModelRef = {
+  readonly provider: string
+  readonly model: string
+  readonly entry: TextModelMatch | null
+  /** Served by a local server (Ollama, vLLM): no vendor bill, so $0 as `priced` unless an override prices it. */
+  readonly local?: boolean
+}
 
 /** The one catalog lookup for `model`, priced as `provider`'s (its models first, then every provider's). */
 export function resolveTextModel(provider: string, model: string): TextModelRef {
@@ -114,8 +120,8 @@ export function priceTextUsage(ref: TextModelRef, usage: TokenUsage, options: Te
     return (rates[key] = rateFor(catalogRate, prompt))
   }
 
-  const input = resolve('input_mtok')
-  const output = resolve('output_mtok')
+  const input = resolve('input_mtok') ?? (ref.local ? '0' : undefined)
+  const output = resolve('output_mtok') ?? (ref.local ? '0' : undefined)
   if (input === undefined || output === undefined)
     return unpriced(entry ? `no input/output price for ${model} at ${at.toISOString()}` : `unknown model ${provider}/${model}`)
   // No cache price listed means no discount: cached tokens cost what uncached ones do.
@@ -140,7 +146,7 @@ export function priceTextUsage(ref: TextModelRef, usage: TokenUsage, options: Te
     priceSnapshot: {
       provider,
       model,
-      pricedAs: entry ? `${entry.provider.id}/${entry.model.id}` : `override:${provider}/${model}`,
+      pricedAs: entry ? `${entry.provider.id}/${entry.model.id}` : ref.local && !Object.keys(sources).length ? `local:${provider}/${model}` : `override:${provider}/${model}`,
       rates,
       effectiveFrom: period?.effectiveFrom ?? null,
       sources,

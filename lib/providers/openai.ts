@@ -3,7 +3,8 @@
 import { errorText } from '@/lib/providers/transport'
 import type { ChatChunk, ChatCompletion, ChatStreamTranslator, ImageRequest, OpenAIUsage, ParsedBody, ProviderAdapter, ProviderConfig, TextUsage } from '@/lib/providers/types'
 
-const json = (apiKey: string) => ({ authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' })
+// A local server may take no key: then no Authorization header at all (an empty Bearer confuses some).
+const json = (apiKey: string): Record<string, string> => (apiKey ? { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' } : { 'content-type': 'application/json' })
 
 function asCompletion(value: unknown): ChatCompletion {
   const v = value as ChatCompletion

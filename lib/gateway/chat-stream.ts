@@ -1,0 +1,191 @@
+import 'server-only'
+import { env } from '@/lib/env'
+import { AppError, errorBody, logFailure, toAppError } from '@/lib/errors'
+import { holdSeconds } from '@/lib/gateway/admission'
+import { countedUsage, priceTokens, usageSource } from '@/lib/gateway/chat-usage'
+import { attemptOf, worthAnotherTry, type Attempt } from '@/lib/gateway/fallback'
+import type { GatewayCall } from '@/lib/gateway/pipeline'
+import type { TextRoute } from '@/lib/gateway/routing'
+import { sseComment, sseEvents, sseFrame } from '@/lib/gateway/sse'
+import type { PriceOverride } from '@/lib/pricing/types'
+import { deadline, failureFromAbort, send, UpstreamError } from '@/lib/providers/transport'
+import type { ChatChunk, ChatRequestBody, StreamEvent, TextUsage } from '@/lib/providers/types'
+
+/** A streamed call's cost, said at its end. */
+type StreamCost = { cost: string | null; cost_status: string }
+
+/**
+ * A streamed completion. The upstream is always asked for usage in its last chunk; that chunk
+ * reaches the client only if the client asked. A client that disconnects aborts the upstream,
+ * and the row records what was streamed until then, as client_aborted.
+ */
+export async function streamChat(call: GatewayCall, body: ChatRequestBody, routes: readonly TextRoute[], overrides: readonly PriceOverride[]): Promise<Response> {
+  const clientWantsUsage = body.stream_options?.include_usage === true
+  const upstreamBody = { ...body, stream: true, stream_options: { ...body.stream_options, include_usage: true } }
+  const aborter = new AbortController()
+  const clock = deadline({ timeoutMs: env.UPSTREAM_TIMEOUT_MS, signal: AbortSignal.any([call.request.signal, aborter.signal]) })
+  // A stream must end before its admission hold expires, or it would stop counting against
+  // limits while still running.
+  let overran = false
+  const overrun = setTimeout(() => {
+    overran = true
+    aborter.abort()
+  }, holdSeconds(call.service) * 1000 - 30_000)
+  // Both timers hold the whole call (request, body, closures) until they fire: every way out
+  // clears them. A stream whose upstream refused the connection once kept its overrun timer
+  // for ~570 s; under an outage that filled the 192 MB heap in under a minute.
+  const release = () => {
+    clock.clear()
+    clearTimeout(overrun)
+  }
+  // Fallback happens here or not at all: once a provider has answered 200, its stream is the answer.
+  let upstream!: Response
+  let route!: TextRoute
+  const attempts: Attempt[] = []
+  for (const [index, candidate] of routes.entries()) {
+    try {
+      upstream = await send(candidate.adapter, candidate.adapter.chat!.buildRequest({ ...upstreamBody, model: candidate.upstreamModel }, candidate.config), clock.signal, clock)
+      route = candidate
+      break
+    } catch (error) {
+      if (index < routes.length - 1 && worthAnotherTry(error) && !call.request.signal.aborted) {
+        attempts.push(attemptOf(candidate, error))
+        clock.touch()
+        continue
+      }
+      call.noteAttempts(attempts)
+      release()
+      throw error
+    }
+  }
+  call.servedBy(route, attempts)
+  const chat = route.adapter.chat!
+  if (!upstream.body) {
+    release()
+    throw new UpstreamError('malformed', 'the upstream stream has no body')
+  }
+
+  let text = ''
+  let usage: TextUsage | null = null
+  let firstTokenMs: number | null = null
+  // [DONE] or a finish_reason: the upstream said its answer is complete.
+  let complete = false
+  let finished = false
+  const CLIENT_LEFT = new AppError('client_closed_request', 'The client closed the connection')
+  // The trailing usage-only chunk (for a client that asked for usage) waits for the call's cost.
+  let heldUsage: ChatChunk | null = null
+  // No error: a success. The client leaving is client_closed_request, as for any call.
+  const finish = (error?: AppError): StreamCost | null => {
+    if (finished) return null
+    finished = true
+    release()
+    const measured = usage ?? countedUsage(body, text)
+    const priced = priceTokens(route, measured, overrides)
+    call.record(
+      {
+        provider: route.servedBy,
+        model: route.upstreamModel,
+        error_code: error?.code ?? null,
+        time_to_first_token_ms: firstTokenMs,
+        ...priced,
+        response_payload: call.sanitize(error && error !== CLIENT_LEFT ? { streamed: text, ...errorBody(error) } : { streamed: text }),
+        metadata: { ...usageSource(usage ? 'upstream' : 'counted'), ...attemptsOf(attempts) },
+      },
+      'now',
+    )
+    return { cost: priced.total_cost, cost_status: priced.cost_status }
+  }
+  // The headers left before the cost was known: it is said at the end, twice. In the usage
+  // chunk (usage.cost, usage.cost_status) for a client that asked for usage, and always in an
+  // SSE comment just before [DONE] (or the error event), which every SSE reader skips.
+  const sayCost = (controller: ReadableStreamDefaultController<Uint8Array>, cost: StreamCost | null) => {
+    if (!cost) return
+    if (heldUsage) controller.enqueue(sseFrame({ ...heldUsage, usage: { ...(heldUsage.usage as object), ...cost } }))
+    controller.enqueue(sseComment(`${cost.cost === null ? '' : `x-tollgate-cost=${cost.cost} `}x-tollgate-cost-status=${cost.cost_status}`))
+  }
+
+  const translator = chat.openStream(route.config)
+  const translate = (read: () => StreamEvent[]): StreamEvent[] => {
+    try {
+      return read()
+    } catch {
+      throw new UpstreamError('malformed', 'the upstream sent a malformed stream event')
+    }
+  }
+  // Passes one translated event on; true once the stream is over ([DONE]).
+  const forward = (controller: ReadableStreamDefaultController<Uint8Array>, event: StreamEvent): boolean => {
+    if (event.kind === 'done') return (complete = true)
+    if (event.kind === 'error') throw new UpstreamError('server_error', event.message)
+    const { chunk, usage: reported } = event
+    if (reported) usage = reported
+    for (const choice of chunk.choices) {
+      if (choice.finish_reason) complete = true
+      const piece = choice.delta?.content
+      if (typeof piece === 'string' && piece.length) {
+        firstTokenMs ??= call.elapsedMs()
+        text += piece
+      }
+    }
+    if (chunk.choices.length === 0 && reported) {
+      if (clientWantsUsage) heldUsage = chunk
+      return false
+    }
+    if (!clientWantsUsage) delete chunk.usage
+    controller.enqueue(sseFrame(chunk))
+    return false
+  }
+
+  const stream = new ReadableStream<Uint8Array>({
+    async start(controller) {
+      try {
+        let over = false
+        for await (const data of sseEvents(upstream.body!, clock.signal)) {
+          clock.touch()
+          for (const event of translate(() => translator.next(data))) over ||= forward(controller, event)
+          if (over) break
+        }
+        if (!over) for (const event of translate(() => translator.end())) forward(controller, event)
+        // A body that simply ends (a proxy's idle cut, a worker that closed cleanly) is a cut
+        // answer: passing it on with [DONE] would sell it to the caller as whole, and book it
+        // as a success.
+        if (!complete) throw new UpstreamError('malformed', 'the upstream stream ended before the answer was complete')
+        sayCost(controller, finish())
+        controller.enqueue(sseFrame('[DONE]'))
+        controller.close()
+      } catch (thrown) {
+        if (!overran && (call.request.signal.aborted || aborter.signal.aborted)) return finish(CLIENT_LEFT)
+        const error = overran
+          ? new AppError('upstream_timeout', 'The stream ran longer than the gateway allows and was cut')
+          : clock.timedOut()
+            ? toAppError(failureFromAbort(clock, route.adapter.id))
+            : toAppError(thrown)
+        // The wrapper logs a plain call's internal error; a stream's ends here, after the response.
+        logFailure('gateway', error, thrown, `${call.requestId} mid-stream`)
+        const cost = finish(error)
+        try {
+          sayCost(controller, cost)
+          controller.enqueue(sseFrame(errorBody(error)))
+          controller.close()
+        } catch {
+          // the client is gone too
+        }
+      }
+    },
+    cancel() {
+      aborter.abort()
+      finish(CLIENT_LEFT)
+    },
+  })
+  call.holdShutdownUntilRecorded()
+  return new Response(stream, {
+    headers: {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+      'x-tollgate-cost-status': 'pending',
+    },
+  })
+}
+
+const attemptsOf = (attempts: Attempt[]) => (attempts.length ? { attempts } : {})
