@@ -1,3 +1,4 @@
+import { anthropic } from '@/lib/providers/anthropic'
 import { bfl } from '@/lib/providers/bfl'
 import { ideogram } from '@/lib/providers/ideogram'
 import { luma } from '@/lib/providers/luma'
@@ -24,7 +25,7 @@ export function getAdapter(id: ProviderId): ProviderAdapter | undefined {
 
 // Chat protocol → adapter. Text providers are data (lib/providers/text-providers.ts): each names
 // its protocol, and every OpenAI-compatible host shares the openai adapter.
-const protocols: Partial<Record<Protocol, ProviderAdapter>> = { openai }
+const protocols: Partial<Record<Protocol, ProviderAdapter>> = { openai, anthropic }
 const named = new Map<string, ProviderAdapter>()
 
 /**
