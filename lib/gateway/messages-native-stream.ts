@@ -15,7 +15,8 @@ import { sseComment, sseEvents } from '@/lib/gateway/sse'
 import type { PriceOverride } from '@/lib/pricing/types'
 import { anthropicErrorBody } from '@/lib/protocols/anthropic-errors'
 import { anthropicFrame } from '@/lib/protocols/anthropic-inbound-stream'
-import { mergeAnthropicUsage, readAnthropicUsage } from '@/lib/protocols/anthropic-usage'
+import { mergeAnthropicUsage } from '@/lib/protocols/anthropic-usage'
+import { anthropicUsage } from '@/lib/providers/anthropic'
 import { deadline, failureFromAbort, send, UpstreamError } from '@/lib/providers/transport'
 import type { HttpCall } from '@/lib/providers/types'
 
@@ -53,7 +54,7 @@ export async function streamNative(call: GatewayCall, upstreamCall: HttpCall, ro
     if (finished) return null
     finished = true
     release()
-    const read = readAnthropicUsage(usage)
+    const read = anthropicUsage(usage)
     // No usage at all (cut before message_start): what was streamed, counted by the gateway.
     const measured = read ?? { inputTokens: 0, outputTokens: countTokens(text), cachedTokens: 0, reasoningTokens: 0 }
     const priced = priceTokens(route, measured, overrides)

@@ -12,7 +12,7 @@ import type { GatewayCall } from '@/lib/gateway/pipeline'
 import type { TextRoute } from '@/lib/gateway/routing'
 import type { PriceOverride } from '@/lib/pricing/types'
 import type { MessagesRequest } from '@/lib/protocols/anthropic-inbound-schema'
-import { readAnthropicUsage } from '@/lib/protocols/anthropic-usage'
+import { anthropicUsage } from '@/lib/providers/anthropic'
 import { exchange, UpstreamError } from '@/lib/providers/transport'
 import type { ChatMessage, HttpCall } from '@/lib/providers/types'
 
@@ -82,7 +82,7 @@ export async function forwardMessages(call: GatewayCall, request: MessagesReques
   const answer = await exchange(route.adapter, upstream, { timeoutMs: env.UPSTREAM_TIMEOUT_MS, signal: call.request.signal })
   const message = answer.json as { type?: unknown; usage?: unknown } | undefined
   if (!message || message.type !== 'message') throw new UpstreamError('malformed', 'unexpected Messages API response: not a message')
-  const usage = readAnthropicUsage(message.usage)
+  const usage = anthropicUsage(message.usage)
   if (!usage) throw new UpstreamError('malformed', 'unexpected Messages API response: no usage')
   const cost = priceTokens(route, usage, overrides)
   call.record({ provider: route.servedBy, model: route.upstreamModel, ...cost, response_payload: call.sanitize(message), metadata: { usage_source: 'upstream' } })

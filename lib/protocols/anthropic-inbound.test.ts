@@ -3,7 +3,8 @@ import { validate } from '@/lib/http/body'
 import { toAnthropicMessage, toAnthropicUsage, toChatRequest } from '@/lib/protocols/anthropic-inbound'
 import { CountTokensRequestSchema, MessagesRequestSchema, type MessagesRequest } from '@/lib/protocols/anthropic-inbound-schema'
 import { anthropicErrorBody, anthropicErrorType } from '@/lib/protocols/anthropic-errors'
-import { readAnthropicUsage } from '@/lib/protocols/anthropic-usage'
+import { mergeAnthropicUsage } from '@/lib/protocols/anthropic-usage'
+import { anthropicUsage } from '@/lib/providers/anthropic'
 import { UntranslatableError, type ChatCompletion } from '@/lib/providers/types'
 
 const request = (body: Record<string, unknown>): MessagesRequest =>
@@ -138,14 +139,15 @@ describe('answers', () => {
     expect(() => toAnthropicMessage(completion({ tool_calls: [{ id: 'c', function: { name: 'w', arguments: '{broken' } }] }, 'tool_calls'), { id: 'm', model: 'x', usage })).toThrow(/not JSON/)
   })
 
-  it('reads Anthropic usage into OpenAI counting and back, cache writes by TTL', () => {
+  it('says Anthropic-read usage back in Anthropic counting, cache writes by TTL', () => {
     const raw = { input_tokens: 21, cache_creation_input_tokens: 5000, cache_read_input_tokens: 800, cache_creation: { ephemeral_5m_input_tokens: 1000, ephemeral_1h_input_tokens: 4000 }, output_tokens: 310 }
-    const read = readAnthropicUsage(raw)!
-    expect(read).toEqual({ inputTokens: 5821, outputTokens: 310, cachedTokens: 800, reasoningTokens: 0, cacheWriteTokens: 1000, cacheWrite1hTokens: 4000 })
-    expect(toAnthropicUsage(read)).toEqual({ input_tokens: 21, output_tokens: 310, cache_creation_input_tokens: 5000, cache_read_input_tokens: 800, cache_creation: { ephemeral_5m_input_tokens: 1000, ephemeral_1h_input_tokens: 4000 } })
-    // Writes without a split are billed at the 5-minute rate, as Anthropic does.
-    expect(readAnthropicUsage({ input_tokens: 1, cache_creation_input_tokens: 50, output_tokens: 2 })).toMatchObject({ cacheWriteTokens: 50 })
-    expect(readAnthropicUsage({})).toBeNull()
+    expect(toAnthropicUsage(anthropicUsage(raw)!)).toEqual({ input_tokens: 21, output_tokens: 310, cache_creation_input_tokens: 5000, cache_read_input_tokens: 800, cache_creation: { ephemeral_5m_input_tokens: 1000, ephemeral_1h_input_tokens: 4000 } })
+  })
+
+  it('gathers a stream usage: message_start, then message_delta counts that are not null', () => {
+    const started = mergeAnthropicUsage(null, { input_tokens: 21, cache_read_input_tokens: 800, output_tokens: 1 })
+    expect(mergeAnthropicUsage(started, { output_tokens: 310, input_tokens: null, cache_creation_input_tokens: 5000 })).toEqual({ input_tokens: 21, cache_read_input_tokens: 800, cache_creation_input_tokens: 5000, output_tokens: 310 })
+    expect(mergeAnthropicUsage(started, undefined)).toBe(started)
   })
 })
 
