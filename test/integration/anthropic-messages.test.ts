@@ -32,8 +32,10 @@ afterAll(async () => {
 })
 
 // maxRetries 0: a test that expects a failure must see the first answer, not a retry's.
-const anthropic = (server: NextServer, user: GatewayUser, options: { bearer?: boolean } = {}) =>
-  new Anthropic({ ...(options.bearer ? { authToken: user.key, apiKey: null } : { apiKey: user.key }), baseURL: `${server.url}/api`, maxRetries: 0 })
+const anthropic = (server: NextServer, user: GatewayUser) => new Anthropic({ apiKey: user.key, baseURL: `${server.url}/api`, maxRetries: 0 })
+/** A client that sends the key as `x-api-key`, as Anthropic's docs, earlier SDKs and tools built on them do. */
+const withXApiKey = (server: NextServer, key: string) =>
+  new Anthropic({ apiKey: null, authToken: null, defaultHeaders: { 'x-api-key': key }, baseURL: `${server.url}/api`, maxRetries: 0 })
 
 /** USD for token counts at whole-dollar rates per million tokens, exactly (no floats). */
 function usd(parts: [tokens: number, perMillion: number][]): string {
@@ -52,7 +54,7 @@ async function caught(promise: Promise<unknown>): Promise<InstanceType<typeof An
 }
 
 describe('POST /api/v1/messages through the simulator', () => {
-  it('answers a Message, metered like a chat call, with Tollgate headers (x-api-key auth)', async () => {
+  it('answers a Message, metered like a chat call, with Tollgate headers', async () => {
     const u = await createGatewayUser(simulated.url)
     const { data, response } = await anthropic(simulated, u)
       .messages.create({ model: 'claude-sonnet-4-5', max_tokens: 200, system: 'Be brief.', messages: [{ role: 'user', content: 'Hello there' }] })
@@ -111,12 +113,19 @@ describe('POST /api/v1/messages through the simulator', () => {
     expect(row.time_to_first_token_ms).not.toBeNull()
   })
 
-  it('takes the key as Authorization: Bearer too', async () => {
+  it('takes the key as x-api-key as well as Authorization: Bearer (what this SDK sends)', async () => {
     const u = await createGatewayUser(simulated.url)
-    const message = await anthropic(simulated, u, { bearer: true }).messages.create({ model: 'claude-sonnet-4-5', max_tokens: 50, messages: [{ role: 'user', content: 'Bearer' }] })
+    const message = await withXApiKey(simulated, u.key).messages.create({ model: 'claude-sonnet-4-5', max_tokens: 50, messages: [{ role: 'user', content: 'x-api-key' }] })
     expect(message.type).toBe('message')
-    const [row] = await usageRows(db(), u.id)
-    expect(row).toMatchObject({ status: 'success', endpoint: '/api/v1/messages' })
+    const streamed = await withXApiKey(simulated, u.key).messages.stream({ model: 'claude-sonnet-4-5', max_tokens: 50, messages: [{ role: 'user', content: 'x-api-key stream' }] }).finalMessage()
+    expect(streamed.type).toBe('message')
+    const rows = await usageRows(db(), u.id, 2)
+    expect(rows.map((r) => [r.status, r.endpoint, (r.metadata as { auth: string }).auth])).toEqual([
+      ['success', '/api/v1/messages', 'api_key'],
+      ['success', '/api/v1/messages', 'api_key'],
+    ])
+    const refused = await caught(withXApiKey(simulated, `tg_${'z'.repeat(43)}`).messages.create({ model: 'claude-sonnet-4-5', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] }))
+    expect(refused).toBeInstanceOf(Anthropic.AuthenticationError)
   })
 
   it('refuses an invalid key in Anthropic shape (AuthenticationError), and records nothing', async () => {
@@ -189,13 +198,17 @@ describe('POST /api/v1/messages through the simulator', () => {
 describe('POST /api/v1/messages translated to an OpenAI upstream', () => {
   it('sends OpenAI the translated request and answers with its reply and usage in Anthropic counting', async () => {
     const u = await createGatewayUser(hosted.url)
-    const message = await anthropic(hosted, u).messages.create({
-      model: 'gpt-4o',
-      max_tokens: 1000,
-      system: [{ type: 'text', text: 'Be brief.', cache_control: { type: 'ephemeral' } }],
-      stop_sequences: ['END'],
-      messages: [{ role: 'user', content: 'Hi [cached]' }],
-    })
+    const { data: message, response } = await anthropic(hosted, u)
+      .messages.create({
+        model: 'gpt-4o',
+        max_tokens: 1000,
+        system: [{ type: 'text', text: 'Be brief.', cache_control: { type: 'ephemeral' } }],
+        stop_sequences: ['END'],
+        messages: [{ role: 'user', content: 'Hi [cached]' }],
+      })
+      .withResponse()
+    // OpenAI caches prompts on its own: the hint is said to be unused, not dropped unseen.
+    expect(response.headers.get('x-tollgate-ignored')).toBe('cache_control')
     expect(message.content).toEqual([{ type: 'text', text: FAKE_REPLY.join('') }])
     // 1,000 prompt tokens of which 800 cached: Anthropic counts only the 200 uncached as input.
     expect(message.usage).toMatchObject({ input_tokens: 200, cache_read_input_tokens: 800, cache_creation_input_tokens: 0, output_tokens: 500 })
