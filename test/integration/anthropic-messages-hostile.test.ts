@@ -63,7 +63,7 @@ function expectAnthropicRefusal(answer: { status: number; type: string; body: st
 }
 
 describe('hostile requests to the Anthropic Messages API', () => {
-  it('refuses each malformed request with an Anthropic-shaped 4xx naming what is wrong', async () => {
+  it('refuses each malformed request with an Anthropic-shaped 4xx and a message', async () => {
     for (const [field, value] of BROKEN) {
       const body: Record<string, JsonValue> = { ...BASE }
       if (value === undefined) delete body[field]
