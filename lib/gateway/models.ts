@@ -38,7 +38,7 @@ function textListing(id: string, owner: string, provider: TextProvider, model: T
     provider: provider.id,
     served_by: provider.enabled ? provider.id : 'simulator',
     pricing: period
-      ? { unit: TOKENS, rates: { ...period.rates }, effective_from: period.effectiveFrom, source: textCatalog.source }
+      ? { unit: TOKENS, rates: { ...period.rates }, effective_from: period.effectiveFrom, source: period.source ?? textCatalog.source }
       : { unit: TOKENS, rates: provider.local ? { input_mtok: '0', output_mtok: '0' } : {}, effective_from: null, source: provider.local ? 'local server' : null },
   }
 }
@@ -46,14 +46,21 @@ function textListing(id: string, owner: string, provider: TextProvider, model: T
 /** Text models: each vendor's catalog (simulated while its key is missing); hosts' catalogs and operators' models once they are on. */
 function textModels(at: Date): ModelListing[] {
   const out: ModelListing[] = []
+  // One listing per id, where a bare id routes: Google's catalog also prices Claude (on Vertex),
+  // which the Gemini API does not serve; gpt-image-1 is an image model, listed as one below.
+  const seen = new Set<string>([...IMAGE_PRICES, ...VIDEO_PRICES].map((e) => e.model))
   for (const provider of textProviders) {
     // A host without a key would list hundreds of other vendors' models, all simulated: only vendors do.
     if (!provider.vendor && !provider.enabled) continue
     for (const catalogId of provider.catalog) {
       const entry = textCatalog.providers.find((p) => p.id === catalogId)
       for (const model of entry?.models ?? []) {
-        const listing = textListing(provider.vendor ? model.id : `${provider.id}/${model.id}`, catalogId, provider, model, at)
-        if (listing) out.push(listing)
+        const id = provider.vendor ? model.id : `${provider.id}/${model.id}`
+        if (seen.has(id)) continue
+        const listing = textListing(id, catalogId, provider, model, at)
+        if (!listing) continue
+        out.push(listing)
+        seen.add(id)
       }
     }
     for (const declared of provider.models) {

@@ -70,15 +70,19 @@ function explicit(provider: TextProvider, id: string, overrides: readonly PriceO
   return override ? { provider, upstreamModel, pricingProvider: override.provider, entry: null, local: false } : null
 }
 
-/** A bare id: an operator's declared model, else the catalog (its maker's provider serves it), else an override. */
+/**
+ * A bare id: the catalog (its maker's provider serves it), else a model an operator declared for
+ * a provider of theirs, else an override. The catalog wins: an operator's proxy that also
+ * serves gpt-4o-mini is reached as `proxy/gpt-4o-mini` (or as a fallback), never by surprise.
+ */
 function bare(id: string, overrides: readonly PriceOverride[]): TextTarget | null {
+  const entry = findTextModel(MAKERS, id)
+  const maker = entry && providerOfCatalog(entry.provider.id)
+  if (entry && maker) return { provider: maker, upstreamModel: upstreamId(maker, id), pricingProvider: entry.provider.id, entry, local: false }
   for (const provider of textProviders) {
     const model = declared(provider, id)
     if (model) return fromDeclared(provider, model)
   }
-  const entry = findTextModel(MAKERS, id)
-  const maker = entry && providerOfCatalog(entry.provider.id)
-  if (entry && maker) return { provider: maker, upstreamModel: upstreamId(maker, id), pricingProvider: entry.provider.id, entry, local: false }
   const override = overrideFor(overrides, stripModelsPrefix(id))
   const owner = override && (providerNamed(override.provider) ?? providerOfCatalog(override.provider))
   if (override && owner) return { provider: owner, upstreamModel: upstreamId(owner, id), pricingProvider: override.provider, entry: null, local: false }

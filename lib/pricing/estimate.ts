@@ -1,6 +1,6 @@
 // The most a call can cost, before it is made: what admission holds against a budget.
 import { encodeChat, countTokens } from 'gpt-tokenizer/encoding/o200k_base'
-import { OUTPUT_LIMITS } from '@/lib/pricing/data/output-limits'
+import { CONTEXT_WINDOWS, OUTPUT_LIMITS } from '@/lib/pricing/data/output-limits'
 import { calculateImageCost, calculateVideoCost, type ImageCostInput, type VideoCostInput } from '@/lib/pricing/media'
 import { parseUsd } from '@/lib/pricing/money'
 import { priceTextUsage, resolveTextModel, type TextModelRef } from '@/lib/pricing/text'
@@ -70,12 +70,20 @@ export function countPromptTokens(messages: ChatMessageLike[]): number {
   return tokens + images * IMAGE_PART_TOKENS
 }
 
+/** The most `model` may write per answer, where on record (lib/pricing/data/output-limits.ts). */
+export function outputLimitOf(model: TextModelRef): number | undefined {
+  const id = model.entry?.model.id
+  return id === undefined ? undefined : OUTPUT_LIMITS[id]
+}
+
 /** The output cap for one answer when the caller gives none: what fits the context, within the model's limit. */
 export function defaultOutputCap(model: TextModelRef, promptTokens: number): number {
   const entry = model.entry?.model
-  if (!entry?.contextWindow) return UNKNOWN_CONTEXT_OUTPUT
+  const limit = Math.min(DEFAULT_OUTPUT_CAP, outputLimitOf(model) ?? DEFAULT_OUTPUT_CAP)
+  const context = entry?.contextWindow ?? (entry ? CONTEXT_WINDOWS[entry.id] : undefined)
+  if (!context) return Math.min(UNKNOWN_CONTEXT_OUTPUT, limit)
   // At least one token: a prompt that overflows the context is the upstream's to refuse.
-  return Math.max(1, Math.min(DEFAULT_OUTPUT_CAP, OUTPUT_LIMITS[entry.id] ?? DEFAULT_OUTPUT_CAP, entry.contextWindow - promptTokens))
+  return Math.max(1, Math.min(limit, context - promptTokens))
 }
 
 /** A chat call's cost with `promptTokens` uncached in and `outputTokens` out, as an estimate. */

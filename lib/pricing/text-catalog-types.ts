@@ -27,6 +27,8 @@ export type TextPricePeriod = {
   /** ISO date from which these rates apply; null: since the model's release. */
   effectiveFrom: string | null
   rates: Partial<Record<TextRateKey, TextRate>>
+  /** Where these rates come from when not the catalog's source: a hand-checked pin (text-price-pins.ts). */
+  source?: string
 }
 
 export type TextModelEntry = {

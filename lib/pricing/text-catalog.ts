@@ -36,14 +36,11 @@ function spellings(id: string): string[] {
   return out
 }
 
+// Provider by provider, in order: an entry of the first provider that knows the id wins.
 function findIn(providers: readonly TextProviderEntry[], id: string): TextModelMatch | null {
   for (const provider of providers) {
-    const exact = byExactId.get(`${provider.id}/${id}`)
-    if (exact) return exact
-  }
-  for (const provider of providers) {
-    const model = provider.models.find((m) => matches(m.match, id))
-    if (model) return { provider, model }
+    const found = byExactId.get(`${provider.id}/${id}`) ?? provider.models.find((m) => matches(m.match, id))
+    if (found) return 'provider' in found ? found : { provider, model: found }
   }
   return null
 }

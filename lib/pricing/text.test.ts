@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { calculateOpenAICost, calculateTextCost, fromAnthropicUsage, fromGeminiUsage } from '@/lib/pricing/text'
+import { calculateOpenAICost, calculateTextCost, fromTextUsage } from '@/lib/pricing/text'
 import type { PriceOverride } from '@/lib/pricing/types'
 
 describe('calculateOpenAICost golden figures', () => {
@@ -59,25 +59,51 @@ describe('calculateOpenAICost golden figures', () => {
   })
 })
 
-describe('other vendors\' counting', () => {
+describe('other vendors\' counting, normalised by their adapters (TextUsage)', () => {
   it('bills Anthropic cache reads and writes beside input, at their own rates', () => {
-    const usage = fromAnthropicUsage({ inputTokens: 1000, cacheReadTokens: 10_000, cacheWriteTokens: 2000, outputTokens: 500 })
+    // Anthropic reported input_tokens 1000 (excluding the cache), cache_read 10,000, cache_creation 2,000.
+    const usage = fromTextUsage({ inputTokens: 13_000, cachedTokens: 10_000, cacheWriteTokens: 2000, outputTokens: 500, reasoningTokens: 0 })
+    expect(usage).toEqual({ uncachedInputTokens: 1000, cacheReadTokens: 10_000, cacheWriteTokens: 2000, outputTokens: 500 })
     const cost = calculateTextCost('anthropic', 'claude-sonnet-4-5-20250929', usage)
     // 1000×3 + 10000×0.30 + 2000×3.75 = 13,500 per M → 0.0135; 500×15 → 0.0075
     expect(cost).toMatchObject({ inputCost: '0.0135', outputCost: '0.0075', totalCost: '0.021' })
+    expect(cost.priceSnapshot?.rates).toEqual({ input_mtok: '3', output_mtok: '15', cache_read_mtok: '0.3', cache_write_mtok: '3.75' })
   })
 
   it('applies the above-200k tier to the whole request, counting cached prompt tokens too', () => {
-    const usage = fromAnthropicUsage({ inputTokens: 150_000, cacheReadTokens: 60_000, outputTokens: 1000 })
+    const usage = fromTextUsage({ inputTokens: 210_000, cachedTokens: 60_000, outputTokens: 1000, reasoningTokens: 0 })
     const cost = calculateTextCost('anthropic', 'claude-sonnet-4-5', usage)
     expect(cost.priceSnapshot?.rates).toMatchObject({ input_mtok: '6', cache_read_mtok: '0.6', output_mtok: '22.5' })
+    // 150,000×6 + 60,000×0.6 = 936,000 per M; 1000×22.5
+    expect(cost).toMatchObject({ inputCost: '0.936', outputCost: '0.0225', totalCost: '0.9585' })
   })
 
   it('bills Gemini thinking tokens as output and cached prompt tokens once', () => {
-    const usage = fromGeminiUsage({ promptTokens: 1000, cachedTokens: 400, candidatesTokens: 300, thoughtsTokens: 700 })
+    // promptTokenCount 1000 holds cachedContentTokenCount 400; candidates 300 + thoughts 700 = 1000 out.
+    const usage = fromTextUsage({ inputTokens: 1000, cachedTokens: 400, outputTokens: 1000, reasoningTokens: 700 })
+    expect(usage).toEqual({ uncachedInputTokens: 600, cacheReadTokens: 400, cacheWriteTokens: 0, outputTokens: 1000 })
     const cost = calculateTextCost('google', 'gemini-2.5-pro', usage)
     // 600×1.25 + 400×0.125 = 800 per M; 1000×10 per M
     expect(cost).toMatchObject({ inputCost: '0.0008', outputCost: '0.01', totalCost: '0.0108' })
+  })
+
+  it('splits usage into disjoint parts that add up to the totals, clamping parts a vendor over-reports', () => {
+    expect(fromTextUsage({ inputTokens: 6800, cachedTokens: 800, cacheWriteTokens: 2000, cacheWrite1hTokens: 3000, outputTokens: 1390, reasoningTokens: 50, outputImageTokens: 1290 })).toEqual({
+      uncachedInputTokens: 1000,
+      cacheReadTokens: 800,
+      cacheWriteTokens: 2000,
+      cacheWrite1hTokens: 3000,
+      outputTokens: 100,
+      outputImageTokens: 1290,
+    })
+    // More cached and written than the prompt holds: never a negative part, never more than the total.
+    expect(fromTextUsage({ inputTokens: 100, cachedTokens: 80, cacheWriteTokens: 50, cacheWrite1hTokens: 50, outputTokens: 10, reasoningTokens: 0, outputImageTokens: 20 })).toEqual({
+      uncachedInputTokens: 0,
+      cacheReadTokens: 80,
+      cacheWriteTokens: 20,
+      outputTokens: 0,
+      outputImageTokens: 10,
+    })
   })
 })
 

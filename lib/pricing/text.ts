@@ -1,5 +1,6 @@
-// Token costs. Usage arrives in each vendor's own counting and is first split into disjoint
-// parts — uncached input, cache reads, cache writes, output — so that no token is charged twice.
+// Token costs. Usage arrives normalised to OpenAI's counting (TextUsage: every part inside its
+// total, whatever the vendor) and is first split into disjoint parts — uncached input, cache
+// reads, 5-minute and 1-hour cache writes, text and image output — so no token is charged twice.
 import { costOf, formatUsd, parseUsd, type Usd } from '@/lib/pricing/money'
 import { overrideAt, periodAt } from '@/lib/pricing/periods'
 import { findTextModel, textCatalog, type TextModelMatch } from '@/lib/pricing/text-catalog'
@@ -41,17 +42,6 @@ export function fromTextUsage(u: TextUsage): TokenUsage {
 export function fromOpenAIUsage(promptTokens: number, completionTokens: number, cachedTokens = 0): TokenUsage {
   const cached = Math.min(cachedTokens, promptTokens)
   return { uncachedInputTokens: promptTokens - cached, cacheReadTokens: cached, cacheWriteTokens: 0, outputTokens: completionTokens }
-}
-
-/** Anthropic: input_tokens exclude cache reads and writes, which are reported beside them. */
-export function fromAnthropicUsage(u: { inputTokens: number; outputTokens: number; cacheReadTokens?: number; cacheWriteTokens?: number }): TokenUsage {
-  return { uncachedInputTokens: u.inputTokens, cacheReadTokens: u.cacheReadTokens ?? 0, cacheWriteTokens: u.cacheWriteTokens ?? 0, outputTokens: u.outputTokens }
-}
-
-/** Gemini: promptTokenCount includes cached content; thoughts are reported apart from candidates but billed as output. */
-export function fromGeminiUsage(u: { promptTokens: number; candidatesTokens: number; cachedTokens?: number; thoughtsTokens?: number }): TokenUsage {
-  const cached = Math.min(u.cachedTokens ?? 0, u.promptTokens)
-  return { uncachedInputTokens: u.promptTokens - cached, cacheReadTokens: cached, cacheWriteTokens: 0, outputTokens: u.candidatesTokens + (u.thoughtsTokens ?? 0) }
 }
 
 export type TextCostOptions = { at?: Date; overrides?: readonly PriceOverride[] }
@@ -116,7 +106,8 @@ export function priceTextUsage(ref: TextModelRef, usage: TokenUsage, options: Te
     }
     const catalogRate = period?.rates[key]
     if (catalogRate === undefined) return undefined
-    sources[key] = textCatalog.source
+    // A hand-checked pin names its own source (lib/pricing/data/text-price-pins.ts).
+    sources[key] = period?.source ?? textCatalog.source
     return (rates[key] = rateFor(catalogRate, prompt))
   }
 

@@ -98,11 +98,13 @@ export async function send(adapter: ProviderAdapter, call: HttpCall, signal: Abo
   if (response.ok) return response
   const body = await readBody(response, clock).catch(() => ({ contentType: '', headers: response.headers }) as ParsedBody)
   const message = adapter.parseError(response.status, body)
+  // Our own key refused is the operator's problem, whatever status says it: answered as a 401 is.
+  if (adapter.rejectsKey?.(response.status, body)) throw new UpstreamError('client_error', message, 401)
   if (response.status === 429) {
     // The vendor's text can name the operator's account (OpenAI quotes the organization id):
     // it is for the operator's log, and the caller gets a message of the gateway's own.
     console.warn(`[upstream] ${adapter.id} is rate-limiting the gateway: ${message}`)
-    throw new UpstreamError('rate_limited', message, 429, retryAfterSeconds(response.headers.get('retry-after')))
+    throw new UpstreamError('rate_limited', message, 429, retryAfterSeconds(response.headers.get('retry-after')) ?? adapter.retryAfter?.(body))
   }
   throw new UpstreamError(response.status >= 500 ? 'server_error' : 'client_error', message, response.status)
 }
