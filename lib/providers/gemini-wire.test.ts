@@ -122,9 +122,11 @@ describe('gemini adapter against the fake Gemini API', () => {
   })
 
   it('reads Google errors: 429 rate limited, 500, a wrong key (400 API_KEY_INVALID)', async () => {
-    expect(await failure(complete(body('[fault:429]')))).toMatchObject({ failure: 'rate_limited', upstreamStatus: 429, message: expect.stringContaining('RESOURCE_EXHAUSTED') })
+    // Gemini says how long to wait in the body, not in Retry-After.
+    expect(await failure(complete(body('[fault:429]')))).toMatchObject({ failure: 'rate_limited', upstreamStatus: 429, retryAfterSeconds: 7, message: expect.stringContaining('RESOURCE_EXHAUSTED') })
     expect(await failure(complete(body('[fault:500]')))).toMatchObject({ failure: 'server_error', upstreamStatus: 500 })
-    expect(await failure(complete(body('Hi'), { ...config(), apiKey: 'wrong' }))).toMatchObject({ failure: 'client_error', upstreamStatus: 400, message: expect.stringContaining('API key not valid') })
+    // Its 400 for a bad key is our key refused: read as a 401, so the caller is not blamed (nor shown the message).
+    expect(await failure(complete(body('Hi'), { ...config(), apiKey: 'wrong' }))).toMatchObject({ failure: 'client_error', upstreamStatus: 401, message: expect.stringContaining('API key not valid') })
   })
 
   it('surfaces a mid-stream error chunk, and owes nothing after a stream cut without a finish', async () => {
