@@ -4,7 +4,6 @@
 import Anthropic from '@anthropic-ai/sdk'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { FAKE_REPLY, FAKE_SIGNATURE, FAKE_THINKING, FAKE_USAGE, TOOL_ARGS, startFakeAnthropic, type FakeAnthropic } from '@/test/fakes/anthropic'
-import { parseUsd } from '@/lib/pricing/money'
 import { canonical, createGatewayUser, usageRows } from '@/test/gateway'
 import { startNextServer, type NextServer } from '@/test/next-server'
 
@@ -67,11 +66,9 @@ describe('POST /api/v1/messages forwarded to Anthropic', () => {
     expect(fiveMinutes).toMatchObject({ provider: 'anthropic', model: 'claude-sonnet-4-5', endpoint: '/api/v1/messages', status: 'success', input_tokens: 6000, output_tokens: 500, cost_status: 'priced' })
     // claude-sonnet-4-5: 1,000 × $3/M + 5,000 written × $3.75/M (5 min) + 500 × $15/M = $0.02925
     expect(canonical(fiveMinutes.total_cost)).toBe('0.02925')
-    // 1-hour writes reach pricing as such: Anthropic bills them at twice the input rate
-    // ($6/M → $0.0405), which needs the catalog's 1-hour rate (issue15-prices); until it is
-    // there the 5-minute rate is the floor pricing falls back to.
+    // …and 5,000 written × $6/M (1 hour, twice the input rate) = $0.0405
     expect(oneHour).toMatchObject({ status: 'success', input_tokens: 6000, output_tokens: 500, cost_status: 'priced' })
-    expect(parseUsd(oneHour.total_cost!)).toBeGreaterThanOrEqual(parseUsd(fiveMinutes.total_cost!))
+    expect(canonical(oneHour.total_cost)).toBe('0.0405')
   })
 
   it('passes thinking (with its signature) and parallel tool calls through unchanged', async () => {
