@@ -5,33 +5,23 @@ import 'server-only'
 // the cut before the admission hold expires, the client leaving → client_closed_request, a
 // stream that ends without message_stop is an error, and one usage row whatever happens.
 import { countTokens } from 'gpt-tokenizer/encoding/o200k_base'
-import { env } from '@/lib/env'
-import { AppError, logFailure, toAppError } from '@/lib/errors'
-import { holdSeconds } from '@/lib/gateway/admission'
+import type { AppError } from '@/lib/errors'
 import { priceTokens } from '@/lib/gateway/chat-usage'
 import type { GatewayCall } from '@/lib/gateway/pipeline'
 import type { TextRoute } from '@/lib/gateway/routing'
-import { sseComment, sseEvents } from '@/lib/gateway/sse'
+import { sseEvents } from '@/lib/gateway/sse'
+import { clientLeft, costComment, guardStream, STREAM_HEADERS } from '@/lib/gateway/stream-guard'
 import type { PriceOverride } from '@/lib/pricing/types'
 import { anthropicErrorBody } from '@/lib/protocols/anthropic-errors'
 import { anthropicFrame } from '@/lib/protocols/anthropic-inbound-stream'
 import { mergeAnthropicUsage } from '@/lib/protocols/anthropic-usage'
 import { anthropicUsage } from '@/lib/providers/anthropic'
-import { deadline, failureFromAbort, send, UpstreamError } from '@/lib/providers/transport'
+import { send, UpstreamError } from '@/lib/providers/transport'
 import type { HttpCall } from '@/lib/providers/types'
 
 export async function streamNative(call: GatewayCall, upstreamCall: HttpCall, route: TextRoute, overrides: readonly PriceOverride[]): Promise<Response> {
-  const aborter = new AbortController()
-  const clock = deadline({ timeoutMs: env.UPSTREAM_TIMEOUT_MS, signal: AbortSignal.any([call.request.signal, aborter.signal]) })
-  let overran = false
-  const overrun = setTimeout(() => {
-    overran = true
-    aborter.abort()
-  }, holdSeconds(call.service) * 1000 - 30_000)
-  const release = () => {
-    clock.clear()
-    clearTimeout(overrun)
-  }
+  const guard = guardStream(call)
+  const { clock, release } = guard
   let upstream: Response
   try {
     upstream = await send(route.adapter, upstreamCall, clock.signal, clock)
@@ -49,7 +39,7 @@ export async function streamNative(call: GatewayCall, upstreamCall: HttpCall, ro
   let firstTokenMs: number | null = null
   let complete = false
   let finished = false
-  const CLIENT_LEFT = new AppError('client_closed_request', 'The client closed the connection')
+  const CLIENT_LEFT = clientLeft()
   const finish = (error?: AppError) => {
     if (finished) return null
     finished = true
@@ -73,7 +63,7 @@ export async function streamNative(call: GatewayCall, upstreamCall: HttpCall, ro
     return priced
   }
   const sayCost = (controller: ReadableStreamDefaultController<Uint8Array>, priced: ReturnType<typeof finish>) => {
-    if (priced) controller.enqueue(sseComment(`${priced.total_cost === null ? '' : `x-tollgate-cost=${priced.total_cost} `}x-tollgate-cost-status=${priced.cost_status}`))
+    if (priced) controller.enqueue(costComment(priced))
   }
 
   // One upstream event, passed on; Anthropic's `error` event is the upstream failing mid-stream.
@@ -116,13 +106,8 @@ export async function streamNative(call: GatewayCall, upstreamCall: HttpCall, ro
         controller.enqueue(anthropicFrame({ event: 'message_stop', data: { type: 'message_stop' } }))
         controller.close()
       } catch (thrown) {
-        if (!overran && (call.request.signal.aborted || aborter.signal.aborted)) return void finish(CLIENT_LEFT)
-        const error = overran
-          ? new AppError('upstream_timeout', 'The stream ran longer than the gateway allows and was cut')
-          : clock.timedOut()
-            ? toAppError(failureFromAbort(clock, route.adapter.id))
-            : toAppError(thrown)
-        logFailure('gateway', error, thrown, `${call.requestId} mid-stream`)
+        const error = guard.failure(thrown, route.adapter.id)
+        if (!error) return void finish(CLIENT_LEFT)
         const priced = finish(error)
         try {
           sayCost(controller, priced)
@@ -134,12 +119,12 @@ export async function streamNative(call: GatewayCall, upstreamCall: HttpCall, ro
       }
     },
     cancel() {
-      aborter.abort()
+      guard.abort()
       finish(CLIENT_LEFT)
     },
   })
   call.holdShutdownUntilRecorded()
   return new Response(stream, {
-    headers: { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no', 'x-tollgate-cost-status': 'pending' },
+    headers: STREAM_HEADERS,
   })
 }
