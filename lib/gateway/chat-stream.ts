@@ -1,4 +1,5 @@
 import 'server-only'
+import { countTokens } from 'gpt-tokenizer/encoding/o200k_base'
 import { errorBody, type AppError } from '@/lib/errors'
 import { countedUsage, priceTokens, usageSource } from '@/lib/gateway/chat-usage'
 import { attemptOf, worthAnotherTry, type Attempt } from '@/lib/gateway/fallback'
@@ -51,6 +52,8 @@ export async function streamChat(call: GatewayCall, body: ChatRequestBody, route
   }
 
   let text = ''
+  /** Everything the model generated (content, reasoning, tool arguments): counted if the stream is cut. */
+  let generated = ''
   let usage: TextUsage | null = null
   let firstTokenMs: number | null = null
   // [DONE] or a finish_reason: the upstream said its answer is complete.
@@ -64,7 +67,12 @@ export async function streamChat(call: GatewayCall, body: ChatRequestBody, route
     if (finished) return null
     finished = true
     release()
-    const measured = usage ?? countedUsage(body, text)
+    // A whole stream's usage is the vendor's. A cut one's is what the vendor reported so far
+    // (prompt and cache counts) with its output at least what was streamed: content, reasoning
+    // and tool arguments, counted. Nothing reported: all of it counted.
+    const reported = usage ?? translator.usageSoFar?.() ?? null
+    const streamed = countTokens(generated)
+    const measured = usage && complete ? usage : reported ? { ...reported, outputTokens: Math.max(reported.outputTokens, streamed) } : countedUsage(body, generated)
     const priced = priceTokens(route, measured, overrides)
     call.record(
       {
@@ -109,7 +117,13 @@ export async function streamChat(call: GatewayCall, body: ChatRequestBody, route
       if (typeof piece === 'string' && piece.length) {
         firstTokenMs ??= call.elapsedMs()
         text += piece
+        generated += piece
       }
+      // What the model wrote besides content is billed too: reasoning, and tool calls' arguments.
+      const reasoning = choice.delta?.reasoning_content
+      if (typeof reasoning === 'string') generated += reasoning
+      for (const tool of (choice.delta?.tool_calls as { function?: { arguments?: unknown } }[] | undefined) ?? [])
+        if (typeof tool?.function?.arguments === 'string') generated += tool.function.arguments
     }
     if (chunk.choices.length === 0 && reported) {
       if (clientWantsUsage) heldUsage = chunk

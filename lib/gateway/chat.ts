@@ -94,6 +94,13 @@ export async function completeChat(
   throw new Error('no route to try')
 }
 
+/** Everything a choice generated, for counting when the upstream reports no usage: content, reasoning, tool arguments. */
+function generatedText(choice: ChatCompletion['choices'][number]): string {
+  const { content, reasoning_content: reasoning, tool_calls: calls } = choice.message as { content: string | null; reasoning_content?: unknown; tool_calls?: { function?: { arguments?: unknown } }[] }
+  const args = Array.isArray(calls) ? calls.map((c) => (typeof c?.function?.arguments === 'string' ? c.function.arguments : '')).join('') : ''
+  return (content ?? '') + (typeof reasoning === 'string' ? reasoning : '') + args
+}
+
 async function completeOn(call: GatewayCall, body: ChatRequestBody, route: TextRoute, overrides: readonly PriceOverride[], attempts: Attempt[]) {
   const chat = route.adapter.chat!
   const answer = await exchange(route.adapter, chat.buildRequest({ ...body, model: route.upstreamModel, stream: false }, route.config), {
@@ -108,7 +115,7 @@ async function completeOn(call: GatewayCall, body: ChatRequestBody, route: TextR
   }
   call.servedBy(route, attempts)
   const { completion } = parsed
-  const usage = parsed.usage ?? countedUsage(body, completion.choices.map((c) => c.message.content ?? '').join(''))
+  const usage = parsed.usage ?? countedUsage(body, completion.choices.map(generatedText).join(''))
   const cost = priceTokens(route, usage, overrides)
   call.record({
     provider: route.servedBy,

@@ -19,7 +19,8 @@ import { anthropicUsage } from '@/lib/providers/anthropic'
 import { send, UpstreamError } from '@/lib/providers/transport'
 import type { HttpCall } from '@/lib/providers/types'
 
-export async function streamNative(call: GatewayCall, upstreamCall: HttpCall, route: TextRoute, overrides: readonly PriceOverride[]): Promise<Response> {
+/** `promptTokens`: admission's estimate of the prompt, billed if the stream is cut before Anthropic reports it. */
+export async function streamNative(call: GatewayCall, upstreamCall: HttpCall, route: TextRoute, overrides: readonly PriceOverride[], promptTokens: number): Promise<Response> {
   const guard = guardStream(call)
   const { clock, release } = guard
   let upstream: Response
@@ -45,8 +46,14 @@ export async function streamNative(call: GatewayCall, upstreamCall: HttpCall, ro
     finished = true
     release()
     const read = anthropicUsage(usage)
-    // No usage at all (cut before message_start): what was streamed, counted by the gateway.
-    const measured = read ?? { inputTokens: 0, outputTokens: countTokens(text), cachedTokens: 0, reasoningTokens: 0 }
+    // A whole stream's usage is Anthropic's. A cut one's is not: message_start says 1 output
+    // token and the last message_delta never came, so what was streamed (text, thinking, tool
+    // input) is counted, and the larger figure billed. Cut before message_start: the prompt as
+    // admission estimated it.
+    const streamed = countTokens(text)
+    const measured = read
+      ? complete ? read : { ...read, outputTokens: Math.max(read.outputTokens, streamed) }
+      : { inputTokens: promptTokens, outputTokens: streamed, cachedTokens: 0, reasoningTokens: 0 }
     const priced = priceTokens(route, measured, overrides)
     call.record(
       {
@@ -68,7 +75,7 @@ export async function streamNative(call: GatewayCall, upstreamCall: HttpCall, ro
 
   // One upstream event, passed on; Anthropic's `error` event is the upstream failing mid-stream.
   const relay = (controller: ReadableStreamDefaultController<Uint8Array>, data: string) => {
-    let event: { type?: unknown; message?: { usage?: unknown }; usage?: unknown; delta?: { type?: unknown; text?: unknown; thinking?: unknown }; error?: { message?: unknown } }
+    let event: { type?: unknown; message?: { usage?: unknown }; usage?: unknown; delta?: { type?: unknown; text?: unknown; thinking?: unknown; partial_json?: unknown }; error?: { message?: unknown } }
     try {
       event = JSON.parse(data)
     } catch {
@@ -79,7 +86,8 @@ export async function streamNative(call: GatewayCall, upstreamCall: HttpCall, ro
     if (type === 'message_start') usage = mergeAnthropicUsage(null, event.message?.usage)
     if (type === 'message_delta') usage = mergeAnthropicUsage(usage, event.usage)
     if (type === 'content_block_delta') {
-      const piece = event.delta?.type === 'text_delta' ? event.delta.text : event.delta?.type === 'thinking_delta' ? event.delta.thinking : null
+      const d = event.delta
+      const piece = d?.type === 'text_delta' ? d.text : d?.type === 'thinking_delta' ? d.thinking : d?.type === 'input_json_delta' ? d.partial_json : null
       if (typeof piece === 'string' && piece) {
         firstTokenMs ??= call.elapsedMs()
         text += piece

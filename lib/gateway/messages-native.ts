@@ -8,6 +8,7 @@ import { AppError } from '@/lib/errors'
 import { priceTokens } from '@/lib/gateway/chat-usage'
 import { streamNative } from '@/lib/gateway/messages-native-stream'
 import { admitChat } from '@/lib/gateway/output-cap'
+import { countPromptTokens, type ChatMessageLike } from '@/lib/pricing/estimate'
 import type { GatewayCall } from '@/lib/gateway/pipeline'
 import type { TextRoute } from '@/lib/gateway/routing'
 import type { PriceOverride } from '@/lib/pricing/types'
@@ -74,10 +75,11 @@ function estimatedMessages(request: MessagesRequest): ChatMessage[] {
 export async function forwardMessages(call: GatewayCall, request: MessagesRequest, route: TextRoute, overrides: readonly PriceOverride[]): Promise<Response> {
   refuseUnpriced(request)
   // Held for max_tokens, which Anthropic requires and never exceeds (thinking included).
-  await admitChat(call, { model: request.model, messages: estimatedMessages(request), max_tokens: request.max_tokens }, route, overrides)
+  const messages = estimatedMessages(request)
+  await admitChat(call, { model: request.model, messages, max_tokens: request.max_tokens }, route, overrides)
   const upstream = nativeRequest(call.request.headers, route, '/v1/messages', { ...request, model: route.upstreamModel })
   call.servedBy(route, [])
-  if (request.stream) return streamNative(call, upstream, route, overrides)
+  if (request.stream) return streamNative(call, upstream, route, overrides, countPromptTokens(messages as ChatMessageLike[]))
 
   const answer = await exchange(route.adapter, upstream, { timeoutMs: env.UPSTREAM_TIMEOUT_MS, signal: call.request.signal })
   const message = answer.json as { type?: unknown; usage?: unknown } | undefined

@@ -33,7 +33,9 @@ export function anthropicUsage(raw: unknown): TextUsage | null {
   const written = count(u.cache_creation_input_tokens)
   const byTtl = u.cache_creation
   const write1h = byTtl ? Math.min(written, count(byTtl.ephemeral_1h_input_tokens)) : 0
-  const write5m = byTtl ? Math.min(written - write1h, count(byTtl.ephemeral_5m_input_tokens)) : written
+  // Whatever the breakdown does not place at 1 hour is a 5-minute write (the default TTL; a
+  // breakdown of nulls says nothing): never the plain input rate.
+  const write5m = written - write1h
   const output = count(u.output_tokens)
   return {
     inputTokens: count(u.input_tokens) + read + written,

@@ -92,6 +92,7 @@ export function openAnthropicStream(): ChatStreamTranslator {
   }
 
   return {
+    usageSoFar: () => anthropicUsage(usage),
     next(data) {
       const event = JSON.parse(data) as Event
       if (finished) return []

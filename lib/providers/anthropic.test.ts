@@ -38,6 +38,11 @@ describe('anthropicUsage', () => {
   it('bills writes without a TTL breakdown at 5 minutes, and reads nulls as 0', () => {
     expect(anthropicUsage({ input_tokens: 5, cache_creation_input_tokens: 40, output_tokens: 3 })).toEqual({ inputTokens: 45, outputTokens: 3, cachedTokens: 0, reasoningTokens: 0, cacheWriteTokens: 40 })
     expect(anthropicUsage({ input_tokens: 5, cache_creation_input_tokens: null, cache_read_input_tokens: null, cache_creation: null, output_tokens: 3, output_tokens_details: null })).toEqual({ inputTokens: 5, outputTokens: 3, cachedTokens: 0, reasoningTokens: 0 })
+    // A breakdown of nulls places nothing at 1 hour: the writes are 5-minute writes, never plain input.
+    expect(anthropicUsage({ input_tokens: 5, cache_creation_input_tokens: 2048, cache_creation: { ephemeral_5m_input_tokens: null, ephemeral_1h_input_tokens: null }, output_tokens: 3 })).toMatchObject({
+      inputTokens: 2053,
+      cacheWriteTokens: 2048,
+    })
     expect(anthropicUsage(undefined)).toBeNull()
     expect(anthropicUsage({})).toBeNull()
   })
@@ -280,5 +285,16 @@ describe('anthropic against the fake Messages API', () => {
     expect(usage).toEqual({ inputTokens: 6000, outputTokens: 500, cachedTokens: 0, reasoningTokens: 0, cacheWriteTokens: 5000 })
     const cost = priceTextUsage(resolveTextModel('anthropic', 'claude-sonnet-4-5'), fromTextUsage(usage!))
     expect(cost).toMatchObject({ costStatus: 'priced', inputCost: '0.02175', outputCost: '0.0075', totalCost: '0.02925' })
+  })
+})
+
+describe('a cut Anthropic stream', () => {
+  it('still has what Anthropic reported at its start: the prompt and its cache counts', () => {
+    const translator = anthropic.chat!.openStream({ apiKey: 'k', baseUrl: 'https://api.anthropic.test' })
+    expect(translator.usageSoFar!()).toBeNull()
+    translator.next(JSON.stringify({ type: 'message_start', message: { id: 'msg_1', model: 'claude-sonnet-4-5', usage: { input_tokens: 20, cache_creation_input_tokens: 5000, output_tokens: 1 } } }))
+    translator.next(JSON.stringify({ type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }))
+    translator.next(JSON.stringify({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'Hel' } }))
+    expect(translator.usageSoFar!()).toEqual({ inputTokens: 5020, outputTokens: 1, cachedTokens: 0, reasoningTokens: 0, cacheWriteTokens: 5000 })
   })
 })

@@ -29,6 +29,7 @@ export function geminiStream(): ChatStreamTranslator {
   }
 
   return {
+    usageSoFar: () => usage,
     next(data) {
       const r = JSON.parse(data) as GeminiResponse
       if (!r || typeof r !== 'object' || Array.isArray(r)) throw new Error('not a GenerateContentResponse chunk')

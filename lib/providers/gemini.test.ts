@@ -199,3 +199,12 @@ describe('gemini errors', () => {
     expect(gemini.retryAfter!(body({ code: 429 }))).toBeUndefined()
   })
 })
+
+describe('a cut Gemini stream', () => {
+  it('still has the last usage Gemini reported, thoughts included', () => {
+    const translator = gemini.chat!.openStream({ apiKey: 'k', baseUrl: 'https://gemini.test' })
+    expect(translator.usageSoFar!()).toBeNull()
+    translator.next(JSON.stringify({ candidates: [{ index: 0, content: { role: 'model', parts: [{ text: 'Hel' }] } }], usageMetadata: { promptTokenCount: 900, cachedContentTokenCount: 800, thoughtsTokenCount: 3000, totalTokenCount: 3900 }, responseId: 'r1', modelVersion: 'gemini-2.5-flash' }))
+    expect(translator.usageSoFar!()).toMatchObject({ inputTokens: 900, cachedTokens: 800, outputTokens: 3000, reasoningTokens: 3000 })
+  })
+})

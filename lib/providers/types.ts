@@ -122,6 +122,12 @@ export type ChatStreamTranslator = {
   next(data: string): StreamEvent[]
   /** The upstream body ended: what the translator still owes (Gemini's stream has no terminator). */
   end(): StreamEvent[]
+  /**
+   * What the vendor has reported so far (Anthropic's message_start, Gemini's last usageMetadata),
+   * for a stream cut before its usage chunk: the prompt, cache and reasoning counts are the
+   * vendor's even then. Null when nothing was reported.
+   */
+  usageSoFar?(): TextUsage | null
 }
 
 /**

@@ -2,7 +2,8 @@
 // Anthropic Messages API: the request Anthropic receives, the answer the client sees, and the
 // row the call leaves, priced at Anthropic's own rates (cache writes and thinking included).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { FAKE_REPLY, FAKE_THINKING, startFakeAnthropic, type FakeAnthropic } from '@/test/fakes/anthropic'
+import { countTokens } from 'gpt-tokenizer/encoding/o200k_base'
+import { CUT_REPLY, FAKE_REPLY, FAKE_THINKING, startFakeAnthropic, type FakeAnthropic } from '@/test/fakes/anthropic'
 import { canonical, createGatewayUser, usageRows } from '@/test/gateway'
 import { startNextServer, type NextServer } from '@/test/next-server'
 
@@ -96,5 +97,24 @@ describe('claude-sonnet-4-5 through /api/v1/chat/completions', () => {
     const error = await u.client.chat.completions.create({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'hi' }], seed: 7 }).catch((e: unknown) => e)
     expect(error).toMatchObject({ status: 400, param: 'seed' })
     expect(upstream.calls.length).toBe(before)
+  })
+
+  it('bills a stream cut mid-way by what Anthropic reported at its start (cache writes too) and what was streamed', async () => {
+    const u = await createGatewayUser(server.url)
+    const stream = await u.client.chat.completions.create({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'Cut me [cache-write] [fault:stream-error]' }], stream: true })
+    let text = ''
+    await expect(
+      (async () => {
+        for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? ''
+      })(),
+    ).rejects.toThrow()
+    expect(text).toBe(CUT_REPLY.join(''))
+    const [row] = await usageRows(db(), u.id)
+    const streamed = countTokens(CUT_REPLY.join(''))
+    // message_start said 1,000 uncached + 5,000 cache-write input; the output is what was streamed.
+    expect(row).toMatchObject({ provider: 'anthropic', status: 'error', input_tokens: 6000, output_tokens: streamed })
+    // 1,000 × $3/M + 5,000 × $3.75/M + streamed × $15/M, in nano-dollars (3,000 / 3,750 / 15,000 a token)
+    const nano = 1000 * 3000 + 5000 * 3750 + streamed * 15_000
+    expect(canonical(row.total_cost)).toBe(canonical(`0.${String(nano).padStart(9, '0')}`))
   })
 })
