@@ -1,0 +1,153 @@
+// The protocols the conformance suite (test/integration/conformance.test.ts) drives through one
+// Next server: for each, the model asked for, its fake vendor, and what that vendor must have
+// received for each case, in its own wire shape (../shared/PROVIDERS-TEXT.md). Expected costs
+// are literals from each vendor's published rates (lib/pricing/data/text-prices.json), never
+// the cost engine's own output.
+import { expect } from 'vitest'
+import { FAKE_REPLY as ANTHROPIC_REPLY, startFakeAnthropic, type FakeAnthropic } from './fakes/anthropic'
+import { FAKE_REPLY as OPENAI_REPLY, startFakeOpenAI, type FakeOpenAI } from './fakes/openai'
+import { usageRows, type UsageRow } from './gateway'
+
+/** What every fake records of a request. */
+type Recorded = { path: string; body: Record<string, unknown>; aborted: boolean }
+export type Fakes = { openai: FakeOpenAI; anthropic: FakeAnthropic }
+
+export const PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=='
+export const IMAGE_URL = 'https://images.example.test/cat.png'
+export const SCHEMA = { type: 'object', properties: { answer: { type: 'string' } }, required: ['answer'], additionalProperties: false }
+export const WEATHER_TOOL = {
+  type: 'function' as const,
+  function: { name: 'get_weather', description: 'The weather in a city', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } },
+}
+
+/** Rates in US dollars per million tokens, as the vendor publishes them. */
+type Rates = { input: string; cacheRead: string; output: string; cacheWrite?: string }
+
+export type ProtocolCase = {
+  protocol: 'openai' | 'anthropic' | 'gemini'
+  model: string
+  /** The provider the row must name. */
+  provider: string
+  reply: string
+  rates: Rates
+  /** A call of 1,000 prompt and 500 output tokens (every fake's default usage), in dollars. */
+  baseCost: string
+  calls: () => Recorded[]
+  /** The images the vendor received, in its own shape, for the user turn [text, https URL, data: PNG]. */
+  expectImages: (body: Record<string, unknown>) => void
+  /** An http:// image: forwarded as is, or refused with a 400 naming this field. */
+  plainHttpImage: { refusedParam: string } | 'forwarded'
+  /** The schema reached the vendor its own way. */
+  expectSchema: (body: Record<string, unknown>) => void
+  /** The follow-up turn: the assistant's two calls and both results, in the vendor's shape. */
+  expectToolResults: (body: Record<string, unknown>, ids: string[]) => void
+}
+
+export const RESULTS = ['{"temp":21}', '{"temp":17}']
+
+export function protocolCases(fakes: () => Fakes): ProtocolCase[] {
+  return [
+    {
+      protocol: 'openai',
+      model: 'gpt-4o-mini',
+      provider: 'openai',
+      reply: OPENAI_REPLY.join(''),
+      rates: { input: '0.15', cacheRead: '0.075', output: '0.6' },
+      // 1,000 × $0.15/M + 500 × $0.60/M
+      baseCost: '0.00045',
+      calls: () => fakes().openai.calls,
+      expectImages: (body) =>
+        expect((body.messages as { content: unknown }[])[0].content).toEqual([
+          { type: 'text', text: 'What is in these images?' },
+          { type: 'image_url', image_url: { url: IMAGE_URL } },
+          { type: 'image_url', image_url: { url: `data:image/png;base64,${PNG}`, detail: 'low' } },
+        ]),
+      plainHttpImage: 'forwarded',
+      expectSchema: (body) => expect(body.response_format).toEqual({ type: 'json_schema', json_schema: { name: 'answer', schema: SCHEMA, strict: true } }),
+      expectToolResults: (body, ids) =>
+        expect((body.messages as unknown[]).slice(1)).toEqual([
+          { role: 'assistant', content: null, tool_calls: ids.map((id, i) => ({ id, type: 'function', function: { name: 'get_weather', arguments: JSON.stringify({ city: ['Paris', 'Rome'][i] }) } })) },
+          { role: 'tool', tool_call_id: ids[0], content: RESULTS[0] },
+          { role: 'tool', tool_call_id: ids[1], content: RESULTS[1] },
+        ]),
+    },
+    {
+      protocol: 'anthropic',
+      model: 'claude-sonnet-4-5',
+      provider: 'anthropic',
+      reply: ANTHROPIC_REPLY.join(''),
+      rates: { input: '3', cacheRead: '0.3', output: '15', cacheWrite: '3.75' },
+      // 1,000 × $3/M + 500 × $15/M
+      baseCost: '0.0105',
+      calls: () => fakes().anthropic.calls,
+      expectImages: (body) =>
+        expect(body.messages).toEqual([
+          {
+            role: 'user',
+            content: [
+              { type: 'text', text: 'What is in these images?' },
+              { type: 'image', source: { type: 'url', url: IMAGE_URL } },
+              { type: 'image', source: { type: 'base64', media_type: 'image/png', data: PNG } },
+            ],
+          },
+        ]),
+      plainHttpImage: { refusedParam: 'messages[0].content[1].image_url' },
+      expectSchema: (body) => expect(body.output_config).toEqual({ format: { type: 'json_schema', schema: SCHEMA } }),
+      expectToolResults: (body, ids) =>
+        expect((body.messages as unknown[]).slice(1)).toEqual([
+          { role: 'assistant', content: ids.map((id, i) => ({ type: 'tool_use', id, name: 'get_weather', input: { city: ['Paris', 'Rome'][i] } })) },
+          {
+            role: 'user',
+            content: ids.map((id, i) => ({ type: 'tool_result', tool_use_id: id, content: [{ type: 'text', text: RESULTS[i] }] })),
+          },
+        ]),
+    },
+  ]
+}
+
+export async function startFakes(): Promise<Fakes> {
+  const [openai, anthropic] = await Promise.all([startFakeOpenAI(), startFakeAnthropic()])
+  return { openai, anthropic }
+}
+
+export async function closeFakes(fakes: Fakes | undefined): Promise<void> {
+  if (fakes) await Promise.all(Object.values(fakes).map((f) => f.close()))
+}
+
+/** The server environment pointing every protocol at its fake. */
+export function fakeEnv(fakes: Fakes): Record<string, string> {
+  return {
+    OPENAI_API_KEY: fakes.openai.apiKey,
+    OPENAI_BASE_URL: fakes.openai.url,
+    ANTHROPIC_API_KEY: fakes.anthropic.apiKey,
+    ANTHROPIC_BASE_URL: fakes.anthropic.url,
+  }
+}
+
+/** The row of one call (recording runs after the response: waits for it). */
+export async function rowOf(databaseUrl: string, userId: string, requestId: string | null | undefined): Promise<UsageRow> {
+  expect(requestId).toMatch(/^req_[0-9a-f]{32}$/)
+  const deadline = Date.now() + 10_000
+  for (;;) {
+    const row = (await usageRows(databaseUrl, userId, 0, 0)).find((r) => r.request_id === requestId)
+    if (row) return row
+    if (Date.now() > deadline) throw new Error(`no usage row for ${requestId}`)
+    await new Promise((r) => setTimeout(r, 100))
+  }
+}
+
+/** A decimal string as whole pico-dollars (10⁻¹² $): exact, no floats. */
+function pico(value: string): bigint {
+  const [whole, fraction = ''] = value.split('.')
+  return BigInt(whole) * 10n ** 12n + BigInt(fraction.padEnd(12, '0').slice(0, 12))
+}
+
+/**
+ * The cost of a row's tokens at `rates`, as numeric(…,12) text: for calls whose tokens the
+ * gateway counted itself (an aborted stream), so the figure cannot be a literal. Rates are per
+ * million tokens, so tokens × rate (pico-dollars per million) / 10⁶ is exact.
+ */
+export function costAt(rates: Rates, row: { input_tokens: number; cached_tokens: number; output_tokens: number }): string {
+  const micro = (pico(rates.input) * BigInt(row.input_tokens - row.cached_tokens) + pico(rates.cacheRead) * BigInt(row.cached_tokens) + pico(rates.output) * BigInt(row.output_tokens)) / 10n ** 6n
+  return `${micro / 10n ** 12n}.${String(micro % 10n ** 12n).padStart(12, '0')}`
+}

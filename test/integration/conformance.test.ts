@@ -1,0 +1,302 @@
+// One conformance suite for every chat protocol: the same cases (plain, streamed, tools,
+// structured output, images in, abort mid-stream, upstream 429/500) run through each adapter
+// via the real Next server, with the official `openai` SDK as the client and a fake of each
+// vendor upstream. Each case checks what the client gets, what the vendor received in its own
+// wire shape, and the one usage row the call leaves, priced at the vendor's published rates.
+import { APIError } from 'openai'
+import { ChatCompletionStream } from 'openai/lib/ChatCompletionStream'
+import type { ChatCompletionChunk, ChatCompletionMessageParam } from 'openai/resources/chat/completions'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { closeFakes, costAt, fakeEnv, IMAGE_URL, PNG, protocolCases, RESULTS, rowOf, SCHEMA, startFakes, WEATHER_TOOL, type Fakes } from '@/test/conformance'
+import { canonical, createGatewayUser, type GatewayUser } from '@/test/gateway'
+import { startNextServer, type NextServer } from '@/test/next-server'
+
+let fakes: Fakes
+let server: NextServer
+const db = () => process.env.DATABASE_URL!
+
+beforeAll(async () => {
+  fakes = await startFakes()
+  server = await startNextServer({ DATABASE_URL: db(), AUTH_SECRET: 'conformance-secret-at-least-32-characters', ...fakeEnv(fakes) })
+})
+
+afterAll(async () => {
+  await server?.stop()
+  await closeFakes(fakes)
+})
+
+const PROTOCOLS = protocolCases(() => fakes)
+const requestId = (response: Response) => response.headers.get('x-request-id')
+
+describe.each(PROTOCOLS)('$protocol protocol ($model)', (p) => {
+  let u: GatewayUser
+  beforeAll(async () => {
+    u = await createGatewayUser(server.url)
+  })
+  const row = (id: string | null | undefined) => rowOf(db(), u.id, id)
+  const lastBody = () => p.calls().at(-1)!.body
+  /** The row of a call the vendor answered with its default usage (1,000 prompt / 500 output tokens). */
+  const expectBaseRow = async (id: string | null) => {
+    const r = await row(id)
+    expect(r).toMatchObject({
+      provider: p.provider,
+      model: p.model,
+      status: 'success',
+      error_code: null,
+      input_tokens: 1000,
+      output_tokens: 500,
+      cached_tokens: 0,
+      reasoning_tokens: 0,
+      cost_status: 'priced',
+    })
+    expect(canonical(r.total_cost)).toBe(p.baseCost)
+  }
+
+  it('plain: the reply, OpenAI usage, one priced row', async () => {
+    const { data, response } = await u.client.chat.completions
+      .create({ model: p.model, messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Hi' }], max_tokens: 1000 })
+      .withResponse()
+    expect(data).toMatchObject({ object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: p.reply }, finish_reason: 'stop' }] })
+    expect(data.usage).toMatchObject({ prompt_tokens: 1000, completion_tokens: 500, total_tokens: 1500 })
+    expect(response.headers.get('x-tollgate-provider')).toBe(p.provider)
+    await expectBaseRow(requestId(response))
+  })
+
+  it('streamed with include_usage: role first, the reply, finish_reason stop, then one usage-only chunk', async () => {
+    const { data: stream, response } = await u.client.chat.completions
+      .create({ model: p.model, messages: [{ role: 'user', content: 'Stream please' }], max_tokens: 1000, stream: true, stream_options: { include_usage: true } })
+      .withResponse()
+    const chunks: ChatCompletionChunk[] = []
+    for await (const chunk of stream) chunks.push(chunk)
+    expect(chunks[0].choices[0].delta.role).toBe('assistant')
+    expect(chunks.map((c) => c.choices[0]?.delta.content ?? '').join('')).toBe(p.reply)
+    expect(chunks.flatMap((c) => c.choices.map((ch) => ch.finish_reason)).filter(Boolean)).toEqual(['stop'])
+    const usageChunks = chunks.filter((c) => c.usage)
+    expect(usageChunks).toHaveLength(1)
+    expect(usageChunks[0]).toBe(chunks.at(-1))
+    expect(usageChunks[0].choices).toEqual([])
+    expect(usageChunks[0].usage).toMatchObject({ prompt_tokens: 1000, completion_tokens: 500, total_tokens: 1500 })
+    expect(p.calls().at(-1)!.body.stream).toBe(true)
+    await expectBaseRow(requestId(response))
+  })
+
+  it('tools: two parallel calls as tool_calls, then the results translated back to the vendor', async () => {
+    const messages: ChatCompletionMessageParam[] = [{ role: 'user', content: 'Weather in Paris and Rome? [tool]' }]
+    const { data, response } = await u.client.chat.completions.create({ model: p.model, messages, tools: [WEATHER_TOOL], max_tokens: 1000 }).withResponse()
+    const choice = data.choices[0]
+    expect(choice.finish_reason).toBe('tool_calls')
+    const calls = choice.message.tool_calls ?? []
+    expect(calls.map((c) => c.type === 'function' && [c.function.name, JSON.parse(c.function.arguments)])).toEqual([
+      ['get_weather', { city: 'Paris' }],
+      ['get_weather', { city: 'Rome' }],
+    ])
+    const ids = calls.map((c) => c.id)
+    expect(new Set(ids).size).toBe(2)
+    for (const id of ids) expect(id).toMatch(/\S/)
+    await expectBaseRow(requestId(response))
+
+    const followUp = await u.client.chat.completions
+      .create({
+        model: p.model,
+        tools: [WEATHER_TOOL],
+        max_tokens: 1000,
+        messages: [
+          ...messages,
+          { role: 'assistant', content: null, tool_calls: calls },
+          ...ids.map((id, i) => ({ role: 'tool' as const, tool_call_id: id, content: RESULTS[i] })),
+        ],
+      })
+      .withResponse()
+    expect(followUp.data.choices).toHaveLength(1)
+    p.expectToolResults(lastBody(), ids)
+    await expectBaseRow(requestId(followUp.response))
+  })
+
+  it('tools, streamed: tool_calls deltas the SDK assembles into the same two calls', async () => {
+    const { data: raw, response } = await u.client.chat.completions
+      .create({ model: p.model, messages: [{ role: 'user', content: 'Weather? [tool]' }], tools: [WEATHER_TOOL], max_tokens: 1000, stream: true, stream_options: { include_usage: true } })
+      .withResponse()
+    // The SDK's own accumulator, as `chat.completions.stream()` uses it.
+    const runner = ChatCompletionStream.fromReadableStream(raw.toReadableStream())
+    const deltas: ChatCompletionChunk.Choice.Delta.ToolCall[] = []
+    runner.on('chunk', (chunk) => deltas.push(...(chunk.choices[0]?.delta.tool_calls ?? [])))
+    const final = await runner.finalChatCompletion()
+    expect(final.choices[0].finish_reason).toBe('tool_calls')
+    const calls = final.choices[0].message.tool_calls ?? []
+    expect(calls.map((c) => c.type === 'function' && [c.id, c.function.name, JSON.parse(c.function.arguments)])).toEqual([
+      [expect.stringMatching(/\S/), 'get_weather', { city: 'Paris' }],
+      [expect.stringMatching(/\S/), 'get_weather', { city: 'Rome' }],
+    ])
+    // Each call opens with its index, id and name, as OpenAI streams it.
+    for (const [index, call] of calls.entries()) expect(deltas.find((d) => d.index === index)).toMatchObject({ index, id: call.id, function: { name: 'get_weather' } })
+    expect(final.usage).toMatchObject({ prompt_tokens: 1000, completion_tokens: 500 })
+    await expectBaseRow(requestId(response))
+  })
+
+  it('structured output: json_schema reaches the vendor its way, the answer parses', async () => {
+    const { data, response } = await u.client.chat.completions
+      .create({
+        model: p.model,
+        messages: [{ role: 'user', content: 'Answer in JSON [json]' }],
+        response_format: { type: 'json_schema', json_schema: { name: 'answer', schema: SCHEMA, strict: true } },
+        max_tokens: 1000,
+      })
+      .withResponse()
+    expect(JSON.parse(data.choices[0].message.content!)).toEqual({ answer: 'ok' })
+    expect(data.choices[0].finish_reason).toBe('stop')
+    p.expectSchema(lastBody())
+    await expectBaseRow(requestId(response))
+  })
+
+  it('images in: an https URL and a data: base64 image, each in the vendor\'s wire shape', async () => {
+    const { data, response } = await u.client.chat.completions
+      .create({
+        model: p.model,
+        max_tokens: 1000,
+        messages: [
+          {
+            role: 'user',
+            content: [
+              { type: 'text', text: 'What is in these images?' },
+              { type: 'image_url', image_url: { url: IMAGE_URL } },
+              { type: 'image_url', image_url: { url: `data:image/png;base64,${PNG}`, detail: 'low' } },
+            ],
+          },
+        ],
+      })
+      .withResponse()
+    expect(data.choices[0].message.content).toBe(p.reply)
+    p.expectImages(lastBody())
+    await expectBaseRow(requestId(response))
+  })
+
+  it(`an http:// image URL is ${p.plainHttpImage === 'forwarded' ? 'forwarded' : 'refused with a 400 naming the field'}`, async () => {
+    const before = p.calls().length
+    const asked = u.client.chat.completions.create({
+      model: p.model,
+      max_tokens: 1000,
+      messages: [{ role: 'user', content: [{ type: 'text', text: 'And this one?' }, { type: 'image_url', image_url: { url: 'http://images.example.test/cat.png' } }] }],
+    })
+    if (p.plainHttpImage === 'forwarded') {
+      expect((await asked).choices[0].message.content).toBe(p.reply)
+      expect(p.calls().length).toBe(before + 1)
+      return
+    }
+    const error = await asked.catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(APIError)
+    expect(error).toMatchObject({ status: 400, param: p.plainHttpImage.refusedParam, type: 'invalid_request_error' })
+    expect((error as APIError).message).toMatch(/https|data:/)
+    expect(p.calls().length).toBe(before)
+  })
+
+  it('abort mid-stream: the vendor sees the abort; the row is client_aborted with what was streamed', async () => {
+    const controller = new AbortController()
+    const { data: stream, response } = await u.client.chat.completions
+      .create({ model: p.model, messages: [{ role: 'user', content: 'A long story [fault:long-stream]' }], max_tokens: 4000, stream: true }, { signal: controller.signal })
+      .withResponse()
+    let received = ''
+    try {
+      for await (const chunk of stream) {
+        received += chunk.choices[0]?.delta.content ?? ''
+        if (received) controller.abort()
+      }
+    } catch {
+      // the SDK ends the iteration or throws its abort error: either way the client is gone
+    }
+    expect(received).toMatch(/^ word0/)
+    await expect.poll(() => p.calls().at(-1)?.aborted, { timeout: 10_000 }).toBe(true)
+    const r = await row(requestId(response))
+    expect(r).toMatchObject({ provider: p.provider, model: p.model, status: 'client_aborted', error_code: 'client_closed_request', cost_status: 'priced' })
+    const streamed = (r.response_payload as { streamed: string }).streamed
+    expect(streamed.startsWith(received)).toBe(true)
+    // Far less than the 200 words the vendor would have written: what was streamed, counted.
+    expect(r.output_tokens).toBeGreaterThan(0)
+    expect(r.output_tokens).toBeLessThan(300)
+    expect(r.input_tokens).toBeGreaterThan(0)
+    expect(r.total_cost).toBe(costAt(p.rates, r as never))
+  })
+
+  it.each([
+    { fault: '429', status: 503, code: 'upstream_rate_limited', retryAfter: '7' },
+    { fault: '500', status: 502, code: 'upstream_error', retryAfter: null },
+  ])('upstream $fault: $status $code, one error row charging nothing', async ({ fault, status, code, retryAfter }) => {
+    const error = await u.client.chat.completions.create({ model: p.model, messages: [{ role: 'user', content: `Hi [fault:${fault}]` }], max_tokens: 1000 }).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(APIError)
+    const e = error as APIError
+    expect(e).toMatchObject({ status, code, type: 'upstream_error' })
+    expect(e.headers?.get('retry-after') ?? null).toBe(retryAfter)
+    expect(await row(e.requestID)).toMatchObject({
+      provider: p.provider,
+      model: p.model,
+      status: 'error',
+      error_code: code,
+      input_tokens: 0,
+      output_tokens: 0,
+      total_cost: '0.000000000000',
+    })
+  })
+})
+
+// The issue's "Done when": one Tollgate key, three vendors, the official SDK; each row names
+// its vendor, counts cache reads, cache writes and reasoning, and costs what the vendor bills.
+describe('one Tollgate key chats with every vendor (plain, streamed with usage, tools)', () => {
+  type Expected = { provider: string; input: number; cached: number; reasoning: number; output: number; cost: string }
+  const VENDORS: { model: string; extra: Record<string, unknown>; markers: string; expected: Expected }[] = [
+    {
+      model: 'gpt-4o-mini',
+      extra: { max_tokens: 1000 },
+      markers: '[cached] [reasoning]',
+      // 200 × $0.15/M + 800 × $0.075/M (cached) + 500 × $0.60/M = $0.00003 + $0.00006 + $0.0003
+      expected: { provider: 'openai', input: 1000, cached: 800, reasoning: 100, output: 500, cost: '0.00039' },
+    },
+    {
+      model: 'claude-sonnet-4-5',
+      extra: { max_completion_tokens: 4000, reasoning_effort: 'low' },
+      markers: '[cached] [cache-write] [reasoning]',
+      // 200 × $3/M + 800 × $0.30/M (reads) + 5,000 × $3.75/M (5-minute writes) + 500 × $15/M (thinking included)
+      // = $0.0006 + $0.00024 + $0.01875 + $0.0075
+      expected: { provider: 'anthropic', input: 6000, cached: 800, reasoning: 100, output: 500, cost: '0.02709' },
+    },
+  ]
+  let u: GatewayUser
+  beforeAll(async () => {
+    u = await createGatewayUser(server.url)
+  })
+
+  it.each(VENDORS)('$model', async ({ model, extra, markers, expected }) => {
+    const ask = (content: string) => ({ model, messages: [{ role: 'user' as const, content: `${content} ${markers}` }], ...extra })
+    const plain = await u.client.chat.completions.create(ask('Hello')).withResponse()
+    expect(plain.data.choices[0].message.content).toMatch(/^Hello from the fake/)
+    const streamed = await u.client.chat.completions.create({ ...ask('Stream'), stream: true, stream_options: { include_usage: true } }).withResponse()
+    let text = ''
+    let usage: ChatCompletionChunk['usage'] = null
+    for await (const chunk of streamed.data) {
+      text += chunk.choices[0]?.delta.content ?? ''
+      usage ??= chunk.usage ?? null
+    }
+    expect(text).toBe(plain.data.choices[0].message.content)
+    expect(usage).toMatchObject({
+      prompt_tokens: expected.input,
+      completion_tokens: expected.output,
+      prompt_tokens_details: { cached_tokens: expected.cached },
+      completion_tokens_details: { reasoning_tokens: expected.reasoning },
+    })
+    const tools = await u.client.chat.completions.create({ ...ask('Weather? [tool]'), tools: [WEATHER_TOOL] }).withResponse()
+    expect(tools.data.choices[0].message.tool_calls).toHaveLength(2)
+
+    for (const { response } of [plain, streamed, tools]) {
+      const r = await rowOf(db(), u.id, requestId(response))
+      expect(r).toMatchObject({
+        provider: expected.provider,
+        model,
+        status: 'success',
+        input_tokens: expected.input,
+        cached_tokens: expected.cached,
+        reasoning_tokens: expected.reasoning,
+        output_tokens: expected.output,
+        cost_status: 'priced',
+      })
+      expect(canonical(r.total_cost)).toBe(expected.cost)
+    }
+  })
+})
