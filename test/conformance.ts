@@ -32,6 +32,8 @@ export type ProtocolCase = {
   rates: Rates
   /** A call of 1,000 prompt and 500 output tokens (every fake's default usage), in dollars. */
   baseCost: string
+  /** 1,000 prompt and 100 output tokens (max_completion_tokens 100). */
+  cappedCost: string
   calls: () => Recorded[]
   /** The images the vendor received, in its own shape, for the user turn [text, https URL, data: PNG]. */
   expectImages: (body: Record<string, unknown>) => void
@@ -55,6 +57,8 @@ export function protocolCases(fakes: () => Fakes): ProtocolCase[] {
       rates: { input: '0.15', cacheRead: '0.075', output: '0.6' },
       // 1,000 × $0.15/M + 500 × $0.60/M
       baseCost: '0.00045',
+      // 1,000 × $0.15/M + 100 × $0.60/M
+      cappedCost: '0.00021',
       calls: () => fakes().openai.calls,
       expectImages: (body) =>
         expect((body.messages as { content: unknown }[])[0].content).toEqual([
@@ -79,6 +83,8 @@ export function protocolCases(fakes: () => Fakes): ProtocolCase[] {
       rates: { input: '3', cacheRead: '0.3', output: '15', cacheWrite: '3.75' },
       // 1,000 × $3/M + 500 × $15/M
       baseCost: '0.0105',
+      // 1,000 × $3/M + 100 × $15/M
+      cappedCost: '0.0045',
       calls: () => fakes().anthropic.calls,
       expectImages: (body) =>
         expect(body.messages).toEqual([

@@ -28,7 +28,7 @@ afterAll(async () => {
 const PROTOCOLS = protocolCases(() => fakes)
 const requestId = (response: Response) => response.headers.get('x-request-id')
 
-describe.each(PROTOCOLS)('$protocol protocol ($model)', (p) => {
+describe.each(PROTOCOLS.map((p) => [p.protocol, p.model, p] as const))('%s protocol (%s)', (_protocol, _model, p) => {
   let u: GatewayUser
   beforeAll(async () => {
     u = await createGatewayUser(server.url)
@@ -78,6 +78,50 @@ describe.each(PROTOCOLS)('$protocol protocol ($model)', (p) => {
     expect(usageChunks[0].usage).toMatchObject({ prompt_tokens: 1000, completion_tokens: 500, total_tokens: 1500 })
     expect(p.calls().at(-1)!.body.stream).toBe(true)
     await expectBaseRow(requestId(response))
+  })
+
+  it('streamed without include_usage: no usage chunk reaches the client, the row still has the vendor\'s usage', async () => {
+    const { data: stream, response } = await u.client.chat.completions
+      .create({ model: p.model, messages: [{ role: 'user', content: 'Quiet stream' }], max_tokens: 1000, stream: true })
+      .withResponse()
+    const chunks: ChatCompletionChunk[] = []
+    for await (const chunk of stream) chunks.push(chunk)
+    expect(chunks.map((c) => c.choices[0]?.delta.content ?? '').join('')).toBe(p.reply)
+    expect(chunks.every((c) => c.choices.length === 1 && !c.usage)).toBe(true)
+    await expectBaseRow(requestId(response))
+  })
+
+  it('max tokens: the vendor stops at the cap, finish_reason length, the row bills the cap', async () => {
+    const { data, response } = await u.client.chat.completions
+      .create({ model: p.model, messages: [{ role: 'user', content: 'Hi' }], max_completion_tokens: 100 })
+      .withResponse()
+    expect(data.choices[0].finish_reason).toBe('length')
+    expect(data.usage).toMatchObject({ prompt_tokens: 1000, completion_tokens: 100 })
+    const r = await row(requestId(response))
+    expect(r).toMatchObject({ provider: p.provider, status: 'success', input_tokens: 1000, output_tokens: 100, cost_status: 'priced' })
+    expect(canonical(r.total_cost)).toBe(p.cappedCost)
+  })
+
+  it.each([
+    { fault: 'stream-error', message: /^Upstream failed: / },
+    { fault: 'truncate', message: /^Upstream failed: the upstream stream ended before the answer was complete$/ },
+  ])('a stream the vendor cuts after two pieces ($fault): an error the SDK throws, the row charges what was delivered', async ({ fault, message }) => {
+    const { data: stream, response } = await u.client.chat.completions
+      .create({ model: p.model, messages: [{ role: 'user', content: `Go [fault:${fault}]` }], max_tokens: 1000, stream: true })
+      .withResponse()
+    let received = ''
+    const thrown = await (async () => {
+      for await (const chunk of stream) received += chunk.choices[0]?.delta.content ?? ''
+    })().catch((e: unknown) => e)
+    expect(thrown).toBeInstanceOf(APIError)
+    expect((thrown as APIError).message).toMatch(message)
+    expect(received).toBe('Hello from')
+    const r = await row(requestId(response))
+    expect(r).toMatchObject({ provider: p.provider, model: p.model, status: 'error', error_code: 'upstream_error', cost_status: 'priced' })
+    expect((r.response_payload as { streamed: string }).streamed).toBe('Hello from')
+    expect(r.output_tokens).toBeGreaterThan(0)
+    expect(r.output_tokens).toBeLessThan(500)
+    expect(r.total_cost).toBe(costAt(p.rates, r as never))
   })
 
   it('tools: two parallel calls as tool_calls, then the results translated back to the vendor', async () => {
