@@ -35,6 +35,8 @@ export type ProtocolCase = {
   /** 1,000 prompt and 100 output tokens (max_completion_tokens 100). */
   cappedCost: string
   calls: () => Recorded[]
+  /** The plain call's system prompt and max_tokens 1000, as the vendor received them. */
+  expectPlain: (body: Record<string, unknown>) => void
   /** The images the vendor received, in its own shape, for the user turn [text, https URL, data: PNG]. */
   expectImages: (body: Record<string, unknown>) => void
   /** An http:// image: forwarded as is, or refused with a 400 naming this field. */
@@ -60,6 +62,8 @@ export function protocolCases(fakes: () => Fakes): ProtocolCase[] {
       // 1,000 × $0.15/M + 100 × $0.60/M
       cappedCost: '0.00021',
       calls: () => fakes().openai.calls,
+      expectPlain: (body) =>
+        expect(body).toMatchObject({ model: 'gpt-4o-mini', max_tokens: 1000, messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Hi' }] }),
       expectImages: (body) =>
         expect((body.messages as { content: unknown }[])[0].content).toEqual([
           { type: 'text', text: 'What is in these images?' },
@@ -86,6 +90,8 @@ export function protocolCases(fakes: () => Fakes): ProtocolCase[] {
       // 1,000 × $3/M + 100 × $15/M
       cappedCost: '0.0045',
       calls: () => fakes().anthropic.calls,
+      expectPlain: (body) =>
+        expect(body).toMatchObject({ model: 'claude-sonnet-4-5', max_tokens: 1000, system: [{ type: 'text', text: 'Be brief.' }], messages: [{ role: 'user', content: [{ type: 'text', text: 'Hi' }] }] }),
       expectImages: (body) =>
         expect(body.messages).toEqual([
           {

@@ -59,6 +59,7 @@ describe.each(PROTOCOLS.map((p) => [p.protocol, p.model, p] as const))('%s proto
     expect(data).toMatchObject({ object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: p.reply }, finish_reason: 'stop' }] })
     expect(data.usage).toMatchObject({ prompt_tokens: 1000, completion_tokens: 500, total_tokens: 1500 })
     expect(response.headers.get('x-tollgate-provider')).toBe(p.provider)
+    p.expectPlain(lastBody())
     await expectBaseRow(requestId(response))
   })
 
