@@ -3,13 +3,14 @@
 // received for each case, in its own wire shape (../shared/PROVIDERS-TEXT.md). Expected costs
 // are literals from each vendor's published rates (lib/pricing/data/text-prices.json), never
 // the cost engine's own output.
+import type { ChatCompletionChunk } from 'openai/resources/chat/completions'
 import { expect } from 'vitest'
-import { FAKE_REPLY as ANTHROPIC_REPLY, startFakeAnthropic, type FakeAnthropic } from './fakes/anthropic'
+import { FAKE_REPLY as ANTHROPIC_REPLY, FAKE_THINKING, startFakeAnthropic, type FakeAnthropic } from './fakes/anthropic'
 import { FAKE_REPLY as OPENAI_REPLY, startFakeOpenAI, type FakeOpenAI } from './fakes/openai'
 import { usageRows, type UsageRow } from './gateway'
 
 /** What every fake records of a request. */
-type Recorded = { path: string; body: Record<string, unknown>; aborted: boolean }
+type Recorded = { path: string; body: Record<string, unknown>; aborted: boolean; stream?: boolean }
 export type Fakes = { openai: FakeOpenAI; anthropic: FakeAnthropic }
 
 export const PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=='
@@ -35,8 +36,27 @@ export type ProtocolCase = {
   /** 1,000 prompt and 100 output tokens (max_completion_tokens 100). */
   cappedCost: string
   calls: () => Recorded[]
+  /** The vendor was asked for a stream, its way. */
+  asksStream: (call: Recorded) => boolean
+  /** The output cap the vendor received, in its own field; and the model's published output limit. */
+  capOf: (body: Record<string, unknown>) => unknown
+  outputLimit: number
   /** The plain call's system prompt and max_tokens 1000, as the vendor received them. */
   expectPlain: (body: Record<string, unknown>) => void
+  /** temperature 0.5, top_p 0.9 and stop ['END'], as the vendor received them. */
+  expectSampling: (body: Record<string, unknown>) => void
+  /** tool_choice naming get_weather, as the vendor received it. */
+  expectNamedToolChoice: (body: Record<string, unknown>) => void
+  /** logprobs: true is forwarded, or refused with a 400 naming it (no equivalent). */
+  logprobs: 'forwarded' | 'refused'
+  /**
+   * reasoning_effort low with [reasoning]: how the vendor was asked to think, the thinking text
+   * the client gets back as reasoning_content ('' where the vendor returns none), the output
+   * tokens (reasoning included, once) and their cost.
+   */
+  reasoning: { expectAsked: (body: Record<string, unknown>) => void; text: string; output: number; cost: string }
+  /** n: 2 — two choices, both billed (1,000 prompt + 2 × 500 output tokens), or refused naming n. */
+  twoChoices: { cost: string } | 'refused'
   /** The images the vendor received, in its own shape, for the user turn [text, https URL, data: PNG]. */
   expectImages: (body: Record<string, unknown>) => void
   /** An http:// image: forwarded as is, or refused with a 400 naming this field. */
@@ -62,6 +82,9 @@ export function protocolCases(fakes: () => Fakes): ProtocolCase[] {
       // 1,000 × $0.15/M + 100 × $0.60/M
       cappedCost: '0.00021',
       calls: () => fakes().openai.calls,
+      capOf: (body) => body.max_completion_tokens ?? body.max_tokens,
+      outputLimit: 16_384,
+      asksStream: (call) => call.body.stream === true && (call.body.stream_options as { include_usage?: boolean }).include_usage === true,
       expectPlain: (body) =>
         expect(body).toMatchObject({ model: 'gpt-4o-mini', max_tokens: 1000, messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Hi' }] }),
       expectImages: (body) =>
@@ -71,6 +94,13 @@ export function protocolCases(fakes: () => Fakes): ProtocolCase[] {
           { type: 'image_url', image_url: { url: `data:image/png;base64,${PNG}`, detail: 'low' } },
         ]),
       plainHttpImage: 'forwarded',
+      expectSampling: (body) => expect(body).toMatchObject({ temperature: 0.5, top_p: 0.9, stop: ['END'] }),
+      expectNamedToolChoice: (body) => expect(body.tool_choice).toEqual({ type: 'function', function: { name: 'get_weather' } }),
+      logprobs: 'forwarded',
+      // 1,000 × $0.15/M + 1,000 × $0.60/M
+      twoChoices: { cost: '0.00075' },
+      // OpenAI bills reasoning inside completion_tokens: 1,000 × $0.15/M + 500 × $0.60/M.
+      reasoning: { expectAsked: (body) => expect(body.reasoning_effort).toBe('low'), text: '', output: 500, cost: '0.00045' },
       expectSchema: (body) => expect(body.response_format).toEqual({ type: 'json_schema', json_schema: { name: 'answer', schema: SCHEMA, strict: true } }),
       expectToolResults: (body, ids) =>
         expect((body.messages as unknown[]).slice(1)).toEqual([
@@ -90,6 +120,9 @@ export function protocolCases(fakes: () => Fakes): ProtocolCase[] {
       // 1,000 × $3/M + 100 × $15/M
       cappedCost: '0.0045',
       calls: () => fakes().anthropic.calls,
+      asksStream: (call) => call.body.stream === true,
+      capOf: (body) => body.max_tokens,
+      outputLimit: 64_000,
       expectPlain: (body) =>
         expect(body).toMatchObject({ model: 'claude-sonnet-4-5', max_tokens: 1000, system: [{ type: 'text', text: 'Be brief.' }], messages: [{ role: 'user', content: [{ type: 'text', text: 'Hi' }] }] }),
       expectImages: (body) =>
@@ -104,6 +137,12 @@ export function protocolCases(fakes: () => Fakes): ProtocolCase[] {
           },
         ]),
       plainHttpImage: { refusedParam: 'messages[0].content[1].image_url' },
+      expectSampling: (body) => expect(body).toMatchObject({ temperature: 0.5, top_p: 0.9, stop_sequences: ['END'] }),
+      expectNamedToolChoice: (body) => expect(body.tool_choice).toEqual({ type: 'tool', name: 'get_weather' }),
+      logprobs: 'refused',
+      twoChoices: 'refused',
+      // Thinking is output: 1,000 × $3/M + 500 × $15/M (100 of the 500 are thinking).
+      reasoning: { expectAsked: (body) => expect(body.thinking).toEqual({ type: 'enabled', budget_tokens: 1024 }), text: FAKE_THINKING.join(''), output: 500, cost: '0.0105' },
       expectSchema: (body) => expect(body.output_config).toEqual({ format: { type: 'json_schema', schema: SCHEMA } }),
       expectToolResults: (body, ids) =>
         expect((body.messages as unknown[]).slice(1)).toEqual([
@@ -162,4 +201,20 @@ function pico(value: string): bigint {
 export function costAt(rates: Rates, row: { input_tokens: number; cached_tokens: number; output_tokens: number }): string {
   const micro = (pico(rates.input) * BigInt(row.input_tokens - row.cached_tokens) + pico(rates.cacheRead) * BigInt(row.cached_tokens) + pico(rates.output) * BigInt(row.output_tokens)) / 10n ** 6n
   return `${micro / 10n ** 12n}.${String(micro % 10n ** 12n).padStart(12, '0')}`
+}
+
+/**
+ * Reads a stream to its end: its chunks, choice 0's text and reasoning, and what the iteration
+ * threw (a mid-stream error event; undefined when the stream ended cleanly).
+ */
+export async function readStream(stream: AsyncIterable<ChatCompletionChunk>) {
+  const chunks: ChatCompletionChunk[] = []
+  let thrown: unknown
+  try {
+    for await (const chunk of stream) chunks.push(chunk)
+  } catch (error) {
+    thrown = error
+  }
+  const deltas = chunks.map((c) => c.choices.find((choice) => choice.index === 0)?.delta as { content?: string | null; reasoning_content?: string } | undefined)
+  return { chunks, thrown, text: deltas.map((d) => d?.content ?? '').join(''), reasoning: deltas.map((d) => d?.reasoning_content ?? '').join('') }
 }

@@ -7,8 +7,8 @@ import { APIError } from 'openai'
 import { ChatCompletionStream } from 'openai/lib/ChatCompletionStream'
 import type { ChatCompletionChunk, ChatCompletionMessageParam } from 'openai/resources/chat/completions'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { closeFakes, costAt, fakeEnv, IMAGE_URL, PNG, protocolCases, RESULTS, rowOf, SCHEMA, startFakes, WEATHER_TOOL, type Fakes } from '@/test/conformance'
-import { canonical, createGatewayUser, type GatewayUser } from '@/test/gateway'
+import { closeFakes, costAt, fakeEnv, readStream, IMAGE_URL, PNG, protocolCases, RESULTS, rowOf, SCHEMA, startFakes, WEATHER_TOOL, type Fakes } from '@/test/conformance'
+import { canonical, createGatewayUser, holdsOf, usageRows, type GatewayUser } from '@/test/gateway'
 import { startNextServer, type NextServer } from '@/test/next-server'
 
 let fakes: Fakes
@@ -17,7 +17,8 @@ const db = () => process.env.DATABASE_URL!
 
 beforeAll(async () => {
   fakes = await startFakes()
-  server = await startNextServer({ DATABASE_URL: db(), AUTH_SECRET: 'conformance-secret-at-least-32-characters', ...fakeEnv(fakes) })
+  // A short upstream timeout, so that a stalled vendor is given up on quickly.
+  server = await startNextServer({ DATABASE_URL: db(), AUTH_SECRET: 'conformance-secret-at-least-32-characters', UPSTREAM_TIMEOUT_MS: '1500', ...fakeEnv(fakes) })
 })
 
 afterAll(async () => {
@@ -33,7 +34,18 @@ describe.each(PROTOCOLS.map((p) => [p.protocol, p.model, p] as const))('%s proto
   beforeAll(async () => {
     u = await createGatewayUser(server.url)
   })
-  const row = (id: string | null | undefined) => rowOf(db(), u.id, id)
+  /** Every call's request id, to check at the end that each left exactly one row. */
+  const made: string[] = []
+  const row = (id: string | null | undefined) => {
+    made.push(id!)
+    return rowOf(db(), u.id, id)
+  }
+  /** A refusal before any upstream call: 400 naming `param`, an error row charging nothing. */
+  const expectRefused = async (error: unknown, param: string) => {
+    expect(error).toBeInstanceOf(APIError)
+    expect(error).toMatchObject({ status: 400, param, type: 'invalid_request_error' })
+    expect(await row((error as APIError).requestID)).toMatchObject({ provider: p.provider, status: 'error', error_code: 'invalid_request', total_cost: '0.000000000000' })
+  }
   const lastBody = () => p.calls().at(-1)!.body
   /** The row of a call the vendor answered with its default usage (1,000 prompt / 500 output tokens). */
   const expectBaseRow = async (id: string | null) => {
@@ -59,6 +71,7 @@ describe.each(PROTOCOLS.map((p) => [p.protocol, p.model, p] as const))('%s proto
     expect(data).toMatchObject({ object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: p.reply }, finish_reason: 'stop' }] })
     expect(data.usage).toMatchObject({ prompt_tokens: 1000, completion_tokens: 500, total_tokens: 1500 })
     expect(response.headers.get('x-tollgate-provider')).toBe(p.provider)
+    expect(canonical(response.headers.get('x-tollgate-cost'))).toBe(p.baseCost)
     p.expectPlain(lastBody())
     await expectBaseRow(requestId(response))
   })
@@ -67,27 +80,118 @@ describe.each(PROTOCOLS.map((p) => [p.protocol, p.model, p] as const))('%s proto
     const { data: stream, response } = await u.client.chat.completions
       .create({ model: p.model, messages: [{ role: 'user', content: 'Stream please' }], max_tokens: 1000, stream: true, stream_options: { include_usage: true } })
       .withResponse()
-    const chunks: ChatCompletionChunk[] = []
-    for await (const chunk of stream) chunks.push(chunk)
+    const { chunks, text, thrown } = await readStream(stream)
+    expect(thrown).toBeUndefined()
     expect(chunks[0].choices[0].delta.role).toBe('assistant')
-    expect(chunks.map((c) => c.choices[0]?.delta.content ?? '').join('')).toBe(p.reply)
+    expect(text).toBe(p.reply)
     expect(chunks.flatMap((c) => c.choices.map((ch) => ch.finish_reason)).filter(Boolean)).toEqual(['stop'])
     const usageChunks = chunks.filter((c) => c.usage)
     expect(usageChunks).toHaveLength(1)
     expect(usageChunks[0]).toBe(chunks.at(-1))
     expect(usageChunks[0].choices).toEqual([])
     expect(usageChunks[0].usage).toMatchObject({ prompt_tokens: 1000, completion_tokens: 500, total_tokens: 1500 })
-    expect(p.calls().at(-1)!.body.stream).toBe(true)
+    expect(p.asksStream(p.calls().at(-1)!)).toBe(true)
+    // The usage chunk also says what the call cost (the stream's headers left before it was known).
+    expect(canonical((usageChunks[0].usage as unknown as { cost: string }).cost)).toBe(p.baseCost)
     await expectBaseRow(requestId(response))
+  })
+
+  it('no max_tokens: the gateway\'s cap reaches the vendor in its own field (Anthropic requires one)', async () => {
+    const { response } = await u.client.chat.completions.create({ model: p.model, messages: [{ role: 'user', content: 'Hi' }] }).withResponse()
+    const cap = p.capOf(lastBody())
+    expect(Number.isInteger(cap)).toBe(true)
+    expect(cap).toBeGreaterThan(0)
+    expect(cap).toBeLessThanOrEqual(p.outputLimit)
+    await expectBaseRow(requestId(response))
+  })
+
+  it('sampling and stop sequences reach the vendor under its own names', async () => {
+    const { response } = await u.client.chat.completions
+      .create({ model: p.model, messages: [{ role: 'user', content: 'Hi' }], max_tokens: 1000, temperature: 0.5, top_p: 0.9, stop: ['END'] })
+      .withResponse()
+    p.expectSampling(lastBody())
+    await expectBaseRow(requestId(response))
+  })
+
+  it(`a field the vendor has no equivalent for (logprobs) is ${p.logprobs}`, async () => {
+    const before = p.calls().length
+    const asked = u.client.chat.completions.create({ model: p.model, messages: [{ role: 'user', content: 'Hi' }], max_tokens: 1000, logprobs: true })
+    if (p.logprobs === 'forwarded') {
+      await expectBaseRow(requestId((await asked.withResponse()).response))
+      expect(p.calls().at(-1)!.body.logprobs).toBe(true)
+      return
+    }
+    await expectRefused(await asked.catch((e: unknown) => e), 'logprobs')
+    expect(p.calls().length).toBe(before)
+  })
+
+  it.each([false, true])('reasoning (stream: %s): asked the vendor\'s way, thinking as reasoning_content, reasoning tokens billed once', async (stream) => {
+    const body = { model: p.model, messages: [{ role: 'user' as const, content: 'Think [reasoning]' }], reasoning_effort: 'low' as const, max_completion_tokens: 4000 }
+    let reasoning = ''
+    let content = ''
+    let id: string | null
+    if (stream) {
+      const { data, response } = await u.client.chat.completions.create({ ...body, stream: true, stream_options: { include_usage: true } }).withResponse()
+      id = requestId(response)
+      const read = await readStream(data)
+      ;({ reasoning, text: content } = read)
+      // The thinking comes before the answer, as the model wrote it.
+      const says = (key: string) => read.chunks.map((c) => Boolean((c.choices[0]?.delta as Record<string, unknown> | undefined)?.[key]))
+      expect(says('reasoning_content').lastIndexOf(true)).toBeLessThan(says('content').indexOf(true))
+      expect(read.chunks.at(-1)!.usage).toMatchObject({ completion_tokens: p.reasoning.output, completion_tokens_details: { reasoning_tokens: 100 } })
+    } else {
+      const { data, response } = await u.client.chat.completions.create(body).withResponse()
+      id = requestId(response)
+      const message = data.choices[0].message as { content: string | null; reasoning_content?: string }
+      reasoning = message.reasoning_content ?? ''
+      content = message.content ?? ''
+      expect(data.usage).toMatchObject({ completion_tokens: p.reasoning.output, completion_tokens_details: { reasoning_tokens: 100 } })
+    }
+    expect(content).toBe(p.reply)
+    expect(reasoning).toBe(p.reasoning.text)
+    p.reasoning.expectAsked(lastBody())
+    const r = await row(id)
+    expect(r).toMatchObject({ provider: p.provider, status: 'success', input_tokens: 1000, output_tokens: p.reasoning.output, reasoning_tokens: 100 })
+    expect(canonical(r.total_cost)).toBe(p.reasoning.cost)
+  })
+
+  it.each([false, true])(`n: 2 (stream: %s) is ${p.twoChoices === 'refused' ? 'refused naming n' : 'two choices, both billed'}`, async (stream) => {
+    const body = { model: p.model, messages: [{ role: 'user' as const, content: 'Two takes' }], max_tokens: 1000, n: 2 }
+    if (p.twoChoices === 'refused') {
+      await expectRefused(await u.client.chat.completions.create({ ...body, stream }).catch((e: unknown) => e), 'n')
+      return
+    }
+    const texts = ['', '']
+    let id: string | null
+    if (stream) {
+      const { data, response } = await u.client.chat.completions.create({ ...body, stream: true }).withResponse()
+      id = requestId(response)
+      const finished: number[] = []
+      for await (const chunk of data)
+        for (const choice of chunk.choices) {
+          texts[choice.index] += choice.delta.content ?? ''
+          if (choice.finish_reason) finished.push(choice.index)
+        }
+      expect(finished.sort()).toEqual([0, 1])
+    } else {
+      const { data, response } = await u.client.chat.completions.create(body).withResponse()
+      id = requestId(response)
+      expect(data.choices.map((c) => c.index)).toEqual([0, 1])
+      data.choices.forEach((c) => (texts[c.index] = c.message.content ?? ''))
+      expect(data.usage).toMatchObject({ prompt_tokens: 1000, completion_tokens: 1000 })
+    }
+    expect(texts).toEqual([p.reply, p.reply])
+    const r = await row(id)
+    expect(r).toMatchObject({ provider: p.provider, status: 'success', input_tokens: 1000, output_tokens: 1000 })
+    expect(canonical(r.total_cost)).toBe(p.twoChoices.cost)
   })
 
   it('streamed without include_usage: no usage chunk reaches the client, the row still has the vendor\'s usage', async () => {
     const { data: stream, response } = await u.client.chat.completions
       .create({ model: p.model, messages: [{ role: 'user', content: 'Quiet stream' }], max_tokens: 1000, stream: true })
       .withResponse()
-    const chunks: ChatCompletionChunk[] = []
-    for await (const chunk of stream) chunks.push(chunk)
-    expect(chunks.map((c) => c.choices[0]?.delta.content ?? '').join('')).toBe(p.reply)
+    const { chunks, text } = await readStream(stream)
+    expect(text).toBe(p.reply)
     expect(chunks.every((c) => c.choices.length === 1 && !c.usage)).toBe(true)
     await expectBaseRow(requestId(response))
   })
@@ -104,21 +208,21 @@ describe.each(PROTOCOLS.map((p) => [p.protocol, p.model, p] as const))('%s proto
   })
 
   it.each([
-    { fault: 'stream-error', message: /^Upstream failed: / },
-    { fault: 'truncate', message: /^Upstream failed: the upstream stream ended before the answer was complete$/ },
-  ])('a stream the vendor cuts after two pieces ($fault): an error the SDK throws, the row charges what was delivered', async ({ fault, message }) => {
+    { fault: 'stream-error', code: 'upstream_error', message: /^Upstream failed: / },
+    { fault: 'truncate', code: 'upstream_error', message: /^Upstream failed: the upstream stream ended before the answer was complete$/ },
+    // Silence past UPSTREAM_TIMEOUT_MS: the gateway gives up and hangs up on the vendor.
+    { fault: 'stall', code: 'upstream_timeout', message: /^Upstream timed out/ },
+  ])('a stream the vendor cuts after two pieces ($fault): an error event the SDK throws, the row charges what was delivered', async ({ fault, code, message }) => {
     const { data: stream, response } = await u.client.chat.completions
       .create({ model: p.model, messages: [{ role: 'user', content: `Go [fault:${fault}]` }], max_tokens: 1000, stream: true })
       .withResponse()
-    let received = ''
-    const thrown = await (async () => {
-      for await (const chunk of stream) received += chunk.choices[0]?.delta.content ?? ''
-    })().catch((e: unknown) => e)
+    const { text, thrown } = await readStream(stream)
     expect(thrown).toBeInstanceOf(APIError)
     expect((thrown as APIError).message).toMatch(message)
-    expect(received).toBe('Hello from')
+    expect(text).toBe('Hello from')
+    if (fault === 'stall') await expect.poll(() => p.calls().at(-1)?.aborted, { timeout: 10_000 }).toBe(true)
     const r = await row(requestId(response))
-    expect(r).toMatchObject({ provider: p.provider, model: p.model, status: 'error', error_code: 'upstream_error', cost_status: 'priced' })
+    expect(r).toMatchObject({ provider: p.provider, model: p.model, status: 'error', error_code: code, cost_status: 'priced' })
     expect((r.response_payload as { streamed: string }).streamed).toBe('Hello from')
     expect(r.output_tokens).toBeGreaterThan(0)
     expect(r.output_tokens).toBeLessThan(500)
@@ -155,6 +259,15 @@ describe.each(PROTOCOLS.map((p) => [p.protocol, p.model, p] as const))('%s proto
     expect(followUp.data.choices).toHaveLength(1)
     p.expectToolResults(lastBody(), ids)
     await expectBaseRow(requestId(followUp.response))
+  })
+
+  it('tool_choice naming a function: the vendor is told to call it', async () => {
+    const { data, response } = await u.client.chat.completions
+      .create({ model: p.model, messages: [{ role: 'user', content: 'Weather? [tool]' }], tools: [WEATHER_TOOL], tool_choice: { type: 'function', function: { name: 'get_weather' } }, max_tokens: 1000 })
+      .withResponse()
+    expect(data.choices[0].finish_reason).toBe('tool_calls')
+    p.expectNamedToolChoice(lastBody())
+    await expectBaseRow(requestId(response))
   })
 
   it('tools, streamed: tool_calls deltas the SDK assembles into the same two calls', async () => {
@@ -223,13 +336,14 @@ describe.each(PROTOCOLS.map((p) => [p.protocol, p.model, p] as const))('%s proto
       messages: [{ role: 'user', content: [{ type: 'text', text: 'And this one?' }, { type: 'image_url', image_url: { url: 'http://images.example.test/cat.png' } }] }],
     })
     if (p.plainHttpImage === 'forwarded') {
-      expect((await asked).choices[0].message.content).toBe(p.reply)
+      const { data, response } = await asked.withResponse()
+      expect(data.choices[0].message.content).toBe(p.reply)
       expect(p.calls().length).toBe(before + 1)
+      await expectBaseRow(requestId(response))
       return
     }
     const error = await asked.catch((e: unknown) => e)
-    expect(error).toBeInstanceOf(APIError)
-    expect(error).toMatchObject({ status: 400, param: p.plainHttpImage.refusedParam, type: 'invalid_request_error' })
+    await expectRefused(error, p.plainHttpImage.refusedParam)
     expect((error as APIError).message).toMatch(/https|data:/)
     expect(p.calls().length).toBe(before)
   })
@@ -279,6 +393,15 @@ describe.each(PROTOCOLS.map((p) => [p.protocol, p.model, p] as const))('%s proto
       output_tokens: 0,
       total_cost: '0.000000000000',
     })
+  })
+
+  it('left exactly one row per call', async () => {
+    // Rows are written after the answer: a second row of one call would arrive late. Wait for
+    // every hold to settle, then count.
+    await expect.poll(() => holdsOf(db(), u.id), { timeout: 10_000 }).toBe(0)
+    const ids = (await usageRows(db(), u.id, made.length)).map((r) => r.request_id)
+    expect(new Set(made).size).toBe(made.length)
+    expect(ids.sort()).toEqual([...made].sort())
   })
 })
 
@@ -343,5 +466,35 @@ describe('one Tollgate key chats with every vendor (plain, streamed with usage, 
       })
       expect(canonical(r.total_cost)).toBe(expected.cost)
     }
+  })
+})
+
+// Fallback across protocols: the same OpenAI-shaped request is translated anew for each
+// provider tried, and the row is priced as what was finally served.
+describe('fallback across protocols (models: [...])', () => {
+  // Every vendor but OpenAI fails (Anthropic overloaded 529, Gemini 503); OpenAI serves.
+  const order = [...PROTOCOLS.filter((p) => p.protocol !== 'openai'), PROTOCOLS.find((p) => p.protocol === 'openai')!]
+  const served = order.at(-1)!
+  let u: GatewayUser
+  beforeAll(async () => {
+    u = await createGatewayUser(server.url)
+  })
+
+  it.each([false, true])('stream: %s', async (stream) => {
+    const body = { model: order[0].model, models: order.map((p) => p.model), messages: [{ role: 'user' as const, content: 'Hi [fault:529] [fault:503]' }], max_tokens: 1000 }
+    const { data, response } = await u.client.chat.completions.create({ ...body, stream } as never).withResponse()
+    let text = ''
+    if (stream) for await (const chunk of data as unknown as AsyncIterable<ChatCompletionChunk>) text += chunk.choices[0]?.delta.content ?? ''
+    else text = (data as unknown as { choices: { message: { content: string } }[] }).choices[0].message.content
+    expect(text).toBe(served.reply)
+    expect(response.headers.get('x-tollgate-provider')).toBe(served.provider)
+    const r = await rowOf(db(), u.id, requestId(response))
+    expect(r).toMatchObject({ provider: served.provider, model: served.model, status: 'success', input_tokens: 1000, output_tokens: 500 })
+    expect(canonical(r.total_cost)).toBe(served.baseCost)
+    expect((r.metadata as { attempts: unknown }).attempts).toEqual(
+      order.slice(0, -1).map((p) => ({ provider: p.provider, model: p.model, error: 'server_error', status: p.protocol === 'anthropic' ? 529 : 503 })),
+    )
+    // Nothing of Tollgate's list reached a vendor.
+    for (const p of PROTOCOLS) expect(p.calls().some((c) => 'models' in c.body)).toBe(false)
   })
 })
