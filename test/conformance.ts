@@ -6,12 +6,13 @@
 import type { ChatCompletionChunk } from 'openai/resources/chat/completions'
 import { expect } from 'vitest'
 import { FAKE_REPLY as ANTHROPIC_REPLY, FAKE_THINKING, startFakeAnthropic, type FakeAnthropic } from './fakes/anthropic'
+import { FAKE_REPLY as GEMINI_REPLY, FAKE_THOUGHT, startFakeGemini, type FakeGemini } from './fakes/gemini'
 import { FAKE_REPLY as OPENAI_REPLY, startFakeOpenAI, type FakeOpenAI } from './fakes/openai'
 import { usageRows, type UsageRow } from './gateway'
 
 /** What every fake records of a request. */
 type Recorded = { path: string; body: Record<string, unknown>; aborted: boolean; stream?: boolean }
-export type Fakes = { openai: FakeOpenAI; anthropic: FakeAnthropic }
+export type Fakes = { openai: FakeOpenAI; anthropic: FakeAnthropic; gemini: FakeGemini }
 
 export const PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=='
 export const IMAGE_URL = 'https://images.example.test/cat.png'
@@ -153,12 +154,62 @@ export function protocolCases(fakes: () => Fakes): ProtocolCase[] {
           },
         ]),
     },
+    {
+      protocol: 'gemini',
+      model: 'gemini-2.5-flash',
+      provider: 'gemini',
+      reply: GEMINI_REPLY.join(''),
+      rates: { input: '0.3', cacheRead: '0.03', output: '2.5' },
+      // 1,000 × $0.30/M + 500 × $2.50/M
+      baseCost: '0.00155',
+      // 1,000 × $0.30/M + 100 × $2.50/M
+      cappedCost: '0.00055',
+      calls: () => fakes().gemini.calls,
+      capOf: (body) => (body.generationConfig as { maxOutputTokens?: unknown } | undefined)?.maxOutputTokens,
+      outputLimit: 65_536,
+      asksStream: (call) => call.stream === true && call.path.endsWith(':streamGenerateContent?alt=sse') && !('stream' in call.body),
+      expectPlain: (body) =>
+        expect(body).toMatchObject({ systemInstruction: { parts: [{ text: 'Be brief.' }] }, contents: [{ role: 'user', parts: [{ text: 'Hi' }] }], generationConfig: { maxOutputTokens: 1000 } }),
+      expectImages: (body) =>
+        expect(body.contents).toEqual([
+          {
+            role: 'user',
+            parts: [{ text: 'What is in these images?' }, { fileData: { mimeType: 'image/png', fileUri: IMAGE_URL } }, { inlineData: { mimeType: 'image/png', data: PNG } }],
+          },
+        ]),
+      plainHttpImage: { refusedParam: 'messages[0].content[1].image_url.url' },
+      expectSampling: (body) => expect(body.generationConfig).toMatchObject({ temperature: 0.5, topP: 0.9, stopSequences: ['END'] }),
+      expectNamedToolChoice: (body) => expect(body.toolConfig).toEqual({ functionCallingConfig: { mode: 'ANY', allowedFunctionNames: ['get_weather'] } }),
+      logprobs: 'refused',
+      // candidateCount 2: 1,000 × $0.30/M + 1,000 × $2.50/M
+      twoChoices: { cost: '0.0028' },
+      // Gemini counts thoughts apart from candidates: 500 + 100 output tokens, 1,000 × $0.30/M + 600 × $2.50/M.
+      reasoning: {
+        expectAsked: (body) => expect((body.generationConfig as Record<string, unknown>).thinkingConfig).toEqual({ thinkingBudget: 1024, includeThoughts: true }),
+        text: FAKE_THOUGHT,
+        output: 600,
+        cost: '0.0018',
+      },
+      expectSchema: (body) => expect(body.generationConfig).toMatchObject({ responseMimeType: 'application/json', responseJsonSchema: SCHEMA }),
+      expectToolResults: (body) =>
+        expect((body.contents as unknown[]).slice(1)).toEqual([
+          {
+            role: 'model',
+            parts: [
+              // The first call's thought signature went out with the call and came back with it.
+              { functionCall: { name: 'get_weather', args: { city: 'Paris' } }, thoughtSignature: 'c2lnbmF0dXJlLTE=' },
+              { functionCall: { name: 'get_weather', args: { city: 'Rome' } } },
+            ],
+          },
+          { role: 'user', parts: RESULTS.map((r) => ({ functionResponse: { name: 'get_weather', response: { output: JSON.parse(r) } } })) },
+        ]),
+    },
   ]
 }
 
 export async function startFakes(): Promise<Fakes> {
-  const [openai, anthropic] = await Promise.all([startFakeOpenAI(), startFakeAnthropic()])
-  return { openai, anthropic }
+  const [openai, anthropic, gemini] = await Promise.all([startFakeOpenAI(), startFakeAnthropic(), startFakeGemini()])
+  return { openai, anthropic, gemini }
 }
 
 export async function closeFakes(fakes: Fakes | undefined): Promise<void> {
@@ -172,6 +223,8 @@ export function fakeEnv(fakes: Fakes): Record<string, string> {
     OPENAI_BASE_URL: fakes.openai.url,
     ANTHROPIC_API_KEY: fakes.anthropic.apiKey,
     ANTHROPIC_BASE_URL: fakes.anthropic.url,
+    GEMINI_API_KEY: fakes.gemini.apiKey,
+    GEMINI_BASE_URL: fakes.gemini.url,
   }
 }
 

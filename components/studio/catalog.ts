@@ -7,6 +7,13 @@ export const CHAT_MODELS: Option[] = [
   { value: 'gpt-4o', label: 'GPT-4o' },
   { value: 'gpt-5-mini', label: 'GPT-5 mini' },
   { value: 'gpt-5', label: 'GPT-5' },
+  { value: 'claude-haiku-4-5', label: 'Claude Haiku 4.5' },
+  { value: 'claude-sonnet-4-5', label: 'Claude Sonnet 4.5' },
+  { value: 'gemini-2.5-flash', label: 'Gemini 2.5 Flash' },
+  { value: 'gemini-2.5-pro', label: 'Gemini 2.5 Pro' },
+  { value: 'deepseek-v4-flash', label: 'DeepSeek V4 Flash' },
+  { value: 'mistral-large-latest', label: 'Mistral Large' },
+  { value: 'grok-4.3', label: 'Grok 4.3' },
 ]
 
 export const CONTENT_FORMATS: Option[] = [

@@ -1,14 +1,13 @@
 import 'server-only'
-import { env } from '@/lib/env'
-import { AppError, errorBody, logFailure, toAppError } from '@/lib/errors'
-import { holdSeconds } from '@/lib/gateway/admission'
+import { errorBody, type AppError } from '@/lib/errors'
 import { countedUsage, priceTokens, usageSource } from '@/lib/gateway/chat-usage'
 import { attemptOf, worthAnotherTry, type Attempt } from '@/lib/gateway/fallback'
 import type { GatewayCall } from '@/lib/gateway/pipeline'
 import type { TextRoute } from '@/lib/gateway/routing'
-import { sseComment, sseEvents, sseFrame } from '@/lib/gateway/sse'
+import { sseEvents, sseFrame } from '@/lib/gateway/sse'
+import { clientLeft, costComment, guardStream, STREAM_HEADERS } from '@/lib/gateway/stream-guard'
 import type { PriceOverride } from '@/lib/pricing/types'
-import { deadline, failureFromAbort, send, UpstreamError } from '@/lib/providers/transport'
+import { send, UpstreamError } from '@/lib/providers/transport'
 import type { ChatChunk, ChatRequestBody, StreamEvent, TextUsage } from '@/lib/providers/types'
 
 /** A streamed call's cost, said at its end. */
@@ -22,22 +21,8 @@ type StreamCost = { cost: string | null; cost_status: string }
 export async function streamChat(call: GatewayCall, body: ChatRequestBody, routes: readonly TextRoute[], overrides: readonly PriceOverride[]): Promise<Response> {
   const clientWantsUsage = body.stream_options?.include_usage === true
   const upstreamBody = { ...body, stream: true, stream_options: { ...body.stream_options, include_usage: true } }
-  const aborter = new AbortController()
-  const clock = deadline({ timeoutMs: env.UPSTREAM_TIMEOUT_MS, signal: AbortSignal.any([call.request.signal, aborter.signal]) })
-  // A stream must end before its admission hold expires, or it would stop counting against
-  // limits while still running.
-  let overran = false
-  const overrun = setTimeout(() => {
-    overran = true
-    aborter.abort()
-  }, holdSeconds(call.service) * 1000 - 30_000)
-  // Both timers hold the whole call (request, body, closures) until they fire: every way out
-  // clears them. A stream whose upstream refused the connection once kept its overrun timer
-  // for ~570 s; under an outage that filled the 192 MB heap in under a minute.
-  const release = () => {
-    clock.clear()
-    clearTimeout(overrun)
-  }
+  const guard = guardStream(call)
+  const { clock, release } = guard
   // Fallback happens here or not at all: once a provider has answered 200, its stream is the answer.
   let upstream!: Response
   let route!: TextRoute
@@ -71,7 +56,7 @@ export async function streamChat(call: GatewayCall, body: ChatRequestBody, route
   // [DONE] or a finish_reason: the upstream said its answer is complete.
   let complete = false
   let finished = false
-  const CLIENT_LEFT = new AppError('client_closed_request', 'The client closed the connection')
+  const CLIENT_LEFT = clientLeft()
   // The trailing usage-only chunk (for a client that asked for usage) waits for the call's cost.
   let heldUsage: ChatChunk | null = null
   // No error: a success. The client leaving is client_closed_request, as for any call.
@@ -101,7 +86,7 @@ export async function streamChat(call: GatewayCall, body: ChatRequestBody, route
   const sayCost = (controller: ReadableStreamDefaultController<Uint8Array>, cost: StreamCost | null) => {
     if (!cost) return
     if (heldUsage) controller.enqueue(sseFrame({ ...heldUsage, usage: { ...(heldUsage.usage as object), ...cost } }))
-    controller.enqueue(sseComment(`${cost.cost === null ? '' : `x-tollgate-cost=${cost.cost} `}x-tollgate-cost-status=${cost.cost_status}`))
+    controller.enqueue(costComment({ total_cost: cost.cost, cost_status: cost.cost_status }))
   }
 
   const translator = chat.openStream(route.config)
@@ -153,14 +138,8 @@ export async function streamChat(call: GatewayCall, body: ChatRequestBody, route
         controller.enqueue(sseFrame('[DONE]'))
         controller.close()
       } catch (thrown) {
-        if (!overran && (call.request.signal.aborted || aborter.signal.aborted)) return finish(CLIENT_LEFT)
-        const error = overran
-          ? new AppError('upstream_timeout', 'The stream ran longer than the gateway allows and was cut')
-          : clock.timedOut()
-            ? toAppError(failureFromAbort(clock, route.adapter.id))
-            : toAppError(thrown)
-        // The wrapper logs a plain call's internal error; a stream's ends here, after the response.
-        logFailure('gateway', error, thrown, `${call.requestId} mid-stream`)
+        const error = guard.failure(thrown, route.adapter.id)
+        if (!error) return finish(CLIENT_LEFT)
         const cost = finish(error)
         try {
           sayCost(controller, cost)
@@ -172,19 +151,13 @@ export async function streamChat(call: GatewayCall, body: ChatRequestBody, route
       }
     },
     cancel() {
-      aborter.abort()
+      guard.abort()
       finish(CLIENT_LEFT)
     },
   })
   call.holdShutdownUntilRecorded()
   return new Response(stream, {
-    headers: {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache, no-transform',
-      connection: 'keep-alive',
-      'x-accel-buffering': 'no',
-      'x-tollgate-cost-status': 'pending',
-    },
+    headers: STREAM_HEADERS,
   })
 }
 

@@ -35,6 +35,19 @@ function bearerKey(header: string): string {
   return match[1]
 }
 
+/**
+ * The API key the request presents: `Authorization: Bearer tg_…`, or `x-api-key: tg_…` as
+ * Anthropic's SDK and the tools built on it send it. Null when it presents none.
+ */
+function presentedKey(request: Request): string | null {
+  const header = request.headers.get('authorization')
+  if (header) return bearerKey(header)
+  const apiKey = request.headers.get('x-api-key')
+  if (apiKey === null) return null
+  if (!API_KEY_PATTERN.test(apiKey.trim())) throw invalidKey()
+  return apiKey.trim()
+}
+
 /** The key's owner from the database (one round trip that also stamps its use, at most once a minute). */
 async function lookUpKey(hash: string): Promise<Identity> {
   const { rows } = await pool().query<{ id: string; user_id: string }>(
@@ -52,15 +65,15 @@ async function lookUpKey(hash: string): Promise<Identity> {
 }
 
 /**
- * Who is calling: an API key in `Authorization: Bearer tg_…`, else the browser session.
+ * Who is calling: an API key (`Authorization: Bearer tg_…` or `x-api-key`), else the browser session.
  * Unknown, revoked or malformed keys are refused here, before anything is recorded.
  * `verifiedLater`: the caller re-checks a key in its admission (metered calls), so a recently
  * seen key may come from the cache.
  */
 export async function authenticate(request: Request, options: { verifiedLater?: boolean } = {}): Promise<Identity> {
-  const header = request.headers.get('authorization')
-  if (header) {
-    const hash = hashApiKey(bearerKey(header))
+  const key = presentedKey(request)
+  if (key) {
+    const hash = hashApiKey(key)
     const cached = options.verifiedLater ? keyCache.get(hash) : undefined
     if (cached && Date.now() - cached.at < KEY_CACHE_MS) return { userId: cached.userId, apiKeyId: cached.apiKeyId, via: 'api_key', fromCache: true }
     const identity = await lookUpKey(hash)
@@ -70,16 +83,15 @@ export async function authenticate(request: Request, options: { verifiedLater?: 
     return identity
   }
   const user = await getUser()
-  if (!user) throw new AppError('invalid_api_key', 'Missing API key: send Authorization: Bearer tg_… or sign in.')
+  if (!user) throw new AppError('invalid_api_key', 'Missing API key: send Authorization: Bearer tg_… (or x-api-key: tg_…) or sign in.')
   return { userId: user.id, apiKeyId: null, via: 'session' }
 }
 
 /** Confirms a cached identity against the database (the key may have been revoked since). */
 export async function confirmIdentity(request: Request, identity: Identity): Promise<Identity> {
   if (!identity.fromCache) return identity
-  const header = request.headers.get('authorization')!
   try {
-    return await lookUpKey(hashApiKey(bearerKey(header)))
+    return await lookUpKey(hashApiKey(presentedKey(request)!))
   } catch (error) {
     if (identity.apiKeyId) forgetApiKey(identity.apiKeyId)
     throw error

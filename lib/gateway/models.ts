@@ -7,6 +7,7 @@ import { findTextModel, textCatalog } from '@/lib/pricing/text-catalog'
 import type { TextModelEntry } from '@/lib/pricing/text-catalog-types'
 import type { PriceOverride } from '@/lib/pricing/types'
 import { getAdapter } from '@/lib/providers/registry'
+import { resolveTextTarget } from '@/lib/gateway/text-route'
 import { providerNamed, providerOfCatalog, textProviders, type TextProvider } from '@/lib/providers/text-providers'
 
 export type ModelListing = {
@@ -43,17 +44,40 @@ function textListing(id: string, owner: string, provider: TextProvider, model: T
   }
 }
 
+// Where a bare id goes (routing never changes while the process runs): a model is listed only
+// under the provider that would serve it, so the list never offers what routing sends elsewhere.
+const routing = new Map<string, string | null>()
+function routedTo(id: string): string | null {
+  if (!routing.has(id)) {
+    let provider: string | null = null
+    try {
+      provider = resolveTextTarget(id, []).provider.id
+    } catch {
+      // not routable by its bare id: not listed
+    }
+    routing.set(id, provider)
+  }
+  return routing.get(id)!
+}
+
 /** Text models: each vendor's catalog (simulated while its key is missing); hosts' catalogs and operators' models once they are on. */
 function textModels(at: Date): ModelListing[] {
   const out: ModelListing[] = []
+  // One listing per id, where a bare id routes: Google's catalog also prices Claude (on Vertex),
+  // which the Gemini API does not serve; gpt-image-1 is an image model, listed as one below.
+  const seen = new Set<string>([...IMAGE_PRICES, ...VIDEO_PRICES].map((e) => e.model))
   for (const provider of textProviders) {
     // A host without a key would list hundreds of other vendors' models, all simulated: only vendors do.
     if (!provider.vendor && !provider.enabled) continue
     for (const catalogId of provider.catalog) {
       const entry = textCatalog.providers.find((p) => p.id === catalogId)
       for (const model of entry?.models ?? []) {
-        const listing = textListing(provider.vendor ? model.id : `${provider.id}/${model.id}`, catalogId, provider, model, at)
-        if (listing) out.push(listing)
+        const id = provider.vendor ? model.id : `${provider.id}/${model.id}`
+        if (seen.has(id) || (provider.vendor && routedTo(id) !== provider.id)) continue
+        const listing = textListing(id, catalogId, provider, model, at)
+        if (!listing) continue
+        out.push(listing)
+        seen.add(id)
       }
     }
     for (const declared of provider.models) {
@@ -80,7 +104,8 @@ export function listModels(overrides: readonly PriceOverride[], at = new Date())
   for (const [service, catalog] of [['image', IMAGE_PRICES], ['video', VIDEO_PRICES]] as const) {
     for (const entry of catalog) {
       const period = periodAt(entry.periods, at)
-      if (!period) continue
+      // Two vendors price flux-dev: routing takes the first, and so does the list.
+      if (!period || models.some((m) => m.id === entry.model)) continue
       const served = mediaServer(entry.provider, service)
       models.push({
         id: entry.model,

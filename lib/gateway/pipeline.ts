@@ -244,12 +244,15 @@ async function refusalOrRateLimit(call: GatewayCall, error: AppError): Promise<A
   }
 }
 
+/** How an edge says an error: OpenAI's shape (the default), or another protocol's (Anthropic's on /api/v1/messages). */
+export type ErrorRenderer = (error: AppError, headers?: Record<string, string>) => Response
+
 /**
  * A gateway route: authenticate, run `handle`, and make sure the call leaves exactly one usage
- * row and answers in OpenAI's error shape whatever happens. Unauthenticated calls are refused
- * without a row (there is nobody to record them against).
+ * row and answers in OpenAI's error shape (or `renderError`'s) whatever happens.
+ * Unauthenticated calls are refused without a row (there is nobody to record them against).
  */
-export function gatewayRoute<P>(service: Service, endpoint: string, handle: (call: GatewayCall, params: P) => Promise<Response>) {
+export function gatewayRoute<P>(service: Service, endpoint: string, handle: (call: GatewayCall, params: P) => Promise<Response>, renderError: ErrorRenderer = errorResponse) {
   return async (request: Request, context: { params: Promise<P> }): Promise<Response> => {
     let identity: Identity
     try {
@@ -257,7 +260,7 @@ export function gatewayRoute<P>(service: Service, endpoint: string, handle: (cal
     } catch (thrown) {
       const error = toAppError(thrown)
       logFailure(error, thrown, 'authentication')
-      return errorResponse(error)
+      return renderError(error)
     }
     const call = new GatewayCall(request, identity, service, endpoint)
     try {
@@ -274,12 +277,12 @@ export function gatewayRoute<P>(service: Service, endpoint: string, handle: (cal
           await confirmIdentity(request, identity)
         } catch (thrownAgain) {
           const refused = toAppError(thrownAgain)
-          if (refused.code === 'invalid_api_key') return errorResponse(refused)
+          if (refused.code === 'invalid_api_key') return renderError(refused)
         }
       }
       const answer = call.admitted ? error : await refusalOrRateLimit(call, error)
       call.recordFailure(answer)
-      return errorResponse(answer, { ...call.responseHeaders, 'x-request-id': call.requestId })
+      return renderError(answer, { ...call.responseHeaders, 'x-request-id': call.requestId })
     }
   }
 }

@@ -24,6 +24,8 @@ export type RouteOptions<A extends RouteAuth> = {
   signedOut?: string
   /** Refuse cross-site requests (403): for state changes a page's cookies could be ridden into. */
   sameOrigin?: { message: string }
+  /** How errors are said: OpenAI's shape unless the route speaks another protocol (Anthropic's count_tokens). */
+  renderError?: (error: AppError) => Response
 }
 
 export type RouteContext<A extends RouteAuth, P> = { request: Request; params: P } & (A extends 'none' ? object : { identity: Identity })
@@ -47,7 +49,7 @@ export function apiRoute<A extends RouteAuth, P = Record<string, never>>(options
     } catch (thrown) {
       const error = toAppError(thrown)
       logFailure('api', error, thrown, `${request.method} ${new URL(request.url).pathname}`)
-      return errorResponse(error)
+      return (options.renderError ?? errorResponse)(error)
     }
   }
 }

@@ -52,6 +52,22 @@ function findIn(providers: readonly TextProviderEntry[], id: string): TextModelM
  */
 export function findTextModel(providerId: string | readonly string[], modelId: string, options: { only?: boolean } = {}): TextModelMatch | null {
   const ids = typeof providerId === 'string' ? [providerId] : providerId
+  // The catalog never changes while the process runs: a name found (or not) once is remembered.
+  // Scanning every rule costs up to ~1 ms (an unknown name, a dated snapshot); the memo is
+  // bounded, so a flood of invented names cannot grow it.
+  const key = `${ids.join(',')}|${options.only ? 1 : 0}|${modelId}`
+  const known = memo.get(key)
+  if (known !== undefined) return known
+  const found = search(ids, modelId, options)
+  if (memo.size >= MEMO_LIMIT) memo.clear()
+  memo.set(key, found)
+  return found
+}
+
+const MEMO_LIMIT = 10_000
+const memo = new Map<string, TextModelMatch | null>()
+
+function search(ids: readonly string[], modelId: string, options: { only?: boolean }): TextModelMatch | null {
   const own = textCatalog.providers.filter((p) => ids.includes(p.id))
   const ordered = options.only ? own : [...own, ...textCatalog.providers.filter((p) => !ids.includes(p.id))]
   for (const id of spellings(modelId.trim().toLowerCase())) {

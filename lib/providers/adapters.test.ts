@@ -9,7 +9,7 @@ import { luma } from '@/lib/providers/luma'
 import { getAdapter } from '@/lib/providers/registry'
 import { runway } from '@/lib/providers/runway'
 import { stability } from '@/lib/providers/stability'
-import { exchange, retryAfterSeconds, retryDelaySeconds, UpstreamError } from '@/lib/providers/transport'
+import { exchange, retryAfterSeconds, UpstreamError } from '@/lib/providers/transport'
 import type { HttpCall, ImageRequest, ImageStep, ParsedBody, ProviderAdapter, VideoRequest, VideoStatus } from '@/lib/providers/types'
 
 const config = { apiKey: 'sk-test', baseUrl: 'https://vendor.test' }
@@ -267,19 +267,5 @@ describe('retryAfterSeconds', () => {
     expect(retryAfterSeconds('soon', now)).toBeUndefined()
     expect(retryAfterSeconds('-3', now)).toBeUndefined()
     expect(retryAfterSeconds(null, now)).toBeUndefined()
-  })
-})
-
-describe('retryDelaySeconds', () => {
-  const google = (details: unknown) => ({ json: { error: { code: 429, status: 'RESOURCE_EXHAUSTED', message: 'quota', details } }, contentType: 'application/json', headers: new Headers() })
-  it("reads Google's RetryInfo (Gemini's 429 has no Retry-After header), rounding up", () => {
-    expect(retryDelaySeconds(google([{ '@type': 'type.googleapis.com/google.rpc.QuotaFailure', violations: [] }, { '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '7s' }]))).toBe(7)
-    expect(retryDelaySeconds(google([{ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '0.250s' }]))).toBe(1)
-  })
-  it('ignores what is not a RetryInfo delay', () => {
-    expect(retryDelaySeconds(google([{ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', retryDelay: '7s' }]))).toBeUndefined()
-    expect(retryDelaySeconds(google([{ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: 'soon' }]))).toBeUndefined()
-    expect(retryDelaySeconds(google('7s'))).toBeUndefined()
-    expect(retryDelaySeconds({ contentType: '', headers: new Headers() })).toBeUndefined()
   })
 })

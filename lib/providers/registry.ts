@@ -1,5 +1,6 @@
 import { anthropic } from '@/lib/providers/anthropic'
 import { bfl } from '@/lib/providers/bfl'
+import { gemini } from '@/lib/providers/gemini'
 import { ideogram } from '@/lib/providers/ideogram'
 import { luma } from '@/lib/providers/luma'
 import { openai } from '@/lib/providers/openai'
@@ -25,7 +26,7 @@ export function getAdapter(id: ProviderId): ProviderAdapter | undefined {
 
 // Chat protocol → adapter. Text providers are data (lib/providers/text-providers.ts): each names
 // its protocol, and every OpenAI-compatible host shares the openai adapter.
-const protocols: Partial<Record<Protocol, ProviderAdapter>> = { openai, anthropic }
+const protocols: Record<Protocol, ProviderAdapter> = { openai, anthropic, gemini }
 const named = new Map<string, ProviderAdapter>()
 
 /**

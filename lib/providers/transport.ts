@@ -98,11 +98,13 @@ export async function send(adapter: ProviderAdapter, call: HttpCall, signal: Abo
   if (response.ok) return response
   const body = await readBody(response, clock).catch(() => ({ contentType: '', headers: response.headers }) as ParsedBody)
   const message = adapter.parseError(response.status, body)
+  // Our own key refused is the operator's problem, whatever status says it: answered as a 401 is.
+  if (adapter.rejectsKey?.(response.status, body)) throw new UpstreamError('client_error', message, 401)
   if (response.status === 429) {
     // The vendor's text can name the operator's account (OpenAI quotes the organization id):
     // it is for the operator's log, and the caller gets a message of the gateway's own.
     console.warn(`[upstream] ${adapter.id} is rate-limiting the gateway: ${message}`)
-    throw new UpstreamError('rate_limited', message, 429, retryAfterSeconds(response.headers.get('retry-after')) ?? retryDelaySeconds(body))
+    throw new UpstreamError('rate_limited', message, 429, retryAfterSeconds(response.headers.get('retry-after')) ?? adapter.retryAfter?.(body))
   }
   throw new UpstreamError(response.status >= 500 ? 'server_error' : 'client_error', message, response.status)
 }
@@ -114,22 +116,6 @@ export function retryAfterSeconds(header: string | null, now = Date.now()): numb
   // An HTTP date names its day and month; Date.parse alone would read "-3" as a year.
   const at = /[a-z]/i.test(header) ? Date.parse(header) : NaN
   return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - now) / 1000))
-}
-
-/**
- * The wait a Google API asks for in its error body: google.rpc.RetryInfo's `retryDelay` (a JSON
- * Duration, "7s" or "0.5s"), which Gemini sends on 429 instead of a Retry-After header. Rounded
- * up to whole seconds; undefined when the body carries none.
- */
-export function retryDelaySeconds(body: ParsedBody): number | undefined {
-  const details = (body.json as { error?: { details?: unknown } } | undefined)?.error?.details
-  if (!Array.isArray(details)) return undefined
-  for (const detail of details as { '@type'?: unknown; retryDelay?: unknown }[]) {
-    const delay = detail?.retryDelay
-    if (typeof detail?.['@type'] !== 'string' || !detail['@type'].endsWith('google.rpc.RetryInfo') || typeof delay !== 'string') continue
-    if (/^\d{1,9}(\.\d{1,9})?s$/.test(delay)) return Math.ceil(Number(delay.slice(0, -1)))
-  }
-  return undefined
 }
 
 /** Reads a whole body: JSON when it says so, else bytes. Malformed JSON is an UpstreamError. */

@@ -216,6 +216,10 @@ export type ProviderAdapter = {
   id: ProviderId
   /** The vendor's error message from an error response body, for passing 4xx through. */
   parseError(status: number, body: ParsedBody): string
+  /** Whether an error answer says the gateway's own key was refused, where the status does not (Gemini: 400 API_KEY_INVALID). */
+  rejectsKey?(status: number, body: ParsedBody): boolean
+  /** Seconds a 429 asks to wait, from its body, for vendors that say it there instead of Retry-After (Gemini's RetryInfo). */
+  retryAfter?(body: ParsedBody): number | undefined
   chat?: ChatAdapter
   image?: ImageAdapter
   video?: VideoAdapter

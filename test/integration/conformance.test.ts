@@ -425,6 +425,14 @@ describe('one Tollgate key chats with every vendor (plain, streamed with usage, 
       // = $0.0006 + $0.00024 + $0.01875 + $0.0075
       expected: { provider: 'anthropic', input: 6000, cached: 800, reasoning: 100, output: 500, cost: '0.02709' },
     },
+    {
+      model: 'gemini-2.5-flash',
+      extra: { max_tokens: 1000 },
+      markers: '[cached] [reasoning]',
+      // Gemini counts thoughts apart from candidates; both are output: 500 + 100 thought tokens.
+      // 200 × $0.30/M + 800 × $0.03/M (cached) + 600 × $2.50/M = $0.00006 + $0.000024 + $0.0015
+      expected: { provider: 'gemini', input: 1000, cached: 800, reasoning: 100, output: 600, cost: '0.001584' },
+    },
   ]
   let u: GatewayUser
   beforeAll(async () => {

@@ -124,3 +124,22 @@ describe('fallback', () => {
     expect(callsTo(primary, 'unknown fallback')).toHaveLength(0)
   })
 })
+
+describe('GET /api/v1/models', () => {
+  it('lists what this deployment serves: each with its provider, who answers now, and the price', async () => {
+    const u = await createGatewayUser(server.url)
+    const models = (await u.client.models.list()).data as unknown as { id: string; provider: string; served_by: string; owned_by: string; pricing: { rates: Record<string, unknown>; source: string } }[]
+    const byId = (id: string) => models.find((m) => m.id === id)
+    // OpenAI has a key here; Anthropic and DeepSeek do not: simulated, priced as the real thing.
+    expect(byId('gpt-4o')).toMatchObject({ provider: 'openai', served_by: 'openai', pricing: { rates: { input_mtok: '2.5', output_mtok: '10' } } })
+    expect(byId('claude-sonnet-4-5')).toMatchObject({ provider: 'anthropic', served_by: 'simulator', owned_by: 'anthropic' })
+    expect(byId('gemini-2.5-flash')).toMatchObject({ provider: 'gemini', served_by: 'simulator', owned_by: 'google' })
+    // A pinned price names its own source, not the catalog's.
+    expect(byId('deepseek-chat')?.pricing.source).toMatch(/deepseek/i)
+    // The operator's provider, with its models priced as declared.
+    expect(byId('backup/gpt-4o-mini')).toMatchObject({ provider: 'backup', served_by: 'backup', pricing: { rates: { input_mtok: '0.15', output_mtok: '0.6' } } })
+    // A host without a key would only list other vendors' models, simulated: it is not listed.
+    expect(models.some((m) => m.provider === 'openrouter')).toBe(false)
+    expect(new Set(models.map((m) => m.id)).size).toBe(models.length)
+  })
+})

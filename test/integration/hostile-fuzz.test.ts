@@ -200,15 +200,18 @@ describe(`hostile input, fuzzed (seed ${SEED})`, () => {
 })
 
 /** The body of a raw HTTP/1.1 answer, de-chunked. */
+// The raw answer is read as latin1, one character per byte, so chunk sizes (in bytes) measure it;
+// the body is then decoded as the UTF-8 it is (an error message may hold "…").
 function bodyOf(answer: string): string {
   const [head, ...rest] = answer.split('\r\n\r\n')
   const body = rest.join('\r\n\r\n')
-  if (!/transfer-encoding: chunked/i.test(head)) return body
+  const utf8 = (bytes: string) => Buffer.from(bytes, 'latin1').toString('utf8')
+  if (!/transfer-encoding: chunked/i.test(head)) return utf8(body)
   let out = ''
   for (let at = 0; ;) {
     const eol = body.indexOf('\r\n', at)
     const size = parseInt(body.slice(at, eol), 16)
-    if (!size) return out
+    if (!size) return utf8(out)
     out += body.slice(eol + 2, eol + 2 + size)
     at = eol + 2 + size + 2
   }
@@ -220,7 +223,7 @@ function rawRequest(port: number, text: string): Promise<string> {
     let answer = ''
     const socket = net.connect(port, '127.0.0.1', () => socket.write(text))
     socket.setTimeout(10_000, () => socket.destroy(new Error('no answer in 10 s')))
-    socket.on('data', (d) => (answer += d))
+    socket.on('data', (d: Buffer) => (answer += d.toString('latin1')))
     socket.on('close', () => resolve(answer))
     socket.on('error', (error) => (answer ? resolve(answer) : reject(error)))
   })

@@ -1,0 +1,6 @@
+// POST /api/v1/messages/count_tokens — Anthropic's token count for a prompt; not metered (see lib/gateway/messages-count.ts).
+import { countMessageTokens } from '@/lib/gateway/messages-count'
+import { apiRoute } from '@/lib/http/route'
+import { anthropicErrorResponse } from '@/lib/protocols/anthropic-errors'
+
+export const POST = apiRoute({ auth: 'session-or-key', renderError: anthropicErrorResponse }, ({ request }) => countMessageTokens(request))

@@ -1,0 +1,6 @@
+// POST /api/v1/messages — Anthropic's Messages API (the official SDK with baseURL …/api), streamed or not, metered.
+import { handleMessages } from '@/lib/gateway/messages'
+import { gatewayRoute } from '@/lib/gateway/pipeline'
+import { anthropicErrorResponse } from '@/lib/protocols/anthropic-errors'
+
+export const POST = gatewayRoute('chat', '/api/v1/messages', handleMessages, anthropicErrorResponse)

@@ -1,0 +1,168 @@
+// /api/v1/messages for a provider speaking Anthropic's protocol (a fake Anthropic Messages API):
+// the request goes upstream as sent, the answer (thinking, signatures, tools, cache counts) comes
+// back as Anthropic sent it, streamed or not, and the row prices cache writes at their own rates.
+import Anthropic from '@anthropic-ai/sdk'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { FAKE_REPLY, FAKE_SIGNATURE, FAKE_THINKING, FAKE_USAGE, TOOL_ARGS, startFakeAnthropic, type FakeAnthropic } from '@/test/fakes/anthropic'
+import { canonical, createGatewayUser, usageRows } from '@/test/gateway'
+import { startNextServer, type NextServer } from '@/test/next-server'
+
+let upstream: FakeAnthropic
+let server: NextServer
+const db = () => process.env.DATABASE_URL!
+
+beforeAll(async () => {
+  upstream = await startFakeAnthropic()
+  server = await startNextServer({
+    DATABASE_URL: db(),
+    AUTH_SECRET: 'anthropic-native-secret-at-least-32-characters',
+    ANTHROPIC_API_KEY: upstream.apiKey,
+    ANTHROPIC_BASE_URL: upstream.url,
+  })
+})
+
+afterAll(async () => {
+  await server?.stop()
+  await upstream?.close()
+})
+
+async function client() {
+  const user = await createGatewayUser(server.url)
+  return { user, anthropic: new Anthropic({ apiKey: user.key, baseURL: `${server.url}/api`, maxRetries: 0 }) }
+}
+
+async function caught(promise: Promise<unknown>): Promise<InstanceType<typeof Anthropic.APIError>> {
+  try {
+    await promise
+  } catch (error) {
+    if (error instanceof Anthropic.APIError) return error
+    throw error
+  }
+  throw new Error('expected the call to fail')
+}
+
+describe('POST /api/v1/messages forwarded to Anthropic', () => {
+  it('forwards the request as sent with the gateway key, and prices 5-minute and 1-hour cache writes', async () => {
+    const { user, anthropic } = await client()
+    const system = [{ type: 'text' as const, text: 'A long, cached system prompt.', cache_control: { type: 'ephemeral' as const } }]
+    const message = await anthropic.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 1000, system, messages: [{ role: 'user', content: 'Hi [cache-write]' }] })
+    expect(message.content).toEqual([{ type: 'text', text: FAKE_REPLY.join('') }])
+    expect(message.usage).toMatchObject({ input_tokens: FAKE_USAGE.prompt, cache_creation_input_tokens: FAKE_USAGE.cacheWrite, output_tokens: FAKE_USAGE.output })
+    const sent = upstream.calls.at(-1)!
+    // The client's anthropic-version goes along (it chose the wire format it reads).
+    expect(sent).toMatchObject({ path: '/v1/messages', apiKey: upstream.apiKey, version: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/) })
+    expect(sent.body).toEqual({ model: 'claude-sonnet-4-5', max_tokens: 1000, system, messages: [{ role: 'user', content: 'Hi [cache-write]' }] })
+
+    // A plain HTTP client that sends no version gets Anthropic's stable one.
+    const raw = await fetch(`${server.url}/api/v1/messages`, {
+      method: 'POST',
+      headers: { 'x-api-key': user.key, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 1000, system, messages: [{ role: 'user', content: 'Hi [cache-write-1h]' }] }),
+    })
+    expect(raw.status).toBe(200)
+    expect(await raw.json()).toMatchObject({ type: 'message', usage: { cache_creation: { ephemeral_1h_input_tokens: FAKE_USAGE.cacheWrite } } })
+    expect(upstream.calls.at(-1)!.version).toBe('2023-06-01')
+    const [fiveMinutes, oneHour] = await usageRows(db(), user.id, 2)
+    expect(fiveMinutes).toMatchObject({ provider: 'anthropic', model: 'claude-sonnet-4-5', endpoint: '/api/v1/messages', status: 'success', input_tokens: 6000, output_tokens: 500, cost_status: 'priced' })
+    // claude-sonnet-4-5: 1,000 × $3/M + 5,000 written × $3.75/M (5 min) + 500 × $15/M = $0.02925
+    expect(canonical(fiveMinutes.total_cost)).toBe('0.02925')
+    // …and 5,000 written × $6/M (1 hour, twice the input rate) = $0.0405
+    expect(oneHour).toMatchObject({ status: 'success', input_tokens: 6000, output_tokens: 500, cost_status: 'priced' })
+    expect(canonical(oneHour.total_cost)).toBe('0.0405')
+  })
+
+  it('passes thinking (with its signature) and parallel tool calls through unchanged', async () => {
+    const { user, anthropic } = await client()
+    const tools = [{ name: 'weather', description: 'The weather of a city', input_schema: { type: 'object' as const, properties: { city: { type: 'string' } } } }]
+    const message = await anthropic.messages.create({
+      model: 'claude-sonnet-4-5',
+      max_tokens: 2048,
+      thinking: { type: 'enabled', budget_tokens: 1024 },
+      tools,
+      messages: [{ role: 'user', content: 'Paris and Rome? [reasoning] [tool] [cached]' }],
+    })
+    expect(message.stop_reason).toBe('tool_use')
+    expect(message.content).toEqual([
+      { type: 'thinking', thinking: FAKE_THINKING.join(''), signature: FAKE_SIGNATURE },
+      { type: 'tool_use', id: 'toolu_fake1', name: 'weather', input: TOOL_ARGS[0] },
+      { type: 'tool_use', id: 'toolu_fake2', name: 'weather', input: TOOL_ARGS[1] },
+    ])
+    expect(upstream.calls.at(-1)!.body).toMatchObject({ thinking: { type: 'enabled', budget_tokens: 1024 }, tools })
+    const [row] = await usageRows(db(), user.id)
+    expect(row).toMatchObject({ provider: 'anthropic', input_tokens: 1000, cached_tokens: 800, output_tokens: 500, reasoning_tokens: 100 })
+    // 200 × $3/M + 800 read × $0.30/M + 500 × $15/M = $0.00834
+    expect(canonical(row.total_cost)).toBe('0.00834')
+  })
+
+  it('streams Anthropic events through, and meters the stream from its own usage', async () => {
+    const { user, anthropic } = await client()
+    const stream = anthropic.messages.stream(
+      { model: 'claude-sonnet-4-5', max_tokens: 2048, thinking: { type: 'enabled', budget_tokens: 1024 }, messages: [{ role: 'user', content: 'Think [reasoning] [cache-write]' }] },
+      { headers: { 'anthropic-beta': 'interleaved-thinking-2025-05-14' } },
+    )
+    const message = await stream.finalMessage()
+    expect(message.content).toEqual([
+      { type: 'thinking', thinking: FAKE_THINKING.join(''), signature: FAKE_SIGNATURE },
+      { type: 'text', text: FAKE_REPLY.join('') },
+    ])
+    expect(message.usage).toMatchObject({ input_tokens: 1000, cache_creation_input_tokens: 5000, output_tokens: 500 })
+    expect(upstream.calls.at(-1)).toMatchObject({ beta: 'interleaved-thinking-2025-05-14', body: { stream: true } })
+    const [row] = await usageRows(db(), user.id)
+    expect(row).toMatchObject({ provider: 'anthropic', status: 'success', input_tokens: 6000, output_tokens: 500, reasoning_tokens: 100 })
+    expect(canonical(row.total_cost)).toBe('0.02925')
+    expect(row.time_to_first_token_ms).not.toBeNull()
+  })
+
+  it('records a client that leaves mid-stream as client_aborted and aborts the upstream', async () => {
+    const { user, anthropic } = await client()
+    const controller = new AbortController()
+    const stream = await anthropic.messages.create(
+      { model: 'claude-sonnet-4-5', max_tokens: 1000, messages: [{ role: 'user', content: 'long [fault:long-stream]' }], stream: true },
+      { signal: controller.signal },
+    )
+    let deltas = 0
+    try {
+      for await (const event of stream) if (event.type === 'content_block_delta' && ++deltas >= 10) controller.abort()
+    } catch {
+      // the SDK may end the iteration or throw its abort error: either way the client is gone
+    }
+    const [row] = await usageRows(db(), user.id)
+    expect(row).toMatchObject({ status: 'client_aborted', provider: 'anthropic', input_tokens: 1000, cost_status: 'priced' })
+    await expect.poll(() => upstream.calls.at(-1)?.aborted, { timeout: 5_000 }).toBe(true)
+  })
+
+  it('ends a stream Anthropic breaks off with an error event, and one that stops short as an error too', async () => {
+    const { user, anthropic } = await client()
+    for (const fault of ['stream-error', 'truncate']) {
+      const stream = await anthropic.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 1000, messages: [{ role: 'user', content: `x [fault:${fault}]` }], stream: true })
+      const failed = await caught(
+        (async () => {
+          for await (const event of stream) void event
+        })(),
+      )
+      expect(failed.error).toMatchObject({ type: 'error', error: { type: 'api_error' } })
+    }
+    const rows = await usageRows(db(), user.id, 2)
+    expect(rows.map((r) => r.status)).toEqual(['error', 'error'])
+  })
+
+  it('passes Anthropic refusals through as BadRequestError and refuses server tools it cannot price', async () => {
+    const { anthropic } = await client()
+    const refused = await caught(anthropic.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 10, messages: [{ role: 'user', content: 'x [fault:400]' }] }))
+    expect(refused).toBeInstanceOf(Anthropic.BadRequestError)
+    expect(refused.error).toMatchObject({ type: 'error', error: { type: 'invalid_request_error', message: expect.stringMatching(/the fake refuses this request/) } })
+    const search = await caught(
+      anthropic.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 10, tools: [{ type: 'web_search_20250305', name: 'web_search' }], messages: [{ role: 'user', content: 'x' }] }),
+    )
+    expect(search).toBeInstanceOf(Anthropic.BadRequestError)
+    expect(search.error).toMatchObject({ error: { message: expect.stringMatching(/^tools\.0\.type: web_search_20250305 is billed per use/) } })
+  })
+
+  it("counts tokens with Anthropic's own count_tokens, said to be exact", async () => {
+    const { anthropic } = await client()
+    const { data, response } = await anthropic.messages.countTokens({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'count me' }] }).withResponse()
+    expect(data).toEqual({ input_tokens: FAKE_USAGE.prompt })
+    expect(response.headers.get('x-tollgate-token-count')).toBe('exact')
+    expect(upstream.calls.at(-1)).toMatchObject({ path: '/v1/messages/count_tokens', apiKey: upstream.apiKey, body: { model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'count me' }] } })
+  })
+})
