@@ -408,14 +408,14 @@ describe.each(PROTOCOLS.map((p) => [p.protocol, p.model, p] as const))('%s proto
 // The issue's "Done when": one Tollgate key, three vendors, the official SDK; each row names
 // its vendor, counts cache reads, cache writes and reasoning, and costs what the vendor bills.
 describe('one Tollgate key chats with every vendor (plain, streamed with usage, tools)', () => {
-  type Expected = { provider: string; input: number; cached: number; reasoning: number; output: number; cost: string }
+  type Expected = { provider: string; pricedBy: string; input: number; cached: number; reasoning: number; output: number; cost: string }
   const VENDORS: { model: string; extra: Record<string, unknown>; markers: string; expected: Expected }[] = [
     {
       model: 'gpt-4o-mini',
       extra: { max_tokens: 1000 },
       markers: '[cached] [reasoning]',
       // 200 × $0.15/M + 800 × $0.075/M (cached) + 500 × $0.60/M = $0.00003 + $0.00006 + $0.0003
-      expected: { provider: 'openai', input: 1000, cached: 800, reasoning: 100, output: 500, cost: '0.00039' },
+      expected: { provider: 'openai', pricedBy: 'openai', input: 1000, cached: 800, reasoning: 100, output: 500, cost: '0.00039' },
     },
     {
       model: 'claude-sonnet-4-5',
@@ -423,7 +423,15 @@ describe('one Tollgate key chats with every vendor (plain, streamed with usage, 
       markers: '[cached] [cache-write] [reasoning]',
       // 200 × $3/M + 800 × $0.30/M (reads) + 5,000 × $3.75/M (5-minute writes) + 500 × $15/M (thinking included)
       // = $0.0006 + $0.00024 + $0.01875 + $0.0075
-      expected: { provider: 'anthropic', input: 6000, cached: 800, reasoning: 100, output: 500, cost: '0.02709' },
+      expected: { provider: 'anthropic', pricedBy: 'anthropic', input: 6000, cached: 800, reasoning: 100, output: 500, cost: '0.02709' },
+    },
+    {
+      model: 'claude-sonnet-4-5',
+      extra: { max_tokens: 1000 },
+      markers: '[cached] [cache-write-1h]',
+      // One-hour cache writes cost twice the input rate: 200 × $3/M + 800 × $0.30/M + 5,000 × $6/M + 500 × $15/M
+      // = $0.0006 + $0.00024 + $0.03 + $0.0075
+      expected: { provider: 'anthropic', pricedBy: 'anthropic', input: 6000, cached: 800, reasoning: 0, output: 500, cost: '0.03834' },
     },
     {
       model: 'gemini-2.5-flash',
@@ -431,7 +439,7 @@ describe('one Tollgate key chats with every vendor (plain, streamed with usage, 
       markers: '[cached] [reasoning]',
       // Gemini counts thoughts apart from candidates; both are output: 500 + 100 thought tokens.
       // 200 × $0.30/M + 800 × $0.03/M (cached) + 600 × $2.50/M = $0.00006 + $0.000024 + $0.0015
-      expected: { provider: 'gemini', input: 1000, cached: 800, reasoning: 100, output: 600, cost: '0.001584' },
+      expected: { provider: 'gemini', pricedBy: 'google', input: 1000, cached: 800, reasoning: 100, output: 600, cost: '0.001584' },
     },
   ]
   let u: GatewayUser
@@ -439,7 +447,7 @@ describe('one Tollgate key chats with every vendor (plain, streamed with usage, 
     u = await createGatewayUser(server.url)
   })
 
-  it.each(VENDORS)('$model', async ({ model, extra, markers, expected }) => {
+  it.each(VENDORS)('$model $markers', async ({ model, extra, markers, expected }) => {
     const ask = (content: string) => ({ model, messages: [{ role: 'user' as const, content: `${content} ${markers}` }], ...extra })
     const plain = await u.client.chat.completions.create(ask('Hello')).withResponse()
     expect(plain.data.choices[0].message.content).toMatch(/^Hello from the fake/)
@@ -473,6 +481,9 @@ describe('one Tollgate key chats with every vendor (plain, streamed with usage, 
         cost_status: 'priced',
       })
       expect(canonical(r.total_cost)).toBe(expected.cost)
+      // Priced by the vendor's own price list (Claude is also listed at Google Vertex's rates;
+      // the catalog names Gemini's price list 'google').
+      expect(r.price_snapshot).toMatchObject({ provider: expected.pricedBy, model })
     }
   })
 })
