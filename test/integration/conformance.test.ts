@@ -1,8 +1,13 @@
-// One conformance suite for every chat protocol: the same cases (plain, streamed, tools,
-// structured output, images in, abort mid-stream, upstream 429/500) run through each adapter
-// via the real Next server, with the official `openai` SDK as the client and a fake of each
-// vendor upstream. Each case checks what the client gets, what the vendor received in its own
-// wire shape, and the one usage row the call leaves, priced at the vendor's published rates.
+// One conformance suite for every chat protocol (openai, anthropic, gemini): the same cases run
+// through each adapter via ONE real Next server, with the official `openai` SDK as the client
+// and a fake of each vendor upstream (test/conformance.ts says what each vendor must receive).
+// Cases: plain; streamed (with and without usage); reasoning; sampling and stop; a field with no
+// equivalent; n; the default cap; max tokens; streams the vendor cuts or stalls; tools (parallel
+// calls, results sent back, named tool_choice, streamed); structured output; images in; abort
+// mid-stream; upstream 429 and 500. Each checks what the client gets, what the vendor received
+// in its own wire shape, and the one usage row the call leaves, priced at the vendor's rates
+// (literals from lib/pricing/data/text-prices.json, never the engine's output). Then the issue's
+// "Done when" (one key, three vendors, cache and reasoning tokens), and fallback across protocols.
 import { APIError } from 'openai'
 import { ChatCompletionStream } from 'openai/lib/ChatCompletionStream'
 import type { ChatCompletionChunk, ChatCompletionMessageParam } from 'openai/resources/chat/completions'
@@ -452,14 +457,9 @@ describe('one Tollgate key chats with every vendor (plain, streamed with usage, 
     const plain = await u.client.chat.completions.create(ask('Hello')).withResponse()
     expect(plain.data.choices[0].message.content).toMatch(/^Hello from the fake/)
     const streamed = await u.client.chat.completions.create({ ...ask('Stream'), stream: true, stream_options: { include_usage: true } }).withResponse()
-    let text = ''
-    let usage: ChatCompletionChunk['usage'] = null
-    for await (const chunk of streamed.data) {
-      text += chunk.choices[0]?.delta.content ?? ''
-      usage ??= chunk.usage ?? null
-    }
+    const { text, chunks } = await readStream(streamed.data)
     expect(text).toBe(plain.data.choices[0].message.content)
-    expect(usage).toMatchObject({
+    expect(chunks.at(-1)!.usage).toMatchObject({
       prompt_tokens: expected.input,
       completion_tokens: expected.output,
       prompt_tokens_details: { cached_tokens: expected.cached },
@@ -502,9 +502,9 @@ describe('fallback across protocols (models: [...])', () => {
   it.each([false, true])('stream: %s', async (stream) => {
     const body = { model: order[0].model, models: order.map((p) => p.model), messages: [{ role: 'user' as const, content: 'Hi [fault:529] [fault:503]' }], max_tokens: 1000 }
     const { data, response } = await u.client.chat.completions.create({ ...body, stream } as never).withResponse()
-    let text = ''
-    if (stream) for await (const chunk of data as unknown as AsyncIterable<ChatCompletionChunk>) text += chunk.choices[0]?.delta.content ?? ''
-    else text = (data as unknown as { choices: { message: { content: string } }[] }).choices[0].message.content
+    const text = stream
+      ? (await readStream(data as unknown as AsyncIterable<ChatCompletionChunk>)).text
+      : (data as unknown as { choices: { message: { content: string } }[] }).choices[0].message.content
     expect(text).toBe(served.reply)
     expect(response.headers.get('x-tollgate-provider')).toBe(served.provider)
     const r = await rowOf(db(), u.id, requestId(response))
