@@ -8,6 +8,7 @@ import { attemptOf, candidateRoutes, MAX_CANDIDATES, worthAnotherTry, type Attem
 import { textRoute, type TextRoute } from '@/lib/gateway/routing'
 import { admitChat } from '@/lib/gateway/output-cap'
 import type { PriceOverride } from '@/lib/pricing/types'
+import { chatAdapter } from '@/lib/providers/registry'
 import { exchange, UpstreamError } from '@/lib/providers/transport'
 import type { ChatCompletion, ChatRequestBody, TextUsage } from '@/lib/providers/types'
 
@@ -48,11 +49,21 @@ async function prepareChat(call: GatewayCall) {
   const { campaign: _campaign, models: requested, ...upstream } = body
   void _campaign
   const routes = candidateRoutes(textRoute(opened), requested, overrides)
-  // A request another protocol cannot carry is refused before admission holds anything: the
-  // translation is tried once here (the OpenAI protocol passes bodies through and never refuses).
-  for (const route of routes)
-    if (route.protocol !== 'openai') route.adapter.chat!.buildRequest({ ...(upstream as ChatRequestBody), model: route.upstreamModel }, route.config)
+  refuseUntranslatable(routes, upstream as ChatRequestBody)
   return { body: await admitChat(call, upstream as ChatRequestBody, routes, overrides), routes, overrides }
+}
+
+/**
+ * A request another protocol cannot carry is refused before admission holds anything: each
+ * candidate's translation is tried once (the OpenAI protocol passes bodies through and never
+ * refuses). Tried for the provider's own protocol even while the simulator stands in for it, so
+ * setting a key never changes which requests are accepted.
+ */
+export function refuseUntranslatable(routes: readonly TextRoute[], body: ChatRequestBody): void {
+  for (const route of routes) {
+    const protocol = route.provider.protocol
+    if (protocol !== 'openai') chatAdapter(protocol, route.provider.id).chat!.buildRequest({ ...body, model: route.upstreamModel }, route.config)
+  }
 }
 
 /**

@@ -6,7 +6,7 @@ import 'server-only'
 // adapter, translated there and back (lib/protocols/anthropic-inbound*.ts).
 import { countTokens } from 'gpt-tokenizer/encoding/o200k_base'
 import { AppError } from '@/lib/errors'
-import { completeChat } from '@/lib/gateway/chat'
+import { completeChat, refuseUntranslatable } from '@/lib/gateway/chat'
 import { streamChat } from '@/lib/gateway/chat-stream'
 import { candidateRoutes } from '@/lib/gateway/fallback'
 import { forwardMessages, isNativeAnthropic } from '@/lib/gateway/messages-native'
@@ -54,8 +54,7 @@ export async function handleMessages(call: GatewayCall): Promise<Response> {
   const { body, ignored } = translateRequest(request, route.upstreamModel)
   if (ignored.length) call.responseHeaders['x-tollgate-ignored'] = ignored.join(', ')
   // What the route's own protocol cannot carry is refused before admission holds anything (as chat does).
-  for (const candidate of routes)
-    if (candidate.protocol !== 'openai') candidate.adapter.chat!.buildRequest({ ...body, model: candidate.upstreamModel }, candidate.config)
+  refuseUntranslatable(routes, body)
   // max_tokens is required here, so admission holds exactly the caller's cap.
   const admitted = await admitChat(call, body, routes, overrides)
   const id = `msg_${call.requestId.slice('req_'.length)}`

@@ -179,4 +179,18 @@ describe('POST /api/v1/chat/completions', () => {
     // The campaign field is Tollgate's: it never reaches the upstream.
     expect(upstream.calls.some((c) => 'campaign' in c.body)).toBe(false)
   })
+
+  it('refuses what a model\'s own vendor cannot carry even while the simulator serves it, so a key never changes what is accepted', async () => {
+    const u = await newUser()
+    // No ANTHROPIC_API_KEY here: Claude is simulated, but Anthropic has no `seed`.
+    const refused = await u.client.chat.completions.create({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'Hi' }], seed: 7 }).catch((e) => e)
+    expect(refused).toMatchObject({ status: 400, param: 'seed' })
+    const served = await u.client.chat.completions.create({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'Hi' }] }).withResponse()
+    expect(served.response.headers.get('x-tollgate-provider')).toBe('simulator')
+    const rows = await usageRows(db(), u.id, 2)
+    expect(rows.map((r) => [r.provider, r.model, r.status])).toEqual([
+      ['simulator', 'claude-sonnet-4-5', 'error'],
+      ['simulator', 'claude-sonnet-4-5', 'success'],
+    ])
+  })
 })
