@@ -5,7 +5,7 @@
 // the cost engine's own output.
 import type { ChatCompletionChunk } from 'openai/resources/chat/completions'
 import { expect } from 'vitest'
-import { FAKE_REPLY as ANTHROPIC_REPLY, FAKE_THINKING, startFakeAnthropic, type FakeAnthropic } from './fakes/anthropic'
+import { FAKE_REPLY as ANTHROPIC_REPLY, FAKE_SIGNATURE, FAKE_THINKING, startFakeAnthropic, type FakeAnthropic } from './fakes/anthropic'
 import { FAKE_REPLY as GEMINI_REPLY, FAKE_THOUGHT, startFakeGemini, type FakeGemini } from './fakes/gemini'
 import { FAKE_REPLY as OPENAI_REPLY, startFakeOpenAI, type FakeOpenAI } from './fakes/openai'
 import { usageRows, type UsageRow } from './gateway'
@@ -58,6 +58,11 @@ export type ProtocolCase = {
   reasoning: { expectAsked: (body: Record<string, unknown>) => void; text: string; output: number; cost: string }
   /** n: 2 — two choices, both billed (1,000 prompt + 2 × 500 output tokens), or refused naming n. */
   twoChoices: { cost: string } | 'refused'
+  /**
+   * Thinking with tools: the assistant turn sent back (as the SDK returned it) carries the
+   * vendor's signed reasoning state, which Anthropic and Gemini require with tool calls.
+   */
+  expectReasoningReplayed: (body: Record<string, unknown>) => void
   /** The images the vendor received, in its own shape, for the user turn [text, https URL, data: PNG]. */
   expectImages: (body: Record<string, unknown>) => void
   /** An http:// image: forwarded as is, or refused with a 400 naming this field. */
@@ -100,6 +105,8 @@ export function protocolCases(fakes: () => Fakes): ProtocolCase[] {
       logprobs: 'forwarded',
       // 1,000 × $0.15/M + 1,000 × $0.60/M
       twoChoices: { cost: '0.00075' },
+      // OpenAI keeps reasoning server-side: the turn goes back as it came.
+      expectReasoningReplayed: (body) => expect((body.messages as { role: string }[])[1]).toMatchObject({ role: 'assistant', tool_calls: [{ id: 'call_fake1' }, { id: 'call_fake2' }] }),
       // OpenAI bills reasoning inside completion_tokens: 1,000 × $0.15/M + 500 × $0.60/M.
       reasoning: { expectAsked: (body) => expect(body.reasoning_effort).toBe('low'), text: '', output: 500, cost: '0.00045' },
       expectSchema: (body) => expect(body.response_format).toEqual({ type: 'json_schema', json_schema: { name: 'answer', schema: SCHEMA, strict: true } }),
@@ -142,6 +149,12 @@ export function protocolCases(fakes: () => Fakes): ProtocolCase[] {
       expectNamedToolChoice: (body) => expect(body.tool_choice).toEqual({ type: 'tool', name: 'get_weather' }),
       logprobs: 'refused',
       twoChoices: 'refused',
+      expectReasoningReplayed: (body) =>
+        expect((body.messages as { content: unknown[] }[])[1].content).toEqual([
+          { type: 'thinking', thinking: FAKE_THINKING.join(''), signature: FAKE_SIGNATURE },
+          { type: 'tool_use', id: 'toolu_fake1', name: 'get_weather', input: { city: 'Paris' } },
+          { type: 'tool_use', id: 'toolu_fake2', name: 'get_weather', input: { city: 'Rome' } },
+        ]),
       // Thinking is output: 1,000 × $3/M + 500 × $15/M (100 of the 500 are thinking).
       reasoning: { expectAsked: (body) => expect(body.thinking).toEqual({ type: 'enabled', budget_tokens: 1024 }), text: FAKE_THINKING.join(''), output: 500, cost: '0.0105' },
       expectSchema: (body) => expect(body.output_config).toEqual({ format: { type: 'json_schema', schema: SCHEMA } }),
@@ -183,6 +196,8 @@ export function protocolCases(fakes: () => Fakes): ProtocolCase[] {
       logprobs: 'refused',
       // candidateCount 2: 1,000 × $0.30/M + 1,000 × $2.50/M
       twoChoices: { cost: '0.0028' },
+      expectReasoningReplayed: (body) =>
+        expect((body.contents as { parts: unknown[] }[])[1].parts[0]).toEqual({ functionCall: { name: 'get_weather', args: { city: 'Paris' } }, thoughtSignature: 'c2lnbmF0dXJlLTE=' }),
       // Gemini counts thoughts apart from candidates: 500 + 100 output tokens, 1,000 × $0.30/M + 600 × $2.50/M.
       reasoning: {
         expectAsked: (body) => expect((body.generationConfig as Record<string, unknown>).thinkingConfig).toEqual({ thinkingBudget: 1024, includeThoughts: true }),

@@ -276,6 +276,19 @@ describe.each(PROTOCOLS.map((p) => [p.protocol, p.model, p] as const))('%s proto
     await expectBaseRow(requestId(response))
   })
 
+  it('thinking with tools: the signed reasoning state goes back with the calls on the next turn', async () => {
+    const body = { model: p.model, messages: [{ role: 'user' as const, content: 'Weather? [tool] [reasoning]' }], tools: [WEATHER_TOOL], reasoning_effort: 'low' as const, max_completion_tokens: 4000 }
+    const first = await u.client.chat.completions.create(body).withResponse()
+    const message = first.data.choices[0].message
+    const results = (message.tool_calls ?? []).map((c, i) => ({ role: 'tool' as const, tool_call_id: c.id, content: RESULTS[i] }))
+    expect(results).toHaveLength(2)
+    const second = await u.client.chat.completions.create({ ...body, messages: [...body.messages, message, ...results] }).withResponse()
+    p.expectReasoningReplayed(lastBody())
+    expect((await row(requestId(first.response))).reasoning_tokens).toBe(100)
+    // The next turn ends in tool results, not the [reasoning] text: the fakes do not think again.
+    await row(requestId(second.response))
+  })
+
   it('tools, streamed: tool_calls deltas the SDK assembles into the same two calls', async () => {
     const { data: raw, response } = await u.client.chat.completions
       .create({ model: p.model, messages: [{ role: 'user', content: 'Weather? [tool]' }], tools: [WEATHER_TOOL], max_tokens: 1000, stream: true, stream_options: { include_usage: true } })
