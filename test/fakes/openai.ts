@@ -10,6 +10,15 @@
 //   [fault:reset] the socket destroyed; [fault:truncate] a clean end without finish or [DONE];
 //   [fault:stall] silence until the gateway hangs up (a plain completion: headers, half a body)
 //   [delay:N] answers after N ms
+// and behaviours the conformance suite drives through every protocol:
+//   [tool] two parallel calls of the first declared tool (TOOL_ARGS; one with
+//   parallel_tool_calls: false), finish_reason tool_calls, streamed as OpenAI streams them
+//   (a delta with index, id, type and name, then argument fragments); once the last message is
+//   a tool result, the model answers in text, as a model reading its results would;
+//   [json] the text JSON_REPLY when response_format carries a json_schema with a schema (else
+//   the plain reply, so a missing schema shows).
+// The marker text is read from a string content or the text parts of a multi-part one (images
+// beside it are recorded as sent, in `calls[].body`).
 // Usage is fixed: 1,000 prompt tokens (800 cached with [cached]), 500 completion tokens
 // (100 of them reasoning with [reasoning]).
 // Like OpenAI, it bounds each choice by max_completion_tokens / max_tokens (finish_reason
@@ -33,6 +42,8 @@ export type FakeOpenAI = {
 export const FAKE_REPLY = ['Hello', ' from', ' the', ' fake', ' OpenAI', '.']
 /** What a stream delivers before a mid-stream fault cuts it. */
 export const CUT_REPLY = FAKE_REPLY.slice(0, 2)
+export const JSON_REPLY = '{"answer":"ok"}'
+export const TOOL_ARGS = [{ city: 'Paris' }, { city: 'Rome' }]
 export const RATE_LIMIT_MESSAGE = 'Rate limit reached for gpt-4o in organization org-fAk3OrgId on requests per min (RPM): Limit 3, Used 3, Requested 1.'
 
 const CUTS = ['stream-error', 'malformed', 'reset', 'truncate', 'stall'] as const
@@ -40,7 +51,27 @@ const CUTS = ['stream-error', 'malformed', 'reset', 'truncate', 'stall'] as cons
 function lastUserText(body: Record<string, unknown>): string {
   const messages = (body.messages as { role: string; content: unknown }[] | undefined) ?? []
   const last = [...messages].reverse().find((m) => m.role === 'user')
+  if (Array.isArray(last?.content))
+    return (last.content as { type?: string; text?: unknown }[]).filter((p) => p?.type === 'text' && typeof p.text === 'string').map((p) => p.text).join('\n')
   return typeof last?.content === 'string' ? last.content : typeof body.prompt === 'string' ? body.prompt : ''
+}
+
+type ToolCall = { id: string; type: 'function'; function: { name: string; arguments: string } }
+
+/** The tool calls a [tool] turn answers (none once the last message is a tool's result, or without tools). */
+function toolCallsFor(body: Record<string, unknown>, text: string): ToolCall[] {
+  const messages = (body.messages as { role: string }[] | undefined) ?? []
+  const tools = Array.isArray(body.tools) ? (body.tools as { function?: { name?: string } }[]) : []
+  const name = tools[0]?.function?.name
+  if (!text.includes('[tool]') || !name || messages.at(-1)?.role === 'tool') return []
+  const args = body.parallel_tool_calls === false ? TOOL_ARGS.slice(0, 1) : TOOL_ARGS
+  return args.map((input, i) => ({ id: `call_fake${i + 1}`, type: 'function', function: { name, arguments: JSON.stringify(input) } }))
+}
+
+/** [json] with a json_schema response_format: the JSON answer, in pieces. */
+function jsonAsked(body: Record<string, unknown>, text: string): boolean {
+  const format = body.response_format as { type?: string; json_schema?: { schema?: unknown } } | undefined
+  return text.includes('[json]') && format?.type === 'json_schema' && typeof format.json_schema?.schema === 'object'
 }
 
 /** The most a model may write per choice (OpenAI's model pages); reasoning models count their reasoning in it. */
@@ -147,7 +178,9 @@ export async function startFakeOpenAI(apiKey = 'sk-fake-openai'): Promise<FakeOp
     const refused = capError(body)
     if (refused) return send(res, 400, { error: { ...refused, type: 'invalid_request_error', code: refused.param === 'max_tokens' && isReasoning(String(body.model)) ? 'unsupported_parameter' : 'invalid_value' } })
     const usage = text.includes('[fault:no-usage]') ? undefined : usageFor(body, text)
-    const finishReason = choiceLength(body, text).cut ? 'length' : 'stop'
+    const toolCalls = toolCallsFor(body, text)
+    const finishReason = choiceLength(body, text).cut ? 'length' : toolCalls.length ? 'tool_calls' : 'stop'
+    const reply = jsonAsked(body, text) ? [JSON_REPLY.slice(0, 5), JSON_REPLY.slice(5)] : FAKE_REPLY
     const indexes = Array.from({ length: Number(body.n ?? 1) }, (_, i) => i)
     const id = `chatcmpl-fake${fake.calls.length}`
     const created = Math.floor(Date.now() / 1000)
@@ -157,7 +190,12 @@ export async function startFakeOpenAI(apiKey = 'sk-fake-openai'): Promise<FakeOp
         object: 'chat.completion',
         created,
         model: body.model,
-        choices: indexes.map((index) => ({ index, message: { role: 'assistant', content: FAKE_REPLY.join(''), refusal: null }, logprobs: null, finish_reason: finishReason })),
+        choices: indexes.map((index) => ({
+          index,
+          message: toolCalls.length ? { role: 'assistant', content: null, refusal: null, tool_calls: toolCalls } : { role: 'assistant', content: reply.join(''), refusal: null },
+          logprobs: null,
+          finish_reason: finishReason,
+        })),
         ...(usage ? { usage } : {}),
       })
     }
@@ -165,9 +203,9 @@ export async function startFakeOpenAI(apiKey = 'sk-fake-openai'): Promise<FakeOp
     const includeUsage = (body.stream_options as { include_usage?: boolean } | undefined)?.include_usage === true
     const chunk = (delta: object, finish: string | null, index = 0) => ({ id, object: 'chat.completion.chunk', created, model: body.model, choices: [{ index, delta, logprobs: null, finish_reason: finish }], ...(includeUsage ? { usage: null } : {}) })
     const write = (data: unknown) => !res.destroyed && res.write(`data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`)
-    const pieces = text.includes('[fault:long-stream]') ? Array.from({ length: 200 }, (_, i) => ` word${i}`) : FAKE_REPLY
+    const pieces = text.includes('[fault:long-stream]') ? Array.from({ length: 200 }, (_, i) => ` word${i}`) : toolCalls.length ? [] : reply
     const delay = text.includes('[fault:long-stream]') ? 40 : 5
-    write(chunk({ role: 'assistant', content: '' }, null))
+    write(chunk({ role: 'assistant', content: toolCalls.length ? null : '' }, null))
     const cut = CUTS.find((fault) => text.includes(`[fault:${fault}]`))
     for (const [i, piece] of pieces.entries()) {
       if (res.destroyed) return
@@ -181,7 +219,13 @@ export async function startFakeOpenAI(apiKey = 'sk-fake-openai'): Promise<FakeOp
       write(chunk({ content: piece }, null))
       await sleep(delay)
     }
-    for (const index of indexes.slice(1)) write(chunk({ role: 'assistant', content: FAKE_REPLY.join('') }, null, index))
+    // Each call: its index, id, type and name first, then its arguments in two fragments.
+    for (const [index, call] of toolCalls.entries()) {
+      write(chunk({ tool_calls: [{ index, id: call.id, type: 'function', function: { name: call.function.name, arguments: '' } }] }, null))
+      const args = call.function.arguments
+      for (const fragment of [args.slice(0, 5), args.slice(5)]) write(chunk({ tool_calls: [{ index, function: { arguments: fragment } }] }, null))
+    }
+    for (const index of indexes.slice(1)) write(chunk({ role: 'assistant', content: reply.join('') }, null, index))
     for (const index of indexes) write(chunk({}, finishReason, index))
     if (includeUsage && usage) write({ id, object: 'chat.completion.chunk', created, model: body.model, choices: [], usage })
     write('[DONE]')
