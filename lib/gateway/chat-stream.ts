@@ -54,6 +54,8 @@ export async function streamChat(call: GatewayCall, body: ChatRequestBody, route
   let text = ''
   /** Everything the model generated (content, reasoning, tool arguments): counted if the stream is cut. */
   let generated = ''
+  /** The model the upstream says it served (its chunks' `model`), for pricing a floating alias. */
+  let servedAs: string | undefined
   let usage: TextUsage | null = null
   let firstTokenMs: number | null = null
   // [DONE] or a finish_reason: the upstream said its answer is complete.
@@ -73,7 +75,7 @@ export async function streamChat(call: GatewayCall, body: ChatRequestBody, route
     const reported = usage ?? translator.usageSoFar?.() ?? null
     const streamed = countTokens(generated)
     const measured = usage && complete ? usage : reported ? { ...reported, outputTokens: Math.max(reported.outputTokens, streamed) } : countedUsage(body, generated)
-    const priced = priceTokens(route, measured, overrides)
+    const priced = priceTokens(route, measured, overrides, servedAs)
     call.record(
       {
         provider: route.servedBy,
@@ -111,6 +113,7 @@ export async function streamChat(call: GatewayCall, body: ChatRequestBody, route
     if (event.kind === 'error') throw new UpstreamError('server_error', event.message)
     const { chunk, usage: reported } = event
     if (reported) usage = reported
+    servedAs ??= typeof chunk.model === 'string' && chunk.model ? chunk.model : undefined
     for (const choice of chunk.choices) {
       if (choice.finish_reason) complete = true
       const piece = choice.delta?.content

@@ -1,6 +1,7 @@
 import 'server-only'
 import { z } from 'zod'
 import { env } from '@/lib/env'
+import { holdSeconds } from '@/lib/gateway/admission'
 import type { GatewayCall } from '@/lib/gateway/pipeline'
 import { streamChat } from '@/lib/gateway/chat-stream'
 import { countedUsage, priceTokens, usageSource } from '@/lib/gateway/chat-usage'
@@ -83,7 +84,7 @@ export async function completeChat(
     try {
       return await completeOn(call, body, route, overrides, attempts)
     } catch (error) {
-      if (index < list.length - 1 && worthAnotherTry(error) && !call.request.signal.aborted) {
+      if (index < list.length - 1 && worthAnotherTry(error) && !call.request.signal.aborted && timeForAnother(call)) {
         attempts.push(attemptOf(route, error))
         continue
       }
@@ -92,6 +93,15 @@ export async function completeChat(
     }
   }
   throw new Error('no route to try')
+}
+
+/**
+ * Whether one more attempt, silent for the whole upstream timeout, still ends before the call's
+ * admission hold expires (with the 30 s margin streams keep): past it, the call would stop
+ * counting against the caller's limits while still running.
+ */
+function timeForAnother(call: GatewayCall): boolean {
+  return call.elapsedMs() + env.UPSTREAM_TIMEOUT_MS <= holdSeconds(call.service) * 1000 - 30_000
 }
 
 /** Everything a choice generated, for counting when the upstream reports no usage: content, reasoning, tool arguments. */
@@ -116,7 +126,7 @@ async function completeOn(call: GatewayCall, body: ChatRequestBody, route: TextR
   call.servedBy(route, attempts)
   const { completion } = parsed
   const usage = parsed.usage ?? countedUsage(body, completion.choices.map(generatedText).join(''))
-  const cost = priceTokens(route, usage, overrides)
+  const cost = priceTokens(route, usage, overrides, completion.model)
   call.record({
     provider: route.servedBy,
     model: route.upstreamModel,

@@ -55,6 +55,19 @@ function refuseUnpriced(request: MessagesRequest): void {
   for (const field of ['container', 'service_tier'] as const)
     if (field in request && !(field === 'service_tier' && request[field] === 'standard_only'))
       throw new AppError('invalid_request', `${field}: is not supported by this gateway (it changes billing in ways Tollgate cannot price)`, { param: field })
+  // Regional inference is billed at a premium; MCP servers make Anthropic call out on the
+  // operator's account. Neither is priced or allowed here.
+  for (const field of ['inference_geo', 'mcp_servers'] as const)
+    if (field in request) throw new AppError('invalid_request', `${field}: is not supported by this gateway`, { param: field })
+  // A file id names a file in the operator's Anthropic workspace, shared by every caller: no caller may read one.
+  request.messages.forEach((message, m) => {
+    if (typeof message.content === 'string') return
+    message.content.forEach((block, b) => {
+      const source = (block as { source?: { type?: unknown } }).source
+      if (source?.type === 'file' || block.type === 'container_upload')
+        throw new AppError('invalid_request', `messages.${m}.content.${b}: files from the provider's Files API are not supported by this gateway`, { param: `messages.${m}.content.${b}` })
+    })
+  })
 }
 
 /**

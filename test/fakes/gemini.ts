@@ -127,7 +127,9 @@ export async function startFakeGemini(apiKey = 'fake-gemini-key'): Promise<FakeG
     const callParts = fn ? [{ functionCall: { name: fn, args: { city: 'Paris' } }, thoughtSignature: 'c2lnbmF0dXJlLTE=' }, { functionCall: { name: fn, args: { city: 'Rome' } } }] : []
     const imageParts = image && !cut ? [{ inlineData: { mimeType: 'image/png', data: FAKE_IMAGE } }] : []
     const responseId = `fake-${fake.calls.length}`
-    const envelope = (candidates: unknown[], usageMetadata: unknown) => ({ candidates, usageMetadata, modelVersion: call.model, responseId })
+    // Google names the model that answered; [served:ID] plays a floating alias (gemini-flash-latest) resolved to ID.
+    const modelVersion = /\[served:([a-z0-9.-]{1,60})\]/.exec(text)?.[1] ?? call.model
+    const envelope = (candidates: unknown[], usageMetadata: unknown) => ({ candidates, usageMetadata, modelVersion, responseId })
     const candidate = (index: number, parts: Part[], finish?: string) => ({ content: { role: 'model', parts }, index, ...(finish ? { finishReason: finish } : {}) })
     const indexes = Array.from({ length: n }, (_, i) => i)
 

@@ -156,6 +156,18 @@ describe('POST /api/v1/messages forwarded to Anthropic', () => {
     )
     expect(search).toBeInstanceOf(Anthropic.BadRequestError)
     expect(search.error).toMatchObject({ error: { message: expect.stringMatching(/^tools\.0\.type: web_search_20250305 is billed per use/) } })
+    // Regional inference (billed at a premium), MCP servers and the operator's workspace files.
+    const before = upstream.calls.length
+    for (const [extra, param] of [
+      [{ inference_geo: 'us' }, 'inference_geo'],
+      [{ mcp_servers: [{ type: 'url', url: 'https://mcp.example.test', name: 'x' }] }, 'mcp_servers'],
+      [{ messages: [{ role: 'user', content: [{ type: 'document', source: { type: 'file', file_id: 'file_011' } }] }] }, 'messages.0.content.0'],
+    ] as const) {
+      const answer = await caught(anthropic.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 10, messages: [{ role: 'user', content: 'x' }], ...(extra as object) } as never))
+      expect(answer, param).toBeInstanceOf(Anthropic.BadRequestError)
+      expect(answer.error, param).toMatchObject({ error: { message: expect.stringContaining(`${param}:`) } })
+    }
+    expect(upstream.calls.length).toBe(before)
   })
 
   it("counts tokens with Anthropic's own count_tokens, said to be exact", async () => {

@@ -91,4 +91,18 @@ describe('gemini through /api/v1/chat/completions', () => {
     expect(await response.json()).toMatchObject({ error: { param: 'logit_bias', type: 'invalid_request_error' } })
     expect(upstream.calls.length).toBe(before)
   })
+
+  it('prices a floating alias as the model Google says answered, plain and streamed', async () => {
+    const u = await createGatewayUser(server.url)
+    const ask = { model: 'gemini-flash-latest', messages: [{ role: 'user' as const, content: 'Hi [served:gemini-3.5-flash]' }] }
+    await u.client.chat.completions.create(ask)
+    const stream = await u.client.chat.completions.create({ ...ask, stream: true })
+    for await (const chunk of stream) void chunk
+    const rows = await usageRows(db(), u.id, 2)
+    // gemini-3.5-flash: 1,000 × $1.50/M + 500 × $9/M (gemini-2.5-flash's rates would say $0.00155)
+    expect(rows.map((r) => [r.provider, r.model, canonical(r.total_cost)])).toEqual([
+      ['gemini', 'gemini-flash-latest', '0.006'],
+      ['gemini', 'gemini-flash-latest', '0.006'],
+    ])
+  })
 })
