@@ -2,8 +2,11 @@ import 'server-only'
 // POST /api/v1/messages/count_tokens. Not metered: Anthropic's endpoint is free, and counting
 // locally costs no vendor anything, so a usage row would book a call that bills nothing and
 // spend a request of the caller's plan on a question about its prompt. It is authenticated
-// like every gateway call, and the model must be one this deployment serves.
+// like every gateway call, the model must be one this deployment serves, and each count spends
+// one request of the caller's chat rate (as a refused call does): free is not unlimited, and a
+// count forwarded to Anthropic spends the operator's own count_tokens rate there.
 import { env } from '@/lib/env'
+import { countRefusal } from '@/lib/gateway/admission'
 import { countTranslatedPrompt, translateRequest } from '@/lib/gateway/messages'
 import { isNativeAnthropic, nativeRequest } from '@/lib/gateway/messages-native'
 import { routeModel, textRoute } from '@/lib/gateway/routing'
@@ -17,7 +20,9 @@ import { exchange, UpstreamError } from '@/lib/providers/transport'
  * counted with the gateway's tokenizer on the translated prompt, and says so:
  * `x-tollgate-token-count: estimate` (o200k, the tokenizer admission estimates with).
  */
-export async function countMessageTokens(request: Request): Promise<Response> {
+export async function countMessageTokens(request: Request, userId: string): Promise<Response> {
+  const limited = await countRefusal(userId, 'chat')
+  if (limited) throw limited
   const body = await readJson(request, CountTokensRequestSchema, BODY_LIMITS.gateway)
   const { campaign: _campaign, ...prompt } = body
   void _campaign

@@ -89,7 +89,7 @@ export async function forwardMessages(call: GatewayCall, request: MessagesReques
   refuseUnpriced(request)
   // Held for max_tokens, which Anthropic requires and never exceeds (thinking included).
   const messages = estimatedMessages(request)
-  await admitChat(call, { model: request.model, messages, max_tokens: request.max_tokens }, route, overrides)
+  await admitChat(call, { model: request.model, messages, max_tokens: request.max_tokens }, route, overrides, { mayWriteCache: JSON.stringify(request).includes('"cache_control"') })
   const upstream = nativeRequest(call.request.headers, route, '/v1/messages', { ...request, model: route.upstreamModel })
   call.servedBy(route, [])
   if (request.stream) return streamNative(call, upstream, route, overrides, countPromptTokens(messages as ChatMessageLike[]))

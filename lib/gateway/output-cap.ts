@@ -19,15 +19,25 @@ const MIN_CHOSEN_OUTPUT = 256
  * max_completion_tokens (the field every OpenAI model takes; reasoning models refuse
  * max_tokens), so the upstream cannot write, and bill, more than was held.
  */
-export async function admitChat(call: GatewayCall, body: ChatRequestBody, route: TextRoute | readonly TextRoute[], overrides: readonly PriceOverride[]): Promise<ChatRequestBody> {
+export async function admitChat(
+  call: GatewayCall,
+  body: ChatRequestBody,
+  route: TextRoute | readonly TextRoute[],
+  overrides: readonly PriceOverride[],
+  options: { mayWriteCache?: boolean } = {},
+): Promise<ChatRequestBody> {
   // Several routes when fallbacks may serve the call: it holds what the dearest could cost, and
   // the cap it chooses must fit every one of them.
   const routes = Array.isArray(route) ? (route as readonly TextRoute[]) : [route as TextRoute]
   const choices = body.n ?? 1
   // Each model as routing resolved it: its rates and context window, no second lookup.
   const pricings = routes.map((r) => ({ ...r.text, overrides }))
+  // A prompt that may be written to Anthropic's cache costs up to 2× input (a 1-hour write):
+  // held as twice as long, so a hard budget still holds whatever TTL the caller chose.
+  const writesCache = options.mayWriteCache ?? (routes.some((r) => r.provider.protocol === 'anthropic') && JSON.stringify(body.messages).includes('"cache_control"'))
   const promptTokens = countPromptTokens(body.messages as ChatMessageLike[])
-  const hold = (perChoice: number) => dearest(pricings.map((p) => estimateChatCost(p, promptTokens, perChoice * choices).totalCost))
+  const heldPrompt = promptTokens * (writesCache ? 2 : 1)
+  const hold = (perChoice: number) => dearest(pricings.map((p) => estimateChatCost(p, heldPrompt, perChoice * choices).totalCost))
   const given = body.max_completion_tokens ?? body.max_tokens
   if (given) {
     await call.admit(1, hold(given))
@@ -36,7 +46,7 @@ export async function admitChat(call: GatewayCall, body: ChatRequestBody, route:
   const preferred = Math.min(...routes.map((r) => defaultOutputCap(r.text, promptTokens)))
   let cap = preferred
   await call.admit(1, hold(preferred), (room) => {
-    const each = pricings.map((p) => largestOutputWithin(p, promptTokens, choices, room, preferred))
+    const each = pricings.map((p) => largestOutputWithin(p, heldPrompt, choices, room, preferred))
     if (each.some((f) => f === null)) return null
     const fits = Math.min(...(each as number[]))
     if (fits < Math.min(MIN_CHOSEN_OUTPUT, preferred)) return null

@@ -26,6 +26,8 @@ const { GatewayCall } = await import('@/lib/gateway/pipeline')
 const { textRoute } = await import('@/lib/gateway/routing')
 const { listPriceOverrides } = await import('@/lib/pricing/model-prices')
 const { closeDatabase } = await import('@/lib/db/prisma')
+const { parseUsd } = await import('@/lib/pricing/money')
+const { countPromptTokens } = await import('@/lib/pricing/estimate')
 
 // Every statement any pool or client of this process sends (Prisma's adapter included).
 let statements: string[] = []
@@ -105,5 +107,18 @@ describe('one chat call', () => {
     expect(call.campaignId).toBeNull()
     const holds = await withClient(process.env.DATABASE_URL!, async (c) => (await c.query('select count(*)::int as n from public.usage_holds where request_id = $1', [call.requestId])).rows[0].n)
     expect(holds).toBe(0)
+  })
+
+  it('holds a prompt that may be written to Anthropic\'s cache at twice input, the dearest write (1 hour)', async () => {
+    const held = async (part: object) => {
+      const call = chatCall({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: [{ type: 'text', text: 'a long shared preamble '.repeat(50), ...part }] }], max_tokens: 50 })
+      await openAndAdmit(call)
+      return withClient(process.env.DATABASE_URL!, async (c) => (await c.query('select estimated_cost::text as cost from public.usage_holds where request_id = $1', [call.requestId])).rows[0].cost as string)
+    }
+    const plain = parseUsd(await held({}))
+    const cached = parseUsd(await held({ cache_control: { type: 'ephemeral', ttl: '1h' } }))
+    const prompt = countPromptTokens([{ role: 'user', content: [{ type: 'text', text: 'a long shared preamble '.repeat(50) }] }])
+    // Twice the prompt at $3/M, against once: the difference is one more prompt at $3/M (3e-6 $ = 3,000,000 pico-dollars a token).
+    expect(cached - plain).toBe(BigInt(prompt) * 3_000_000n)
   })
 })

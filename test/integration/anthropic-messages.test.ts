@@ -171,6 +171,9 @@ describe('POST /api/v1/messages through the simulator', () => {
     expect(error.headers!.get('retry-after')).toMatch(/^\d+$/)
     const rows = await usageRows(db(), u.id, 2)
     expect(rows.map((r) => r.status)).toEqual(['success', 'rate_limited'])
+    // Counting tokens is free, not unlimited: it spends the same rate, and is refused past it.
+    const counting = await caught(client.messages.countTokens({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'three' }] }))
+    expect(counting).toBeInstanceOf(Anthropic.RateLimitError)
   })
 
   it('counts tokens (count_tokens) with the gateway tokenizer, says it is an estimate, and meters nothing', async () => {

@@ -3,4 +3,4 @@ import { countMessageTokens } from '@/lib/gateway/messages-count'
 import { apiRoute } from '@/lib/http/route'
 import { anthropicErrorResponse } from '@/lib/protocols/anthropic-errors'
 
-export const POST = apiRoute({ auth: 'session-or-key', renderError: anthropicErrorResponse }, ({ request }) => countMessageTokens(request))
+export const POST = apiRoute({ auth: 'session-or-key', renderError: anthropicErrorResponse }, ({ request, identity }) => countMessageTokens(request, identity.userId))
