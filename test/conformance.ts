@@ -42,6 +42,8 @@ export type ProtocolCase = {
   /** The output cap the vendor received, in its own field; and the model's published output limit. */
   capOf: (body: Record<string, unknown>) => unknown
   outputLimit: number
+  /** The cap the gateway sends when the caller gives none: its default (16,384), or the model's own limit for Anthropic, which requires one. */
+  defaultCap: number
   /** The plain call's system prompt and max_tokens 1000, as the vendor received them. */
   expectPlain: (body: Record<string, unknown>) => void
   /** temperature 0.5, top_p 0.9 and stop ['END'], as the vendor received them. */
@@ -90,6 +92,7 @@ export function protocolCases(fakes: () => Fakes): ProtocolCase[] {
       calls: () => fakes().openai.calls,
       capOf: (body) => body.max_completion_tokens ?? body.max_tokens,
       outputLimit: 16_384,
+      defaultCap: 16_384,
       asksStream: (call) => call.body.stream === true && (call.body.stream_options as { include_usage?: boolean }).include_usage === true,
       expectPlain: (body) =>
         expect(body).toMatchObject({ model: 'gpt-4o-mini', max_tokens: 1000, messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Hi' }] }),
@@ -131,6 +134,7 @@ export function protocolCases(fakes: () => Fakes): ProtocolCase[] {
       asksStream: (call) => call.body.stream === true,
       capOf: (body) => body.max_tokens,
       outputLimit: 64_000,
+      defaultCap: 64_000,
       expectPlain: (body) =>
         expect(body).toMatchObject({ model: 'claude-sonnet-4-5', max_tokens: 1000, system: [{ type: 'text', text: 'Be brief.' }], messages: [{ role: 'user', content: [{ type: 'text', text: 'Hi' }] }] }),
       expectImages: (body) =>
@@ -180,6 +184,7 @@ export function protocolCases(fakes: () => Fakes): ProtocolCase[] {
       calls: () => fakes().gemini.calls,
       capOf: (body) => (body.generationConfig as { maxOutputTokens?: unknown } | undefined)?.maxOutputTokens,
       outputLimit: 65_536,
+      defaultCap: 16_384,
       asksStream: (call) => call.stream === true && call.path.endsWith(':streamGenerateContent?alt=sse') && !('stream' in call.body),
       expectPlain: (body) =>
         expect(body).toMatchObject({ systemInstruction: { parts: [{ text: 'Be brief.' }] }, contents: [{ role: 'user', parts: [{ text: 'Hi' }] }], generationConfig: { maxOutputTokens: 1000 } }),

@@ -43,7 +43,8 @@ export async function admitChat(
     await call.admit(1, hold(given))
     return body
   }
-  const preferred = Math.min(...routes.map((r) => defaultOutputCap(r.text, promptTokens)))
+  // Anthropic requires max_tokens: its models default to their own limit, within the held budget.
+  const preferred = Math.min(...routes.map((r) => defaultOutputCap(r.text, promptTokens, { upToModelLimit: r.provider.protocol === 'anthropic' })))
   let cap = preferred
   await call.admit(1, hold(preferred), (room) => {
     const each = pricings.map((p) => largestOutputWithin(p, heldPrompt, choices, room, preferred))

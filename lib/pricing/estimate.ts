@@ -76,10 +76,17 @@ export function outputLimitOf(model: TextModelRef): number | undefined {
   return id === undefined ? undefined : OUTPUT_LIMITS[id]
 }
 
-/** The output cap for one answer when the caller gives none: what fits the context, within the model's limit. */
-export function defaultOutputCap(model: TextModelRef, promptTokens: number): number {
+/**
+ * The output cap for one answer when the caller gives none: what fits the context, within the
+ * model's limit and the gateway's default. `upToModelLimit`: the model's own limit instead of
+ * the default, for protocols whose clients always name a cap (Anthropic requires max_tokens,
+ * so a caller who gives none through the OpenAI shape is given what Anthropic's own clients
+ * would ask: the model's most).
+ */
+export function defaultOutputCap(model: TextModelRef, promptTokens: number, options: { upToModelLimit?: boolean } = {}): number {
   const entry = model.entry?.model
-  const limit = Math.min(DEFAULT_OUTPUT_CAP, outputLimitOf(model) ?? DEFAULT_OUTPUT_CAP)
+  const known = outputLimitOf(model)
+  const limit = options.upToModelLimit && known ? known : Math.min(DEFAULT_OUTPUT_CAP, known ?? DEFAULT_OUTPUT_CAP)
   const context = entry?.contextWindow ?? (entry ? CONTEXT_WINDOWS[entry.id] : undefined)
   if (!context) return Math.min(UNKNOWN_CONTEXT_OUTPUT, limit)
   // At least one token: a prompt that overflows the context is the upstream's to refuse.

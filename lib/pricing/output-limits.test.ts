@@ -1,7 +1,7 @@
 // The default output cap the gateway holds for and sends upstream must never exceed what the
 // vendor accepts (Anthropic refuses a max_tokens above the model's limit; so do the others).
 import { describe, expect, it } from 'vitest'
-import { OUTPUT_LIMITS } from '@/lib/pricing/data/output-limits'
+import { CONTEXT_WINDOWS, OUTPUT_LIMITS } from '@/lib/pricing/data/output-limits'
 import { defaultOutputCap } from '@/lib/pricing/estimate'
 import { resolveTextModel } from '@/lib/pricing/text'
 import { textCatalog } from '@/lib/pricing/text-catalog'
@@ -43,6 +43,14 @@ describe('output limits of the served vendors\' models', () => {
     expect(defaultOutputCap(resolveTextModel(provider, model), 22)).toBe(cap)
   })
 
+  it('gives a model its own limit when asked to (Anthropic requires max_tokens), still inside the context', () => {
+    expect(defaultOutputCap(resolveTextModel('anthropic', 'claude-sonnet-4-5'), 22, { upToModelLimit: true })).toBe(64_000)
+    expect(defaultOutputCap(resolveTextModel('anthropic', 'claude-opus-4-1'), 22, { upToModelLimit: true })).toBe(32_000)
+    expect(defaultOutputCap(resolveTextModel('anthropic', 'claude-sonnet-4-5'), 150_000, { upToModelLimit: true })).toBe(50_000)
+    // A model whose limit is unknown keeps the gateway's default.
+    expect(defaultOutputCap(resolveTextModel('openai', 'gpt-4o'), 22, { upToModelLimit: true })).toBe(16_384)
+  })
+
   it('keeps the cap inside the context where that is smaller (Magistral 40k, Grok 2 32k)', () => {
     expect(defaultOutputCap(resolveTextModel('mistral', 'magistral-medium-2509'), 30_000)).toBe(10_960)
     expect(defaultOutputCap(resolveTextModel('x-ai', 'grok-2-1212'), 30_000)).toBe(2_768)
@@ -65,6 +73,6 @@ describe('output limits of the served vendors\' models', () => {
   it('names only models the catalog has (a renamed entry would silently lose its limit)', () => {
     const ids = new Set(textCatalog.providers.flatMap((p) => p.models.map((m) => m.id)))
     expect(Object.keys(OUTPUT_LIMITS).filter((id) => !ids.has(id))).toEqual([])
-    //expect(Object.keys(CONTEXT_WINDOWS).filter((id) => !ids.has(id))).toEqual([])
+    expect(Object.keys(CONTEXT_WINDOWS).filter((id) => !ids.has(id))).toEqual([])
   })
 })
