@@ -8,6 +8,7 @@ import Anthropic from '@anthropic-ai/sdk'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { FAKE_REPLY, FAKE_SIGNATURE, FAKE_THINKING, FAKE_USAGE, TOOL_ARGS, startFakeAnthropic, type FakeAnthropic } from '@/test/fakes/anthropic'
 import { FAKE_REPLY as GEMINI_REPLY, startFakeGemini, type FakeGemini } from '@/test/fakes/gemini'
+import { caught } from '@/test/anthropic'
 import { canonical, createGatewayUser, usageRows } from '@/test/gateway'
 import { startNextServer, type NextServer } from '@/test/next-server'
 
@@ -37,16 +38,6 @@ afterAll(async () => {
 async function client() {
   const user = await createGatewayUser(server.url)
   return { user, anthropic: new Anthropic({ apiKey: user.key, baseURL: `${server.url}/api`, maxRetries: 0 }) }
-}
-
-async function caught(promise: Promise<unknown>): Promise<InstanceType<typeof Anthropic.APIError>> {
-  try {
-    await promise
-  } catch (error) {
-    if (error instanceof Anthropic.APIError) return error
-    throw error
-  }
-  throw new Error('expected the call to fail')
 }
 
 describe('POST /api/v1/messages forwarded to Anthropic', () => {

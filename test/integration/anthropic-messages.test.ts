@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { trimDecimalZeros } from '@/lib/text'
 import { withClient } from '@/test/databases'
 import { FAKE_REPLY, startFakeOpenAI, type FakeOpenAI } from '@/test/fakes/openai'
+import { caught } from '@/test/anthropic'
 import { canonical, createGatewayUser, usageRows, type GatewayUser } from '@/test/gateway'
 import { startNextServer, type NextServer } from '@/test/next-server'
 
@@ -41,16 +42,6 @@ const withXApiKey = (server: NextServer, key: string) =>
 function usd(parts: [tokens: number, perMillion: number][]): string {
   const micro = parts.reduce((sum, [tokens, rate]) => sum + BigInt(tokens) * BigInt(rate), 0n)
   return trimDecimalZeros(`${micro / 1_000_000n}.${(micro % 1_000_000n).toString().padStart(6, '0')}`)
-}
-
-async function caught(promise: Promise<unknown>): Promise<InstanceType<typeof Anthropic.APIError>> {
-  try {
-    await promise
-  } catch (error) {
-    if (error instanceof Anthropic.APIError) return error
-    throw error
-  }
-  throw new Error('expected the call to fail')
 }
 
 describe('POST /api/v1/messages through the simulator', () => {
