@@ -168,6 +168,19 @@ describe(`hostile input, fuzzed (seed ${SEED})`, () => {
     expect(upstream.calls.length).toBe(before)
   })
 
+  it('answers any /api/v1 path no route serves with a JSON 404 (unknown_url) the SDKs can read, never an HTML page', async () => {
+    for (const [method, path] of [['POST', '/api/v1/no-such-endpoint'], ['GET', '/api/v1/chat'], ['POST', '/api/v1/chat/completion'], ['DELETE', '/api/v1/x/y/z']]) {
+      const answer = await fetch(`${server.url}${path}`, { method, headers: { authorization: `Bearer ${user.key}`, 'content-type': 'application/json' }, body: method === 'GET' ? undefined : '{}' })
+      expect(answer.status, `${method} ${path}`).toBe(404)
+      expect(answer.headers.get('content-type')).toMatch(/^application\/json/)
+      expect((await answer.json()).error, `${method} ${path}`).toMatchObject({ code: 'unknown_url', type: 'invalid_request_error', message: expect.stringContaining(`${method} ${path}`) })
+    }
+    // The official SDK surfaces it as a NotFoundError with the message, not a page of HTML.
+    const error = await user.client.post('/no-such-endpoint', { body: {} }).catch((e: unknown) => e)
+    expect(error).toMatchObject({ status: 404, code: 'unknown_url' })
+    expect(String((error as Error).message)).not.toMatch(/<html/i)
+  })
+
   it('refuses header injection and broken framing at the HTTP layer, and never echoes an injected header', async () => {
     const port = Number(new URL(server.url).port)
     const auth = `Authorization: Bearer ${user.key}\r\n`
