@@ -72,6 +72,15 @@ const number = (body: ChatRequestBody, field: string): number => {
   return v
 }
 
+const NUMBERS: Record<string, string> = {
+  temperature: 'temperature',
+  top_p: 'topP',
+  seed: 'seed',
+  presence_penalty: 'presencePenalty',
+  frequency_penalty: 'frequencyPenalty',
+  n: 'candidateCount',
+}
+
 /**
  * The request body. Refused: fields Gemini has no equivalent for that change the answer or what
  * comes back (logprobs, logit_bias, audio output, predicted outputs, web search, verbosity,
@@ -85,25 +94,12 @@ export function geminiBody(body: ChatRequestBody): Record<string, unknown> {
   }
   for (const [field, value] of Object.entries(body)) {
     if (IGNORED.has(field) || value === null || value === undefined) continue
+    // Numbers with a generationConfig name of their own, carried as they are.
+    if (Object.hasOwn(NUMBERS, field)) {
+      config[NUMBERS[field]] = number(body, field)
+      continue
+    }
     switch (field) {
-      case 'temperature':
-        config.temperature = number(body, field)
-        break
-      case 'top_p':
-        config.topP = number(body, field)
-        break
-      case 'seed':
-        config.seed = number(body, field)
-        break
-      case 'presence_penalty':
-        config.presencePenalty = number(body, field)
-        break
-      case 'frequency_penalty':
-        config.frequencyPenalty = number(body, field)
-        break
-      case 'n':
-        config.candidateCount = number(body, field)
-        break
       case 'max_tokens':
       case 'max_completion_tokens':
         config.maxOutputTokens = number(body, present(body.max_completion_tokens) ? 'max_completion_tokens' : 'max_tokens')
