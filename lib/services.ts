@@ -2,7 +2,8 @@
 // and counter column in the app derives from this table; in SQL, public.service_counters()
 // (20241114_resolve_once.sql) holds the same mapping, and lib/services.test.ts checks the two
 // agree against the real database. Other services (embeddings, audio…) would be governed by
-// the cost budget and the rate limits alone until they get a row here and there.
+// the cost budget and the rate limits alone (OTHER_SERVICES below) until they get a row here
+// and there.
 
 export type ServiceDeclaration = {
   id: string
@@ -92,4 +93,26 @@ export function serviceInfo<S extends Service>(id: S): Extract<ServiceInfo, { id
 /** One value per service, built from its declaration. */
 export function perService<T>(value: (service: ServiceInfo) => T): Record<Service, T> {
   return Object.fromEntries(SERVICES.map((s) => [s.id, value(s)])) as Record<Service, T>
+}
+
+/**
+ * Services metered in the ledger without a quota column of their own (issue 16): governed by the
+ * cost budget and the rate limit. supabase/migrations/20241118_service_types.sql lets the
+ * database book them.
+ */
+export const OTHER_SERVICES = [
+  { id: 'embedding', label: 'Embeddings' },
+  { id: 'audio', label: 'Audio' },
+  { id: 'moderation', label: 'Moderation' },
+] as const
+
+/** Every service a gateway call can be booked under: the quota'd four and the others. */
+export type ServiceType = Service | (typeof OTHER_SERVICES)[number]['id']
+
+/** Every service type with its label, in display order (charts, filters). */
+export const SERVICE_TYPES: readonly { id: ServiceType; label: string }[] = [...SERVICES.map(({ id, label }) => ({ id, label })), ...OTHER_SERVICES]
+
+/** Whether a service type has a per-period quota column (the seed's four). */
+export function hasQuotaColumns(service: ServiceType): service is Service {
+  return isService(service)
 }

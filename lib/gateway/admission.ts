@@ -3,7 +3,7 @@ import { pool } from '@/lib/db/prisma'
 import { env } from '@/lib/env'
 import { AppError } from '@/lib/errors'
 import { forgetApiKey, invalidKey } from '@/lib/gateway/identity'
-import type { Service } from '@/lib/services'
+import type { ServiceType } from '@/lib/services'
 import { formatUsd, parseUsd } from '@/lib/pricing/money'
 
 /** What public.gateway_admit answers. */
@@ -29,7 +29,7 @@ export const LIMIT_MESSAGE = 'You have reached your monthly limit. Upgrade your 
  * at least ten minutes (a stream is cut before its hold expires, see chat.ts), or a video
  * job's life.
  */
-export function holdSeconds(service: Service): number {
+export function holdSeconds(service: ServiceType): number {
   return service === 'video' ? 6 * 60 * 60 : Math.max(600, Math.ceil((2 * env.UPSTREAM_TIMEOUT_MS) / 1000) + 60)
 }
 
@@ -43,7 +43,7 @@ export async function admitCall(input: {
   userId: string
   /** The API key the call came with (null for a browser session): re-checked in the same round trip. */
   apiKeyId: string | null
-  service: Service
+  service: ServiceType
   units: number
   estimatedCost: string | null
   requestId: string
@@ -92,7 +92,7 @@ export async function admitCall(input: {
  * without limit, each leaving a row. Returns the 429 to answer instead when the rate was
  * already full, else null.
  */
-export async function countRefusal(userId: string, service: Service): Promise<AppError | null> {
+export async function countRefusal(userId: string, service: ServiceType): Promise<AppError | null> {
   const { rows } = await pool().query<{ result: { limited: boolean; limit?: number; used?: number; retry_after_seconds?: number; resets_at?: string } }>(
     'select public.gateway_count_refusal($1::uuid, $2) as result',
     [userId, service],

@@ -12,7 +12,7 @@ import { trackAPIUsage } from '@/lib/metering/record'
 import { buildUsageRow, ZERO_COST, type CallContext, type Outcome } from '@/lib/metering/row'
 import type { Attempt } from '@/lib/gateway/fallback'
 import { routeModel, type Route, type TextRoute } from '@/lib/gateway/routing'
-import type { Service } from '@/lib/services'
+import { hasQuotaColumns, type ServiceType } from '@/lib/services'
 import { listPriceOverrides } from '@/lib/pricing/model-prices'
 import type { PriceOverride } from '@/lib/pricing/types'
 import { sanitizePayload, storable } from '@/lib/gateway/sanitize'
@@ -49,7 +49,7 @@ export class GatewayCall {
   constructor(
     readonly request: Request,
     readonly identity: Identity,
-    readonly service: Service,
+    readonly service: ServiceType,
     readonly endpoint: string,
   ) {
     this.ip = extractIPAddress(request)
@@ -80,9 +80,11 @@ export class GatewayCall {
    * The opening every metered handler shares: read the JSON body (remembering model and a
    * sanitized copy for the row, even if validation then fails), validate it, read the
    * campaign, and decide who serves the model: the route carries the model's catalog entry,
-   * which the estimate and the pricing reuse (the one catalog lookup of the call).
+   * which the estimate and the pricing reuse (the one catalog lookup of the call). The seed's
+   * four services are routed by routeModel; other services (embeddings, audio…) bring their own
+   * `router`.
    */
-  async open<S extends z.ZodType<{ model: string; campaign?: string }>>(schema: S, defaultModel: string): Promise<{ input: z.infer<S>; route: Route; overrides: PriceOverride[] }> {
+  async open<S extends z.ZodType<{ model: string; campaign?: string }>>(schema: S, defaultModel: string, router?: Router): Promise<{ input: z.infer<S>; route: Route; overrides: PriceOverride[] }> {
     const raw = await readJsonObject(this.request, BODY_LIMITS.gateway)
     // Made storable: the model of a refused call is still written to its row, and a NUL or a
     // lone surrogate in it made PostgreSQL refuse the row on every retry (the call went unbooked).
@@ -91,7 +93,8 @@ export class GatewayCall {
     const input = validate(schema, raw)
     this.readCampaign(input.campaign)
     const overrides = await listPriceOverrides()
-    const route = routeModel(this.service, input.model, overrides)
+    const service = this.service
+    const route = router ? router(input.model, overrides) : hasQuotaColumns(service) ? routeModel(service, input.model, overrides) : noRouter(service)
     this.provider = route.servedBy
     // The row names the model as served (`GPT-4o`, `openai/gpt-4o` and `gpt-4o` are one model).
     if (route.kind === 'text') this.model = storable(route.upstreamModel.slice(0, 200))
@@ -225,6 +228,13 @@ export class GatewayCall {
   }
 }
 
+/** Who serves a model of a service routeModel does not know (embeddings, audio…). */
+export type Router = (model: string, overrides: readonly PriceOverride[]) => Route
+
+function noRouter(service: ServiceType): never {
+  throw new Error(`${service} calls need a router of their own (GatewayCall.open)`)
+}
+
 const logFailure = (error: AppError, thrown: unknown, what: string) => logAs('gateway', error, thrown, what)
 
 /**
@@ -252,7 +262,7 @@ export type ErrorRenderer = (error: AppError, headers?: Record<string, string>) 
  * row and answers in OpenAI's error shape (or `renderError`'s) whatever happens.
  * Unauthenticated calls are refused without a row (there is nobody to record them against).
  */
-export function gatewayRoute<P>(service: Service, endpoint: string, handle: (call: GatewayCall, params: P) => Promise<Response>, renderError: ErrorRenderer = errorResponse) {
+export function gatewayRoute<P>(service: ServiceType, endpoint: string, handle: (call: GatewayCall, params: P) => Promise<Response>, renderError: ErrorRenderer = errorResponse) {
   return async (request: Request, context: { params: Promise<P> }): Promise<Response> => {
     let identity: Identity
     try {

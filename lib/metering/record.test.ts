@@ -78,6 +78,20 @@ describe('trackAPIUsage', () => {
     expect(state.sub).toEqual({ chat_messages_used: 2, period_cost: '0.007500000000' })
   })
 
+  it('books the services without a quota column (embedding, audio, moderation): their rollups and the period cost, no quota counter', async () => {
+    const userId = await withClient(url(), (c) => insertUser(c))
+    for (const service of ['embedding', 'audio', 'moderation'] as const)
+      await trackAPIUsage(record(userId, { model: `${service}-model`, total_cost: '0.001', input_cost: '0.001', output_cost: '0' }, { service, endpoint: `/api/v1/${service}` }))
+    const state = await withClient(url(), async (c) => ({
+      rows: (await c.query(`select service_type from public.api_usage where user_id = $1 order by service_type`, [userId])).rows.map((r) => r.service_type),
+      rollups: (await c.query(`select count(*)::int as n from public.usage_aggregations where user_id = $1 and period_type = 'month'`, [userId])).rows[0].n,
+      sub: (await c.query('select content_generations_used + chat_messages_used + image_generations_used + video_generations_used as quota_used, period_cost::text from public.user_subscriptions where user_id = $1', [userId])).rows[0],
+    }))
+    expect(state.rows).toEqual(['audio', 'embedding', 'moderation'])
+    expect(state.rollups).toBe(3)
+    expect(state.sub).toEqual({ quota_used: 0, period_cost: '0.003000000000' })
+  })
+
   it('still books a call whose details the database refuses (an address inet cannot hold)', async () => {
     const userId = await withClient(url(), (c) => insertUser(c))
     const errors = vi.spyOn(console, 'error').mockImplementation(() => {})

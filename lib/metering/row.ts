@@ -4,10 +4,9 @@
 // complete api_usage row. The status comes from the error code here and nowhere else, and the
 // counts are made to fit their columns here, so the writer never meets a row it must repair.
 import type { CostBreakdown } from '@/lib/pricing/types'
-import type { Service } from '@/lib/services'
-
 /** The services are declared once, in lib/services.ts. */
-export type ServiceType = Service
+export type { ServiceType } from '@/lib/services'
+import type { ServiceType } from '@/lib/services'
 export type UsageStatus = 'success' | 'error' | 'rate_limited' | 'limit_exceeded' | 'client_aborted'
 export type CostStatus = 'priced' | 'estimated' | 'unpriced'
 
