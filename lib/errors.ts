@@ -9,7 +9,7 @@ import { UntranslatableError } from '@/lib/providers/types'
 /** Every code an answer can carry, with its HTTP status and OpenAI error type. */
 export const ERROR_CODES = {
   invalid_request: { status: 400, type: 'invalid_request_error' },
-  unknown_model: { status: 400, type: 'invalid_request_error' },
+  model_not_found: { status: 404, type: 'invalid_request_error' },
   invalid_signature: { status: 400, type: 'invalid_request_error' },
   webhooks_not_configured: { status: 400, type: 'invalid_request_error' },
   /** No session on a route that needs one. */
@@ -21,6 +21,8 @@ export const ERROR_CODES = {
   not_found: { status: 404, type: 'invalid_request_error' },
   /** A path under /api/v1 that no route serves (OpenAI answers the same code). */
   unknown_url: { status: 404, type: 'invalid_request_error' },
+  /** A route that exists, asked with a method it does not serve (OpenAI answers 405 too). */
+  method_not_allowed: { status: 405, type: 'invalid_request_error' },
   email_taken: { status: 409, type: 'invalid_request_error' },
   price_overlap: { status: 409, type: 'invalid_request_error' },
   payload_too_large: { status: 413, type: 'invalid_request_error' },

@@ -29,7 +29,7 @@ export function candidateRoutes(primary: TextRoute, requested: readonly string[]
     try {
       route = textRouteTo(resolveTextTarget(name, overrides))
     } catch (error) {
-      if (error instanceof AppError && requested?.length) throw new AppError('invalid_request', `models[${index}]: ${error.message}`, { param: `models[${index}]` })
+      if (error instanceof AppError && requested?.length) throw new AppError(error.code, `models[${index}]: ${error.message}`, { param: `models[${index}]` })
       throw error
     }
     if (!routes.some((r) => r.provider.id === route.provider.id && r.upstreamModel === route.upstreamModel)) routes.push(route)

@@ -115,7 +115,7 @@ export function mediaRoute(route: Route): MediaRoute {
 }
 
 function unknownModel(model: string, service: Service): AppError {
-  return new AppError('unknown_model', `The model \`${model}\` does not exist or is not served for ${service}. GET /api/v1/models lists what is.`, {
+  return new AppError('model_not_found', `The model \`${model}\` does not exist or is not served for ${service}. GET /api/v1/models lists what is.`, {
     param: 'model',
   })
 }

@@ -50,7 +50,7 @@ describe('resolveTextTarget', () => {
 
   it('refuses a model nobody serves, and a hosted provider\'s unpriced model unless an override prices it', async () => {
     const { resolveTextTarget } = await routing()
-    expect(() => resolveTextTarget('gpt-9-ultra', [])).toThrow(expect.objectContaining({ code: 'unknown_model', param: 'model' }))
+    expect(() => resolveTextTarget('gpt-9-ultra', [])).toThrow(expect.objectContaining({ code: 'model_not_found', param: 'model' }))
     expect(() => resolveTextTarget('anthropic/claude-imaginary', [])).toThrow(/not in the price catalog/)
     const priced = resolveTextTarget('anthropic/claude-imaginary', [override({ provider: 'anthropic', model: 'claude-imaginary' })])
     expect([priced.provider.id, priced.upstreamModel, priced.entry, priced.pricingProvider]).toEqual(['anthropic', 'claude-imaginary', null, 'anthropic'])

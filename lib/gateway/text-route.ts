@@ -110,5 +110,5 @@ export function textServing(provider: TextProvider): TextServing {
 
 function unknownTextModel(model: string, provider: TextProvider | undefined): AppError {
   const where = provider ? ` by ${provider.name} (it is not in the price catalog: an operator can price it with an override)` : ''
-  return new AppError('unknown_model', `The model \`${model}\` does not exist or is not served${where}. GET /api/v1/models lists what is.`, { param: 'model' })
+  return new AppError('model_not_found', `The model \`${model}\` does not exist or is not served${where}. GET /api/v1/models lists what is.`, { param: 'model' })
 }

@@ -140,7 +140,6 @@ describe('POST /api/v1/messages through the simulator', () => {
       [{ max_tokens: 500, thinking: { type: 'enabled', budget_tokens: 1024 }, messages: [{ role: 'user', content: 'x' }] }, /^thinking\.budget_tokens: .*less than max_tokens/],
       [{ max_tokens: 5, top_k: 3, messages: [{ role: 'user', content: 'x' }] }, /^top_k: is only served by Anthropic models/],
       [{ max_tokens: 5, messages: [{ role: 'user', content: [{ type: 'document', source: { type: 'text', media_type: 'text/plain', data: 'd' } }] }] }, /^messages\.0\.content\.0\.type: document blocks are only served by Anthropic models/],
-      [{ max_tokens: 5, model: 'no-such-model', messages: [{ role: 'user', content: 'x' }] }, /no-such-model/],
     ]
     for (const [body, message] of cases) {
       const error = await caught(client.messages.create({ model: 'claude-sonnet-4-5', ...body } as never))
@@ -148,6 +147,10 @@ describe('POST /api/v1/messages through the simulator', () => {
       expect(error.error).toMatchObject({ type: 'error', error: { type: 'invalid_request_error', message: expect.stringMatching(message) } })
       expect(error.headers!.get('x-request-id')).toMatch(/^req_/)
     }
+    // An unknown model is Anthropic's 404 (not_found_error), as OpenAI's edge answers 404 model_not_found.
+    const unknown = await caught(client.messages.create({ model: 'no-such-model', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] }))
+    expect(unknown).toBeInstanceOf(Anthropic.NotFoundError)
+    expect(unknown.error).toMatchObject({ type: 'error', error: { type: 'not_found_error', message: expect.stringMatching(/no-such-model/), details: { error_code: 'model_not_found', param: 'model' } } })
   })
 
   it('refuses a caller over its rate with RateLimitError, in Anthropic shape with the rate headers', async () => {

@@ -119,8 +119,8 @@ describe('fallback', () => {
       headers: { authorization: `Bearer ${u.key}`, 'content-type': 'application/json' },
       body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'unknown fallback' }], models: ['backup/gpt-4o-mini', 'no-such-model-anywhere'] }),
     })
-    expect(answer.status).toBe(400)
-    expect((await answer.json()).error).toMatchObject({ param: 'models[1]' })
+    expect(answer.status).toBe(404)
+    expect((await answer.json()).error).toMatchObject({ code: 'model_not_found', param: 'models[1]' })
     expect(callsTo(primary, 'unknown fallback')).toHaveLength(0)
   })
 })

@@ -57,7 +57,7 @@ describe('bad input gets a precise 400 and no upstream call', () => {
     ['messages of the wrong type', { model: 'gpt-4o', messages: 'hello' }, {}, 400, 'invalid_request', /^messages: must be an array/, 'messages'],
     ['an unknown role', { model: 'gpt-4o', messages: [{ role: 'wizard', content: 'x' }] }, {}, 400, 'invalid_request', /^messages\.0\.role: must be one of/, 'messages.0.role'],
     ['a negative max_tokens', { model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }], max_tokens: -5 }, {}, 400, 'invalid_request', /^max_tokens:/, 'max_tokens'],
-    ['an unknown model', { model: 'gpt-99-ultra', messages: [{ role: 'user', content: 'x' }] }, {}, 400, 'unknown_model', /gpt-99-ultra/, 'model'],
+    ['an unknown model', { model: 'gpt-99-ultra', messages: [{ role: 'user', content: 'x' }] }, {}, 404, 'model_not_found', /gpt-99-ultra/, 'model'],
     ['an option Tollgate cannot price', { model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }], service_tier: 'priority' }, {}, 400, 'invalid_request', /^service_tier: is not supported/, 'service_tier'],
     ['an assistant turn without content', { model: 'gpt-4o', messages: [{ role: 'assistant', tool_calls: [] }, { role: 'wizard' }] }, {}, 400, 'invalid_request', /^messages\.1\.role/, 'messages.1.role'],
     ['a form body', 'model=gpt-4o', { 'content-type': 'application/x-www-form-urlencoded' }, 415, 'unsupported_media_type', /application\/json/],
@@ -79,7 +79,7 @@ describe('bad input gets a precise 400 and no upstream call', () => {
     await expectError(await post('/images/generations', { model: 'dall-e-3', prompt: '', n: 1 }), 400, 'invalid_request', /^prompt: is required/)
     await expectError(await post('/images/generations', { model: 'dall-e-3', prompt: 'x', n: 20 }), 400, 'invalid_request', /^n: must be between 1 and 10/)
     await expectError(await post('/videos/generations', { model: 'gen4_turbo', prompt: 'x', seconds: 'ten' }), 400, 'invalid_request', /^seconds:/)
-    await expectError(await post('/videos/generations', { model: 'no-such-video', prompt: 'x' }), 400, 'unknown_model')
+    await expectError(await post('/videos/generations', { model: 'no-such-video', prompt: 'x' }), 404, 'model_not_found')
   })
 })
 

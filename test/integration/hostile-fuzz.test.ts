@@ -3,6 +3,8 @@
 // must be a 4xx with a message; none may be a 5xx, reach the upstream, crash the server or
 // lose a usage row. Reproduce a failure with FUZZ_SEED=<seed printed below>.
 import { createHmac } from 'node:crypto'
+import { readdirSync, readFileSync } from 'node:fs'
+import path from 'node:path'
 import net from 'node:net'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -168,6 +170,24 @@ describe(`hostile input, fuzzed (seed ${SEED})`, () => {
     expect(upstream.calls.length).toBe(before)
   })
 
+  it('answers every /api/v1 route asked with a method it does not serve with a JSON 405 naming the methods it does (Allow)', async () => {
+    const routes = gatewayRouteFiles()
+    expect(routes.length).toBeGreaterThanOrEqual(11)
+    for (const { url, served } of routes) {
+      expect(served.length, url).toBeGreaterThan(0)
+      for (const method of METHODS.filter((m) => !served.includes(m))) {
+        const answer = await fetch(`${server.url}${url}`, { method, headers: { authorization: `Bearer ${user.key}`, 'content-type': 'application/json' }, body: method === 'GET' ? undefined : '{}' })
+        expect(answer.status, `${method} ${url}`).toBe(405)
+        expect(answer.headers.get('allow'), `${method} ${url}`).toBe(served.join(', '))
+        const body = await answer.json()
+        // /api/v1/messages speaks Anthropic's error shape; the rest OpenAI's.
+        const error = url.startsWith('/api/v1/messages') ? body.error.details : body.error
+        expect(error, `${method} ${url}`).toMatchObject({ [url.startsWith('/api/v1/messages') ? 'error_code' : 'code']: 'method_not_allowed' })
+        expect(body.error.message, `${method} ${url}`).toContain(`${method} ${url}`)
+      }
+    }
+  })
+
   it('answers any /api/v1 path no route serves with a JSON 404 (unknown_url) the SDKs can read, never an HTML page', async () => {
     for (const [method, path] of [['POST', '/api/v1/no-such-endpoint'], ['GET', '/api/v1/chat'], ['POST', '/api/v1/chat/completion'], ['DELETE', '/api/v1/x/y/z']]) {
       const answer = await fetch(`${server.url}${path}`, { method, headers: { authorization: `Bearer ${user.key}`, 'content-type': 'application/json' }, body: method === 'GET' ? undefined : '{}' })
@@ -239,5 +259,19 @@ function rawRequest(port: number, text: string): Promise<string> {
     socket.on('data', (d: Buffer) => (answer += d.toString('latin1')))
     socket.on('close', () => resolve(answer))
     socket.on('error', (error) => (answer ? resolve(answer) : reject(error)))
+  })
+}
+
+const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const
+
+/** Every route file under app/api/v1 (dynamic segments filled in) and the methods it exports a handler of its own for. */
+function gatewayRouteFiles(): { url: string; served: string[] }[] {
+  const root = path.join(process.cwd(), 'app/api/v1')
+  const files = readdirSync(root, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('route.ts') && !f.includes('[...path]'))
+  return files.map((file) => {
+    const source = readFileSync(path.join(root, file), 'utf8')
+    const served = METHODS.filter((m) => new RegExp(`export (?:const|async function|function) ${m}\\b`).test(source))
+    const segments = path.dirname(file).split(path.sep).map((s) => (s.startsWith('[...') ? 'a/b' : s.startsWith('[') ? 'x' : s))
+    return { url: `/api/v1/${segments.join('/')}`, served }
   })
 }

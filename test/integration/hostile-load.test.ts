@@ -179,7 +179,7 @@ describe('the ledger cannot be bloated', () => {
       ['served, with one huge string', { user: padTo(MiB, 'ab c') }, 200],
       ['served, escaped characters', { user: padTo(MiB / 6, '\u0001') }, 200],
       ['refused by validation', { messages: [{ role: 'wizard', content: padTo(MiB, 'x y ') }] }, 400],
-      ['refused: unknown model', { model: `gpt-${'9'.repeat(200)}`, extra: manyFields }, 400],
+      ['refused: unknown model', { model: `gpt-${'9'.repeat(200)}`, extra: manyFields }, 404],
       ['served, with 90,000 tiny fields', Object.fromEntries(Array.from({ length: 90_000 }, (_, i) => [String(i), 0])), 200],
     ]
     for (const [name, extra, status] of bodies) {
@@ -213,7 +213,7 @@ describe('the ledger cannot be bloated', () => {
       const r = await chat({ model: 'no-such-model', junk: padTo(64 * 1024, 'z ') }, flooder.key)
       answers.push({ status: r.status, code: (await r.json()).error.code, retryAfter: r.headers.get('retry-after') })
     }
-    expect(answers.slice(0, 5).map((a) => a.code)).toEqual(Array(5).fill('unknown_model'))
+    expect(answers.slice(0, 5).map((a) => a.code)).toEqual(Array(5).fill('model_not_found'))
     expect(answers.slice(5).map((a) => [a.status, a.code])).toEqual(Array(3).fill([429, 'rate_limited']))
     for (const a of answers.slice(5)) expect(Number(a.retryAfter)).toBeGreaterThanOrEqual(1)
     // Valid calls are refused too until the window moves: refusals spent the rate.

@@ -1,6 +1,6 @@
 // Any /api/v1 path no route serves: OpenAI's JSON 404 (code unknown_url), never Next's HTML
 // page, which the SDKs would paste raw into their error messages. Routes that exist win over
-// this catch-all; a wrong method on one of them is still Next's 405.
+// this catch-all; a wrong method on one of them answers a JSON 405 (lib/http/methods.ts).
 import { AppError, errorResponse } from '@/lib/errors'
 
 function unknownUrl(request: Request): Response {
