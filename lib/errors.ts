@@ -21,6 +21,8 @@ export const ERROR_CODES = {
   not_found: { status: 404, type: 'invalid_request_error' },
   /** A path under /api/v1 that no route serves (OpenAI answers the same code). */
   unknown_url: { status: 404, type: 'invalid_request_error' },
+  /** A model this endpoint does not serve (OpenAI's code and status: SDKs catch it to fall back). */
+  model_not_found: { status: 404, type: 'invalid_request_error' },
   email_taken: { status: 409, type: 'invalid_request_error' },
   price_overlap: { status: 409, type: 'invalid_request_error' },
   payload_too_large: { status: 413, type: 'invalid_request_error' },
