@@ -23,7 +23,7 @@ export const FAKE_SPEECH_USAGE = { input_tokens: 12, output_tokens: 900, total_t
 const CONTENT_TYPES: Record<string, string> = { mp3: 'audio/mpeg', opus: 'audio/opus', aac: 'audio/aac', flac: 'audio/flac', wav: 'audio/wav', pcm: 'audio/pcm' }
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
-function json(res: ServerResponse, status: number, body: unknown) {
+function json(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json' })
   res.end(JSON.stringify(body))
 }
@@ -46,10 +46,10 @@ async function transcribe(endpoint: string, form: FormData, res: ServerResponse,
       await sleep(5)
     }
     res.write(`data: ${JSON.stringify({ type: 'transcript.text.done', text, logprobs: [], usage })}\n\n`)
-    return res.end()
+    return void res.end()
   }
   const format = String(form.get('response_format') ?? 'json')
-  const plain = (body: string) => (res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' }), res.end(body))
+  const plain = (body: string): void => void res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' }).end(body)
   if (format === 'text') return plain(`${text}\n`)
   if (format === 'srt') return plain(`1\n00:00:00,000 --> 00:00:42,000\n${text}\n\n`)
   if (format === 'vtt') return plain(`WEBVTT\n\n00:00:00.000 --> 00:00:42.000\n${text}\n\n`)
@@ -71,7 +71,7 @@ async function speak(body: Record<string, unknown>, res: ServerResponse) {
       await sleep(5)
     }
     res.write(`data: ${JSON.stringify({ type: 'speech.audio.done', usage: FAKE_SPEECH_USAGE })}\n\n`)
-    return res.end()
+    return void res.end()
   }
   res.writeHead(200, { 'content-type': CONTENT_TYPES[String(body.response_format ?? 'mp3')] ?? 'audio/mpeg', 'transfer-encoding': 'chunked' })
   for (const chunk of chunks) {
