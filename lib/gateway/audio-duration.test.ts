@@ -66,3 +66,10 @@ describe('audioDuration', () => {
     expect(audioDuration(bad)).toBeNull()
   })
 })
+
+describe('audioDuration from a head', () => {
+  it('reads a WAV from its first bytes and the file size alone', () => {
+    const file = silentWav(30, 8000)
+    expect(audioDuration(file.subarray(0, 1024), file.length)).toEqual({ seconds: 30, exact: true, format: 'wav' })
+  })
+})

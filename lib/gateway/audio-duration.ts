@@ -9,12 +9,16 @@ export type Duration = { seconds: number; exact: boolean; format: 'wav' | 'flac'
 const HEAD_BYTES = 64 * 1024
 const MAX_CHUNKS = 64
 
-export function audioDuration(bytes: Uint8Array): Duration | null {
+/** The first bytes a caller needs to pass (the file's head): nothing past them is read. */
+export const AUDIO_HEAD_BYTES = HEAD_BYTES
+
+/** The duration of a file of `total` bytes whose first bytes are `bytes` (the whole file, or its first AUDIO_HEAD_BYTES). */
+export function audioDuration(bytes: Uint8Array, total = bytes.byteLength): Duration | null {
   const head = Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.byteLength, HEAD_BYTES))
   if (head.length < 12) return null
-  if (head.toString('latin1', 0, 4) === 'RIFF' && head.toString('latin1', 8, 12) === 'WAVE') return wav(head, bytes.byteLength)
+  if (head.toString('latin1', 0, 4) === 'RIFF' && head.toString('latin1', 8, 12) === 'WAVE') return wav(head, total)
   if (head.toString('latin1', 0, 4) === 'fLaC') return flac(head)
-  return mp3(head, bytes.byteLength)
+  return mp3(head, total)
 }
 
 function finite(seconds: number, exact: boolean, format: Duration['format']): Duration | null {

@@ -7,7 +7,7 @@ import 'server-only'
 // models per token (prompt text, audio in, text out). Audio bytes are never logged or stored.
 import { countTokens } from 'gpt-tokenizer/encoding/o200k_base'
 import { env } from '@/lib/env'
-import { audioDuration, type Duration } from '@/lib/gateway/audio-duration'
+import { AUDIO_HEAD_BYTES, audioDuration, type Duration } from '@/lib/gateway/audio-duration'
 import { formObject, TranscriptionSchema, TranslationSchema, type AudioFields } from '@/lib/gateway/audio-form'
 import { audioRoute, audioRouter, type AudioRoute } from '@/lib/gateway/audio-route'
 import { streamTranscription } from '@/lib/gateway/audio-stream'
@@ -24,11 +24,11 @@ type Endpoint = 'transcriptions' | 'translations'
 /** What the gateway knows of the upload's length before sending it: the header's, or a bound from its size. */
 export type AudioLength = { measured: Duration | null; boundSeconds: number }
 
-export function audioLength(bytes: Uint8Array): AudioLength {
-  const measured = audioDuration(bytes)
+export function audioLength(head: Uint8Array, size: number): AudioLength {
+  const measured = audioDuration(head, size)
   // A header's claim is trusted for the hold only when exact; an estimate or nothing falls back to
   // the longest the file could last at the lowest bitrate any accepted format carries speech in.
-  const bound = Math.ceil(bytes.byteLength / MIN_AUDIO_BYTES_PER_SECOND)
+  const bound = Math.ceil(size / MIN_AUDIO_BYTES_PER_SECOND)
   return { measured, boundSeconds: measured?.exact ? Math.min(bound, Math.ceil(measured.seconds)) : bound }
 }
 
@@ -68,7 +68,8 @@ function handler(endpoint: Endpoint) {
     const route = audioRoute(call, opened)
     const fields = input as AudioFields
     const file = form.files.get('file')![0]
-    const length = audioLength(new Uint8Array(await file.arrayBuffer()))
+    // Only the file's head is copied out to read its header.
+    const length = audioLength(new Uint8Array(await file.slice(0, AUDIO_HEAD_BYTES).arrayBuffer()), file.size)
     const hold = transcriptionHold(route.audio, length, fields.prompt)
     await call.admit(1, hold.totalCost)
 
