@@ -88,6 +88,12 @@ const schema = z
     LUMA_BASE_URL: z.url().default('https://api.lumalabs.ai/dream-machine/v1'),
     /** Shortest time between two status calls to a video vendor for one job (polls in between answer the last known state). */
     VIDEO_POLL_INTERVAL_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
+    /**
+     * Largest audio file accepted by /api/v1/audio/transcriptions and /translations (OpenAI's own
+     * limit is 25 MB = 26,214,400 bytes). The upload is counted as it arrives and refused with 413
+     * past it; each upload in flight holds up to about twice this in memory while it is parsed.
+     */
+    AUDIO_UPLOAD_MAX_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(26_214_400),
     /** How long an upstream may stay silent before the call fails with 504. */
     UPSTREAM_TIMEOUT_MS: z.coerce.number().int().min(100).max(900_000).default(60_000),
     /** Trust the first hop of X-Forwarded-For (only behind a proxy that sets it). */

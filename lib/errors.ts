@@ -9,6 +9,7 @@ import { UntranslatableError } from '@/lib/providers/types'
 /** Every code an answer can carry, with its HTTP status and OpenAI error type. */
 export const ERROR_CODES = {
   invalid_request: { status: 400, type: 'invalid_request_error' },
+  /** A model this endpoint does not serve (OpenAI's code and status: SDKs catch it to fall back). */
   model_not_found: { status: 404, type: 'invalid_request_error' },
   invalid_signature: { status: 400, type: 'invalid_request_error' },
   webhooks_not_configured: { status: 400, type: 'invalid_request_error' },

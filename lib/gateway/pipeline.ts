@@ -85,7 +85,14 @@ export class GatewayCall {
    * `router`.
    */
   async open<S extends z.ZodType<{ model: string; campaign?: string }>>(schema: S, defaultModel: string, router?: Router): Promise<{ input: z.infer<S>; route: Route; overrides: PriceOverride[] }> {
-    const raw = await readJsonObject(this.request, BODY_LIMITS.gateway)
+    return this.openFields(await readJsonObject(this.request, BODY_LIMITS.gateway), schema, defaultModel, router)
+  }
+
+  /**
+   * open() for a body already read (a multipart upload, lib/gateway/audio.ts): `raw` is what the
+   * row may keep of it (no file bytes).
+   */
+  async openFields<S extends z.ZodType<{ model: string; campaign?: string }>>(raw: Record<string, unknown>, schema: S, defaultModel: string, router?: Router): Promise<{ input: z.infer<S>; route: Route; overrides: PriceOverride[] }> {
     // Made storable: the model of a refused call is still written to its row, and a NUL or a
     // lone surrogate in it made PostgreSQL refuse the row on every retry (the call went unbooked).
     this.model = typeof raw.model === 'string' && raw.model ? storable(raw.model.slice(0, 200)) : defaultModel

@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto'
 import { countTokens } from 'gpt-tokenizer/encoding/o200k_base'
 import { openai } from '@/lib/providers/openai'
+import { serveAudio } from '@/lib/providers/openai-audio-simulator'
 import { errorText } from '@/lib/providers/transport'
 import type { ChatRequestBody, HttpCall, ParsedBody, ProviderAdapter, VideoRequest } from '@/lib/providers/types'
 
@@ -118,6 +119,7 @@ function videoStatus(id: string): Response {
 
 async function serve(call: HttpCall, signal: AbortSignal): Promise<Response> {
   const path = call.url.slice(SIMULATOR_BASE.length)
+  if (path.startsWith('/audio/')) return serveAudio(path, call, signal)
   const body = typeof call.body === 'string' ? JSON.parse(call.body) : undefined
   if (path === '/chat/completions') return chatResponse(body, signal)
   if (path === '/images/generations') return imageResponse(body)

@@ -27,6 +27,7 @@
 // cap), with usage counted as OpenAI counts it (the prompt with o200k chat framing).
 import { createServer, type ServerResponse } from 'node:http'
 import { encodeChat } from 'gpt-tokenizer/encoding/o200k_base'
+import { serveFakeAudio } from '@/test/fakes/openai-audio'
 
 export type OpenAICall = { path: string; body: Record<string, unknown>; aborted: boolean; authorization?: string }
 export type FakeOpenAI = {
@@ -130,6 +131,7 @@ const send = (res: ServerResponse, status: number, body: unknown) => {
 export async function startFakeOpenAI(apiKey = 'sk-fake-openai'): Promise<FakeOpenAI> {
   const fake: FakeOpenAI = { url: '', apiKey, calls: [], close: async () => {}, pause: async () => {}, resume: async () => {} }
   const server = createServer(async (req, res) => {
+    if (req.url?.startsWith('/audio/')) return serveFakeAudio(fake, req, res)
     const chunks: Buffer[] = []
     for await (const chunk of req) chunks.push(chunk as Buffer)
     const body = JSON.parse(Buffer.concat(chunks).toString() || '{}') as Record<string, unknown>
