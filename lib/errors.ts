@@ -19,6 +19,8 @@ export const ERROR_CODES = {
   invalid_credentials: { status: 401, type: 'authentication_error' },
   cross_site_request: { status: 403, type: 'permission_error' },
   not_found: { status: 404, type: 'invalid_request_error' },
+  /** A model no provider serves (OpenAI's code: SDKs catch it to fall back to another model). */
+  model_not_found: { status: 404, type: 'invalid_request_error' },
   /** A path under /api/v1 that no route serves (OpenAI answers the same code). */
   unknown_url: { status: 404, type: 'invalid_request_error' },
   email_taken: { status: 409, type: 'invalid_request_error' },

@@ -84,8 +84,14 @@ export class GatewayCall {
    * four services are routed by routeModel; other services (embeddings, audio…) bring their own
    * `router`.
    */
-  async open<S extends z.ZodType<{ model: string; campaign?: string }>>(schema: S, defaultModel: string, router?: Router): Promise<{ input: z.infer<S>; route: Route; overrides: PriceOverride[] }> {
-    const raw = await readJsonObject(this.request, BODY_LIMITS.gateway)
+  async open<S extends z.ZodType<{ model: string; campaign?: string }>>(
+    schema: S,
+    defaultModel: string,
+    router?: Router,
+    /** The body cap: the gateway's, or a larger one an endpoint justifies (embeddings). */
+    maxBytes: number = BODY_LIMITS.gateway,
+  ): Promise<{ input: z.infer<S>; route: Route; overrides: PriceOverride[] }> {
+    const raw = await readJsonObject(this.request, maxBytes)
     // Made storable: the model of a refused call is still written to its row, and a NUL or a
     // lone surrogate in it made PostgreSQL refuse the row on every retry (the call went unbooked).
     this.model = typeof raw.model === 'string' && raw.model ? storable(raw.model.slice(0, 200)) : defaultModel

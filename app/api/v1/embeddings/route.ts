@@ -1,0 +1,5 @@
+// POST /api/v1/embeddings — OpenAI-compatible embeddings on OpenAI, Gemini and OpenAI-compatible hosts, metered per input token.
+import { handleEmbeddings } from '@/lib/gateway/embeddings'
+import { gatewayRoute } from '@/lib/gateway/pipeline'
+
+export const POST = gatewayRoute('embedding', '/api/v1/embeddings', handleEmbeddings)
