@@ -4,7 +4,7 @@
 // encoded as the SDK asked), precise refusals, and the one usage row each call leaves, priced
 // per input token (literal rates from the catalog: 3-small 0.02, 3-large 0.13, gemini 0.15 per 1M).
 import { APIError } from 'openai'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { rowOf } from '@/test/conformance'
 import { startFakeGemini, type FakeGemini } from '@/test/fakes/gemini'
 import { startFakeOpenAI, type FakeOpenAI } from '@/test/fakes/openai'
@@ -102,5 +102,22 @@ describe('POST /api/v1/moderations', () => {
     expect(canonical(r.total_cost)).toBe('0')
     const unknown = await caught(u.client.moderations.create({ model: 'gpt-4o', input: 'x' }))
     expect(unknown).toMatchObject({ status: 404, code: 'model_not_found' })
+  })
+})
+
+describe('with no provider key (the shared server: the simulator serves)', () => {
+  it('answers embeddings and moderations offline, in the same shapes, each call booked', async () => {
+    const offline = await createGatewayUser(inject('baseUrl'))
+    const { data, request_id: embedded } = await offline.client.embeddings.create({ model: 'text-embedding-3-small', input: ['offline', 'offline'] }).withResponse()
+    expect(data.data.map((d) => d.embedding.length)).toEqual([1536, 1536])
+    // Deterministic: the same text, the same vector.
+    expect(data.data[0].embedding).toEqual(data.data[1].embedding)
+    const r = await rowOf(inject('nextDatabaseUrl'), offline.id, embedded)
+    // "offline" is 1 token (cl100k) per input, at 0.02 per million: priced as the real model would be.
+    expect(r).toMatchObject({ service_type: 'embedding', provider: 'simulator', input_tokens: 2, cost_status: 'priced' })
+    expect(canonical(r.total_cost)).toBe('0.00000004')
+    const { data: moderation, request_id: moderated } = await offline.client.moderations.create({ input: 'a calm sentence' }).withResponse()
+    expect(moderation.results[0]).toMatchObject({ flagged: false, category_applied_input_types: { violence: ['text'] } })
+    expect(await rowOf(inject('nextDatabaseUrl'), offline.id, moderated)).toMatchObject({ service_type: 'moderation', provider: 'simulator', total_cost: '0.000000000000', cost_status: 'priced' })
   })
 })
