@@ -96,7 +96,10 @@ function upstreamCalls(req: EmbeddingRequest, route: TextRoute): Upstream {
     const calls = geminiEmbeddingRequests(req, route.config)
     return { calls, parse: parseGeminiEmbeddings, sizes: calls.map((_, i) => Math.min(GEMINI_BATCH, req.items.length - i * GEMINI_BATCH)) }
   }
-  return { calls: [openAIEmbeddingsRequest(req, route.config)], parse: parseOpenAIEmbeddings, sizes: [req.items.length] }
+  // Every host answers floats, not every host base64 (the openai SDK asks for it by default):
+  // only OpenAI is asked for base64; other hosts' floats are encoded here as the caller asked.
+  const asked = route.provider.id === 'openai' ? req : { ...req, encodingFormat: undefined }
+  return { calls: [openAIEmbeddingsRequest(asked, route.config)], parse: parseOpenAIEmbeddings, sizes: [req.items.length] }
 }
 
 // Hosts other than OpenAI and Gemini count with their own tokenizers, which may count more than

@@ -27,6 +27,9 @@ beforeAll(async () => {
     OPENAI_BASE_URL: openai.url,
     GEMINI_API_KEY: gemini.apiKey,
     GEMINI_BASE_URL: gemini.url,
+    // The fake OpenAI also stands for Mistral, an OpenAI-compatible host serving mistral-embed.
+    MISTRAL_API_KEY: openai.apiKey,
+    MISTRAL_BASE_URL: openai.url,
   })
   u = await createGatewayUser(server.url)
 })
@@ -74,6 +77,17 @@ describe('POST /api/v1/embeddings', () => {
     const r = await row(requestId)
     expect(r).toMatchObject({ service_type: 'embedding', provider: 'gemini', model: 'gemini-embedding-001', input_tokens: 4, cost_status: 'estimated' })
     expect(canonical(r.total_cost)).toBe('0.0000006')
+  })
+
+  it('asks an OpenAI-compatible host for floats and encodes them as the SDK asked', async () => {
+    const { data, request_id: requestId } = await u.client.embeddings.create({ model: 'mistral-embed', input: 'bonjour' }).withResponse()
+    expect(openai.calls.at(-1)!.body).toEqual({ model: 'mistral-embed', input: 'bonjour' })
+    expect(data.data[0].embedding).toEqual(fakeVector('bonjour', 1024))
+    const r = await row(requestId)
+    // The host's own usage (cl100k in the fake: 2 tokens) at mistral-embed's 0.10 per million.
+    expect(data.usage.prompt_tokens).toBe(2)
+    expect(r).toMatchObject({ service_type: 'embedding', provider: 'mistral', model: 'mistral-embed', input_tokens: 2, cost_status: 'priced' })
+    expect(canonical(r.total_cost)).toBe('0.0000002')
   })
 
   it('refuses a bad input or dimensions precisely (400), and an unknown model with 404 model_not_found', async () => {
