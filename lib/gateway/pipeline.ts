@@ -84,8 +84,14 @@ export class GatewayCall {
    * four services are routed by routeModel; other services (embeddings, audio…) bring their own
    * `router`.
    */
-  async open<S extends z.ZodType<{ model: string; campaign?: string }>>(schema: S, defaultModel: string, router?: Router): Promise<{ input: z.infer<S>; route: Route; overrides: PriceOverride[] }> {
-    return this.openFields(await readJsonObject(this.request, BODY_LIMITS.gateway), schema, defaultModel, router)
+  async open<S extends z.ZodType<{ model: string; campaign?: string }>>(
+    schema: S,
+    defaultModel: string,
+    router?: Router,
+    /** The body cap: the gateway's, or a larger one an endpoint justifies (embeddings). */
+    maxBytes: number = BODY_LIMITS.gateway,
+  ): Promise<{ input: z.infer<S>; route: Route; overrides: PriceOverride[] }> {
+    return this.openFields(await readJsonObject(this.request, maxBytes), schema, defaultModel, router)
   }
 
   /**

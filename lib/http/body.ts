@@ -15,6 +15,12 @@ export const BODY_LIMITS = {
   webhook: 1024 * 1024,
   /** Gateway calls: prompts, tool schemas, a base64 image or two. */
   gateway: 1024 * 1024,
+  /**
+   * Embeddings: OpenAI takes up to 300,000 tokens a request, which as token ids ("123456,") is
+   * about 2.1 MB of JSON; text of that many tokens is ~1.2 MB of English, more when escaped.
+   * Counting it is bounded (lib/gateway/embeddings-count.ts), so 4 MiB admits every valid request.
+   */
+  embeddings: 4 * 1024 * 1024,
 } as const
 
 function describe(bytes: number): string {

@@ -4,6 +4,7 @@
 // "simulator" and are priced as the requested model would be.
 import { createHash } from 'node:crypto'
 import { countTokens } from 'gpt-tokenizer/encoding/o200k_base'
+import { simulatedEmbeddings, simulatedModeration } from '@/lib/providers/embeddings-simulator'
 import { openai } from '@/lib/providers/openai'
 import { serveAudio } from '@/lib/providers/openai-audio-simulator'
 import { errorText } from '@/lib/providers/transport'
@@ -123,12 +124,17 @@ async function serve(call: HttpCall, signal: AbortSignal): Promise<Response> {
   const body = typeof call.body === 'string' ? JSON.parse(call.body) : undefined
   if (path === '/chat/completions') return chatResponse(body, signal)
   if (path === '/images/generations') return imageResponse(body)
+  if (path === '/embeddings') return simulatedEmbeddings(body)
+  if (path === '/moderations') return simulatedModeration(body)
   if (path === '/videos' && call.method === 'POST') return Response.json({ id: videoId(body) })
   if (path.startsWith('/videos/')) return videoStatus(decodeURIComponent(path.slice('/videos/'.length)))
   return Response.json({ detail: `The simulator does not serve ${call.method} ${path}` }, { status: 404 })
 }
 
 const post = (path: string, body: unknown): HttpCall => ({ method: 'POST', url: `${SIMULATOR_BASE}${path}`, headers: {}, body: JSON.stringify(body) })
+
+/** A POST to the simulator: the gateway's embeddings and moderations build their own. */
+export const simulatorPost = post
 
 export const simulator: ProviderAdapter = {
   id: 'simulator',

@@ -17,6 +17,7 @@
 // generationConfig.maxOutputTokens below 500 cuts each candidate there (finishReason MAX_TOKENS);
 // candidateCount answers several candidates, each billed.
 import { createServer, type ServerResponse } from 'node:http'
+import { fakeVector } from '@/test/fakes/openai-embeddings'
 
 export type GeminiCall = { path: string; model: string; stream: boolean; body: Record<string, unknown>; apiKey?: string; aborted: boolean }
 export type FakeGemini = { url: string; apiKey: string; calls: GeminiCall[]; close: () => Promise<void> }
@@ -43,6 +44,21 @@ const send = (res: ServerResponse, code: number, body: unknown) => {
   res.writeHead(code, { 'content-type': 'application/json; charset=UTF-8' })
   res.end(JSON.stringify(body))
 }
+
+/**
+ * batchEmbedContents: one {values} per request, outputDimensionality long (else 3,072), values
+ * as test/fakes/openai-embeddings.ts makes them; no usage, as Google sends none. Each request
+ * must name the URL's model (models/…) and hold one text part, as js-genai sends them.
+ */
+function serveEmbeddings(res: ServerResponse, model: string, body: Record<string, unknown>) {
+  if (!model.startsWith('gemini-embedding-')) return send(res, 404, googleError(404, 'NOT_FOUND', `models/${model} is not found for API version v1beta, or is not supported for embedContent.`))
+  const requests = body.requests as { model?: string; content?: Content; outputDimensionality?: number }[] | undefined
+  if (!Array.isArray(requests) || requests.length === 0 || requests.length > 100) return send(res, 400, googleError(400, 'INVALID_ARGUMENT', 'requests must hold 1 to 100 requests'))
+  const bad = requests.find((r) => r.model !== `models/${model}` || r.content?.parts?.length !== 1 || typeof r.content.parts[0].text !== 'string')
+  if (bad) return send(res, 400, googleError(400, 'INVALID_ARGUMENT', 'each request must name the model of the URL and hold one text part'))
+  send(res, 200, { embeddings: requests.map((r) => ({ values: fakeVector(r.content!.parts![0].text!, r.outputDimensionality ?? 3072) })) })
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 const untilClosed = (res: ServerResponse) => new Promise<void>((resolve) => {
   const timer = setTimeout(resolve, 60_000)
@@ -73,7 +89,7 @@ export async function startFakeGemini(apiKey = 'fake-gemini-key'): Promise<FakeG
     const chunks: Buffer[] = []
     for await (const chunk of req) chunks.push(chunk as Buffer)
     const url = new URL(req.url ?? '/', 'http://fake')
-    const route = /^\/v1beta\/models\/([^/:]+):(generateContent|streamGenerateContent)$/.exec(url.pathname)
+    const route = /^\/v1beta\/models\/([^/:]+):(generateContent|streamGenerateContent|batchEmbedContents)$/.exec(url.pathname)
     let body: Record<string, unknown> = {}
     try {
       body = JSON.parse(Buffer.concat(chunks).toString() || '{}') as Record<string, unknown>
@@ -92,6 +108,7 @@ export async function startFakeGemini(apiKey = 'fake-gemini-key'): Promise<FakeG
     if (req.method !== 'POST' || !route) return send(res, 404, googleError(404, 'NOT_FOUND', `models/${route?.[1] ?? ''} is not found for API version v1beta, or is not supported for this method.`))
     if (call.stream && url.searchParams.get('alt') !== 'sse') return send(res, 400, googleError(400, 'INVALID_ARGUMENT', 'fake: streams are served as SSE only (alt=sse)'))
 
+    if (route[2] === 'batchEmbedContents') return serveEmbeddings(res, route[1], body)
     const text = lastUserText(body)
     if (text.includes('[fault:429]'))
       return send(res, 429, googleError(429, 'RESOURCE_EXHAUSTED', RATE_LIMIT_MESSAGE, [{ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '7s' }]))
