@@ -2,7 +2,7 @@ import 'server-only'
 import { db } from '@/lib/db/prisma'
 import type { Prisma } from '@/lib/generated/prisma/client'
 import { PLANS, periodMonths, type EnforcementMode, type PlanId } from '@/lib/billing/plans'
-import { hasQuotaColumns, SERVICE_TYPE_IDS, SERVICES, serviceInfo, type Service, type ServiceType } from '@/lib/services'
+import { hasQuotaColumns, SERVICES, serviceInfo, type Service, type ServiceType } from '@/lib/services'
 
 export type PlanChange = {
   /**

@@ -203,7 +203,8 @@ export function formatDuration(seconds: number): string {
   const h = Math.floor(ms / 3_600_000)
   const m = Math.floor((ms % 3_600_000) / 60_000)
   const rest = (ms % 60_000) / 1000
-  const secs = `${Number.isInteger(rest) ? rest : rest.toFixed(3).replace(/0+$/, '')}s`
+  // (via toFixed: whole milliseconds, without float noise like 1.2000000000000002)
+  const secs = `${Number(rest.toFixed(3))}s`
   return h ? `${h}h${m}m${secs}` : m ? `${m}m${secs}` : secs
 }
 
