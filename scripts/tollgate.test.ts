@@ -88,9 +88,17 @@ describe('npm run tollgate', { timeout: 120_000 }, () => {
         JSON.stringify({ user_id: user.id, service_type: 'chat', provider: 'simulator', model: 'gpt-4o', endpoint: '/t', request_id: `req_${randomUUID()}`, total_cost: '0.25', input_cost: '0.25', output_cost: '0', generation_cost: '0', cost_status: 'priced', status: 'success' }),
       ]),
     )
+    await withClient(url(), (c) =>
+      c.query('select public.record_usage($1::jsonb)', [
+        JSON.stringify({ user_id: user.id, service_type: 'embedding', provider: 'simulator', model: 'text-embedding-3-small', endpoint: '/t', request_id: `req_${randomUUID()}`, total_cost: '0', input_cost: '0', output_cost: '0', generation_cost: '0', cost_status: 'priced', status: 'success' }),
+      ]),
+    )
     const clean = tollgate('reconcile', user.email)
     expect(clean.code).toBe(0)
-    expect(clean.out).toContain('all 5 counters match the usage rows')
+    // The four quota columns, the three service types counted in service_used, the period's cost.
+    expect(clean.out).toContain('all 8 counters match the usage rows')
+    await withClient(url(), (c) => c.query(`update public.user_subscriptions set service_used = '{"embedding": 3}' where user_id = $1`, [user.id]))
+    expect(tollgate('reconcile', user.email).out).toMatch(/DRIFT .* service_used.embedding: counter 3, rows 1/)
     await withClient(url(), (c) => c.query('update public.user_subscriptions set chat_messages_used = 9 where user_id = $1', [user.id]))
     const drift = tollgate('reconcile', user.email)
     expect(drift.code).toBe(1)
