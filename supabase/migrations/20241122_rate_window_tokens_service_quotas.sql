@@ -593,11 +593,15 @@ begin
     return jsonb_build_object('limited', false, 'rate', null);
   end if;
   e := public.effective_limits(s, p_past_due_grace_days);
-  insert into public.api_rate_limits (user_id, service_type, requests_per_minute, tokens_per_minute)
-  select p_user, p_service, coalesce(p.requests_per_minute, d.requests_per_minute), coalesce(p.tokens_per_minute, d.tokens_per_minute)
-    from public.plans d left join public.plans p on p.id = s.plan_type where d.id = 'demo'
-  on conflict (user_id, service_type) do nothing;
   select * into rl from public.api_rate_limits where user_id = p_user and service_type = p_service for update;
+  if not found then
+    -- As in gateway_admit: a missing row gets the plan's rates, and the refusal counts.
+    insert into public.api_rate_limits (user_id, service_type, requests_per_minute, tokens_per_minute)
+    select p_user, p_service, coalesce(p.requests_per_minute, d.requests_per_minute), coalesce(p.tokens_per_minute, d.tokens_per_minute)
+      from public.plans d left join public.plans p on p.id = s.plan_type where d.id = 'demo'
+    on conflict (user_id, service_type) do nothing;
+    select * into rl from public.api_rate_limits where user_id = p_user and service_type = p_service for update;
+  end if;
   rate_limit := least(rl.requests_per_minute, e.requests_per_minute_cap);
   token_limit := rl.tokens_per_minute;
   if e.held_by is not null then
