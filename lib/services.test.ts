@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs'
 import { get_dmmf } from '@prisma/prisma-schema-wasm'
 import { describe, expect, it } from 'vitest'
 import { withClient } from '@/test/databases'
-import { SERVICES } from '@/lib/services'
+import { OTHER_SERVICES, SERVICES, SERVICE_TYPE_IDS } from '@/lib/services'
 
 type Model = { dbName: string | null; fields: { name: string; dbName: string | null }[] }
 const models: Model[] = JSON.parse(get_dmmf(JSON.stringify({ prismaSchema: readFileSync('prisma/schema.prisma', 'utf8') }))).datamodel.models
@@ -53,5 +53,21 @@ describe('the service declaration', () => {
   it('answers nulls for a service with no quota (budget and rate only)', async () => {
     const row = await withClient(url(), async (c) => (await c.query(`select (public.service_counter('embedding')).*`)).rows[0])
     expect(row).toEqual({ service: null, quota_name: null, used_column: null, limit_column: null, units: null, units_column: null })
+  })
+
+  it('names the map quotas of the services without columns as public.service_map_counter() does', async () => {
+    const rows = await withClient(url(), async (c) => (await c.query(`select (public.service_map_counter(s)).* from unnest($1::text[]) s`, [OTHER_SERVICES.map((s) => s.id)])).rows)
+    expect(rows).toEqual(OTHER_SERVICES.map((s) => ({ service: s.id, quota_name: s.quotaName, used_column: null, limit_column: null, units: s.units, units_column: null })))
+  })
+
+  it('lists every service type the database accepts, and only those (ledger and quota maps)', async () => {
+    const checks = await withClient(url(), async (c) =>
+      (await c.query(`select pg_get_constraintdef(oid) as def from pg_constraint where conname = 'api_usage_service_type_check'`)).rows[0].def as string,
+    )
+    expect([...checks.matchAll(/'([a-z]+)'/g)].map((m) => m[1]).sort()).toEqual([...SERVICE_TYPE_IDS].sort())
+    const valid = await withClient(url(), async (c) =>
+      (await c.query(`select s, public.valid_service_map(jsonb_build_object(s, 1)) as ok from unnest($1::text[]) s`, [SERVICE_TYPE_IDS])).rows,
+    )
+    expect(valid).toEqual(SERVICE_TYPE_IDS.map((s) => ({ s, ok: OTHER_SERVICES.some((o) => o.id === s) })))
   })
 })

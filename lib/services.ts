@@ -1,9 +1,8 @@
 // The services Tollgate meters with a per-period quota, declared once. Every list, type, label
 // and counter column in the app derives from this table; in SQL, public.service_counters()
 // (20241114_resolve_once.sql) holds the same mapping, and lib/services.test.ts checks the two
-// agree against the real database. Other services (embeddings, audio…) would be governed by
-// the cost budget and the rate limits alone (OTHER_SERVICES below) until they get a row here
-// and there.
+// agree against the real database. Other services (embeddings, audio, moderation) have no
+// columns: their quotas live in jsonb maps (OTHER_SERVICES below).
 
 export type ServiceDeclaration = {
   id: string
@@ -96,23 +95,43 @@ export function perService<T>(value: (service: ServiceInfo) => T): Record<Servic
 }
 
 /**
- * Services metered in the ledger without a quota column of their own (issue 16): governed by the
- * cost budget and the rate limit. supabase/migrations/20241118_service_types.sql lets the
- * database book them.
+ * Services metered in the ledger without quota columns of their own (issue 16): governed by the
+ * cost budget and the rate limits, and by a per-period quota of calls when their plan or an
+ * operator gives them one: user_subscriptions.service_limits / service_used (jsonb maps, keyed
+ * by id), so a quota needs no schema change. public.service_map_counter() names the quota and
+ * its units the same way (lib/services.test.ts checks).
  */
 export const OTHER_SERVICES = [
-  { id: 'embedding', label: 'Embeddings' },
-  { id: 'audio', label: 'Audio' },
-  { id: 'moderation', label: 'Moderation' },
+  { id: 'embedding', label: 'Embeddings', title: 'Embedding Requests', quotaName: 'embedding_requests', units: 'embedding requests' },
+  { id: 'audio', label: 'Audio', title: 'Audio Requests', quotaName: 'audio_requests', units: 'audio requests' },
+  { id: 'moderation', label: 'Moderation', title: 'Moderation Requests', quotaName: 'moderation_requests', units: 'moderation requests' },
 ] as const
 
+export type OtherService = (typeof OTHER_SERVICES)[number]['id']
+
 /** Every service a gateway call can be booked under: the quota'd four and the others. */
-export type ServiceType = Service | (typeof OTHER_SERVICES)[number]['id']
+export type ServiceType = Service | OtherService
 
 /** Every service type with its label, in display order (charts, filters). */
-export const SERVICE_TYPES: readonly { id: ServiceType; label: string }[] = [...SERVICES.map(({ id, label }) => ({ id, label })), ...OTHER_SERVICES]
+export const SERVICE_TYPES: readonly { id: ServiceType; label: string }[] = [...SERVICES.map(({ id, label }) => ({ id, label })), ...OTHER_SERVICES.map(({ id, label }) => ({ id, label }))]
+
+/** The service type ids in display order, for zod enums and loops. */
+export const SERVICE_TYPE_IDS = SERVICE_TYPES.map((s) => s.id) as [ServiceType, ...ServiceType[]]
+
+export function isServiceType(value: unknown): value is ServiceType {
+  return typeof value === 'string' && (SERVICE_TYPE_IDS as string[]).includes(value)
+}
 
 /** Whether a service type has a per-period quota column (the seed's four). */
 export function hasQuotaColumns(service: ServiceType): service is Service {
   return isService(service)
+}
+
+export function isOtherService(value: unknown): value is OtherService {
+  return typeof value === 'string' && OTHER_SERVICES.some((s) => s.id === value)
+}
+
+/** The declaration of one service without quota columns. */
+export function otherServiceInfo(id: OtherService): (typeof OTHER_SERVICES)[number] {
+  return OTHER_SERVICES.find((s) => s.id === id)!
 }

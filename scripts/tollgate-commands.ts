@@ -1,6 +1,6 @@
 // The operator commands behind `npm run tollgate` (see scripts/tollgate.ts, which makes sure a
 // database is there). Users are named by email or id.
-import { applyPlan, setBudget, setEnforcement, setLimit, setRequestsPerMinute } from '../lib/billing/apply-plan'
+import { applyPlan, setBudget, setEnforcement, setLimit, setRequestsPerMinute, setTokensPerMinute } from '../lib/billing/apply-plan'
 import { isPlanId, PLANS } from '../lib/billing/plans'
 import { closeDatabase, db } from '../lib/db/prisma'
 import { listDeadLetters, listSpooled, replaySpool, retryDeadLetters } from '../lib/metering/spool'
@@ -8,13 +8,15 @@ import { UnsafeUrlError } from '../lib/net/public-https'
 import { setAlertWebhook } from '../lib/usage/alert-webhooks'
 import { getUserUsage } from '../lib/usage/summary'
 import { reconcileUsage, releaseHolds } from '../lib/usage/reconcile'
-import { isService, SERVICE_IDS as SERVICES, type Service as ServiceName } from '../lib/services'
+import { hasQuotaColumns, isServiceType, SERVICE_TYPE_IDS as SERVICES, type ServiceType } from '../lib/services'
 
 const HELP = `Usage: npm run tollgate -- <command>
 
   plan <user> <${Object.keys(PLANS).join('|')}>   move a user to a plan (a period of its length)
-  limit <user> <service> <n>                 set one service's limit (${SERVICES.join(', ')})
+  limit <user> <service> <n|none>            set one service's limit per period (${SERVICES.join(', ')});
+                                             none: no quota (services without a quota column)
   rpm <user> <service> <n>                   set one service's requests per minute
+  tpm <user> <service> <n|none>              set one service's tokens per minute (input + output)
   enforcement <user> <off|soft|hard>         set the enforcement mode
   budget <user> <usd|none>                   set or clear the monthly cost budget
   webhook <user> <https url|none>            set where alerts are POSTed (prints the signing secret)
@@ -35,8 +37,8 @@ async function userId(ref: string | undefined): Promise<string> {
   return rows[0].id
 }
 
-function service(value: string | undefined): ServiceName {
-  if (!isService(value)) throw new UsageError(`service must be one of ${SERVICES.join(', ')}`)
+function service(value: string | undefined): ServiceType {
+  if (!isServiceType(value)) throw new UsageError(`service must be one of ${SERVICES.join(', ')}`)
   return value
 }
 
@@ -56,13 +58,20 @@ async function run(args: string[]): Promise<number> {
       console.log(`${rest[0]} is now on ${PLANS[rest[1] as keyof typeof PLANS].name}`)
       return 0
     }
-    case 'limit':
-      await setLimit(await userId(rest[0]), service(rest[1]), count(rest[2]))
+    case 'limit': {
+      const which = service(rest[1])
+      if (rest[2] === 'none' && hasQuotaColumns(which)) throw new UsageError(`${which} always has a limit: give a number`)
+      await setLimit(await userId(rest[0]), which, rest[2] === 'none' ? null : count(rest[2]))
       console.log(`${rest[1]} limit of ${rest[0]} set to ${rest[2]}`)
       return 0
+    }
     case 'rpm':
       await setRequestsPerMinute(await userId(rest[0]), service(rest[1]), Math.max(1, count(rest[2])))
       console.log(`${rest[1]} requests per minute of ${rest[0]} set to ${rest[2]}`)
+      return 0
+    case 'tpm':
+      await setTokensPerMinute(await userId(rest[0]), service(rest[1]), rest[2] === 'none' ? null : Math.max(1, count(rest[2])))
+      console.log(`${rest[1]} tokens per minute of ${rest[0]} set to ${rest[2]}`)
       return 0
     case 'enforcement': {
       const mode = rest[1]

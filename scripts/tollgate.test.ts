@@ -28,13 +28,26 @@ describe('npm run tollgate', { timeout: 120_000 }, () => {
     await withClient(url(), (c) => c.query(`update public.user_subscriptions set chat_messages_used = 7, status = 'unpaid' where user_id = $1`, [user.id]))
     expect(tollgate('plan', user.email, 'pro')).toMatchObject({ code: 0 })
     expect(await subscription(user.id)).toMatchObject({ plan_type: 'pro', plan_name: 'Pro', chat_messages_limit: 5000, enforcement_mode: 'hard', budget: '50.000000000000', status: 'active' })
-    const rpm = await withClient(url(), async (c) => (await c.query('select distinct requests_per_minute from public.api_rate_limits where user_id = $1', [user.id])).rows)
-    expect(rpm).toEqual([{ requests_per_minute: 60 }])
+    const rpm = await withClient(url(), async (c) => (await c.query('select distinct requests_per_minute, tokens_per_minute, count(*) over () as n from public.api_rate_limits where user_id = $1', [user.id])).rows)
+    expect(rpm).toEqual([{ requests_per_minute: 60, tokens_per_minute: 1_000_000, n: '7' }])
 
     expect(tollgate('limit', user.id, 'chat', '3').code).toBe(0)
     expect(tollgate('enforcement', user.email, 'soft').code).toBe(0)
     expect(tollgate('budget', user.email, 'none').code).toBe(0)
     expect(await subscription(user.id)).toMatchObject({ chat_messages_limit: 3, enforcement_mode: 'soft', budget: null })
+  })
+
+  it('sets a quota on a service without quota columns, and tokens per minute', async () => {
+    const user = await userWithEmail()
+    expect(tollgate('limit', user.email, 'embedding', '40').code).toBe(0)
+    expect(tollgate('tpm', user.email, 'embedding', '5000').code).toBe(0)
+    const row = await withClient(url(), async (c) =>
+      (await c.query(`select s.service_limits, r.tokens_per_minute from public.user_subscriptions s join public.api_rate_limits r on r.user_id = s.user_id and r.service_type = 'embedding' where s.user_id = $1`, [user.id])).rows[0],
+    )
+    expect(row).toEqual({ service_limits: { embedding: 40 }, tokens_per_minute: 5000 })
+    expect(tollgate('limit', user.email, 'embedding', 'none').code).toBe(0)
+    expect(tollgate('limit', user.email, 'chat', 'none').code).toBe(2)
+    expect((await withClient(url(), (c) => c.query(`select service_limits from public.user_subscriptions where user_id = $1`, [user.id]))).rows[0].service_limits).toEqual({})
   })
 
   it('starts a period of the new plan\'s length: Demo\'s year becomes Pro\'s month, with fresh counters', async () => {
@@ -75,9 +88,17 @@ describe('npm run tollgate', { timeout: 120_000 }, () => {
         JSON.stringify({ user_id: user.id, service_type: 'chat', provider: 'simulator', model: 'gpt-4o', endpoint: '/t', request_id: `req_${randomUUID()}`, total_cost: '0.25', input_cost: '0.25', output_cost: '0', generation_cost: '0', cost_status: 'priced', status: 'success' }),
       ]),
     )
+    await withClient(url(), (c) =>
+      c.query('select public.record_usage($1::jsonb)', [
+        JSON.stringify({ user_id: user.id, service_type: 'embedding', provider: 'simulator', model: 'text-embedding-3-small', endpoint: '/t', request_id: `req_${randomUUID()}`, total_cost: '0', input_cost: '0', output_cost: '0', generation_cost: '0', cost_status: 'priced', status: 'success' }),
+      ]),
+    )
     const clean = tollgate('reconcile', user.email)
     expect(clean.code).toBe(0)
-    expect(clean.out).toContain('all 5 counters match the usage rows')
+    // The four quota columns, the three service types counted in service_used, the period's cost.
+    expect(clean.out).toContain('all 8 counters match the usage rows')
+    await withClient(url(), (c) => c.query(`update public.user_subscriptions set service_used = '{"embedding": 3}' where user_id = $1`, [user.id]))
+    expect(tollgate('reconcile', user.email).out).toMatch(/DRIFT .* service_used.embedding: counter 3, rows 1/)
     await withClient(url(), (c) => c.query('update public.user_subscriptions set chat_messages_used = 9 where user_id = $1', [user.id]))
     const drift = tollgate('reconcile', user.email)
     expect(drift.code).toBe(1)

@@ -3,7 +3,7 @@ import { Download } from 'lucide-react'
 import { Button } from '@/components/ui/button'
 import { Input } from '@/components/ui/input'
 import { Label } from '@/components/ui/label'
-import { SERVICES } from '@/lib/services'
+import { SERVICE_TYPES } from '@/lib/services'
 
 export type ActivityFilterValues = { service?: string; status?: string; model?: string; campaign?: string; from?: string; to?: string }
 
@@ -18,7 +18,7 @@ export function ActivityFilters({ values, campaigns, exportHref }: { values: Act
         <Label htmlFor="f-service">Service</Label>
         <select id="f-service" name="service" defaultValue={values.service ?? ''} className={selectClass}>
           <option value="">All</option>
-          {SERVICES.map((s) => (
+          {SERVICE_TYPES.map((s) => (
             <option key={s.id} value={s.id}>
               {s.label}
             </option>

@@ -1,20 +1,35 @@
-import { Film, ImageIcon, MessageSquareText, PenLine, type LucideIcon } from 'lucide-react'
+import { AudioLines, Binary, Film, ImageIcon, MessageSquareText, PenLine, ShieldCheck, type LucideIcon } from 'lucide-react'
 import { Card, CardContent, CardHeader, CardTitle } from '@/components/ui/card'
 import { Progress } from '@/components/ui/progress'
 import { formatCount } from '@/lib/format'
-import { SERVICES, type Service } from '@/lib/services'
+import { OTHER_SERVICES, SERVICES, type OtherService, type Service } from '@/lib/services'
 import { cn } from '@/lib/utils'
 
 type ServiceUsage = { used: number; limit: number; unlimited: boolean }
 
-const ICONS: Record<Service, LucideIcon> = { content: PenLine, image: ImageIcon, video: Film, chat: MessageSquareText }
-const CARDS = SERVICES.map((s) => ({ key: s.id, title: s.title, icon: ICONS[s.id] }))
+const ICONS: Record<Service | OtherService, LucideIcon> = {
+  content: PenLine,
+  image: ImageIcon,
+  video: Film,
+  chat: MessageSquareText,
+  embedding: Binary,
+  audio: AudioLines,
+  moderation: ShieldCheck,
+}
 
-export function UsageCards({ services }: { services: Record<Service, ServiceUsage> }) {
+/**
+ * A card per quota: the seed's four always; a service without quota columns (embeddings,
+ * audio, moderation) only when its plan or an operator gave it a quota (`other`).
+ */
+export function UsageCards({ services, other = {} }: { services: Record<Service, ServiceUsage>; other?: Partial<Record<OtherService, ServiceUsage>> }) {
+  const cards = [
+    ...SERVICES.map((s) => ({ key: s.id as Service | OtherService, title: s.title, u: services[s.id] })),
+    ...OTHER_SERVICES.flatMap((s) => (other[s.id] ? [{ key: s.id as Service | OtherService, title: s.title, u: other[s.id]! }] : [])),
+  ]
   return (
     <div className="grid gap-4 sm:grid-cols-2 xl:grid-cols-4">
-      {CARDS.map(({ key, title, icon: Icon }) => {
-        const u = services[key]
+      {cards.map(({ key, title, u }) => {
+        const Icon = ICONS[key]
         // An "unlimited" plan's 999,999 is not a target: show use alone, never "0 %".
         const percent = u.unlimited ? null : Math.min(100, Math.round((u.used / Math.max(1, u.limit)) * 100))
         return (

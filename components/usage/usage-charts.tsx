@@ -2,12 +2,13 @@
 
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts'
 import { formatCount, formatMoney } from '@/lib/format'
-import { SERVICES as SERVICE_LIST } from '@/lib/services'
+import { SERVICE_TYPES } from '@/lib/services'
 
 type Daily = { date: string } & Record<string, number | string>
 type ModelCost = { provider: string; model: string; cost: string; calls: number }
 
-const SERVICES = SERVICE_LIST.map((s, i) => ({ key: s.id, label: s.label, color: `var(--chart-${i + 1})` }))
+// Every service type the ledger books (embeddings, audio and moderation too), one colour each.
+const SERVICES = SERVICE_TYPES.map((s, i) => ({ key: s.id, label: s.label, color: `var(--chart-${i + 1})` }))
 
 const shortDate = (iso: string) => new Date(`${iso}T00:00:00Z`).toLocaleDateString('en-US', { month: 'short', day: 'numeric', timeZone: 'UTC' })
 

@@ -2,7 +2,7 @@ import 'server-only'
 import { db } from '@/lib/db/prisma'
 import type { Prisma } from '@/lib/generated/prisma/client'
 import { PLANS, periodMonths, type EnforcementMode, type PlanId } from '@/lib/billing/plans'
-import { SERVICE_IDS, SERVICES, serviceInfo, type Service } from '@/lib/services'
+import { hasQuotaColumns, SERVICES, serviceInfo, type Service, type ServiceType } from '@/lib/services'
 
 export type PlanChange = {
   /**
@@ -16,7 +16,8 @@ export type PlanChange = {
 }
 
 /**
- * Moves a user to a plan: its name, limits, budget, enforcement and request rates. Within a
+ * Moves a user to a plan: its name, limits (the quota columns and the per-service quota map),
+ * budget, enforcement and request and token rates (every service type). Within a
  * period of the same length the period's use (counters, cost, alerts) is kept, so an upgrade
  * mid-period counts what was already used against the new limits. A plan whose periods have
  * another length starts a period of its own now (Demo's year → Pro's month), with fresh
@@ -33,7 +34,8 @@ export async function applyPlan(userId: string, planId: PlanId, change: PlanChan
       await tx.$executeRaw`
         update public.user_subscriptions
            set billing_period_start = now(), billing_period_end = now() + make_interval(months => ${months}::int),
-               content_generations_used = 0, image_generations_used = 0, video_generations_used = 0, chat_messages_used = 0, period_cost = 0
+               content_generations_used = 0, image_generations_used = 0, video_generations_used = 0, chat_messages_used = 0,
+               service_used = '{}'::jsonb, period_cost = 0
          where user_id = ${userId}::uuid and billing_period_start + make_interval(months => ${months}::int) <> billing_period_end`
     }
     await tx.userSubscription.update({
@@ -42,6 +44,7 @@ export async function applyPlan(userId: string, planId: PlanId, change: PlanChan
         planType: plan.id,
         planName: plan.name,
         ...limitFields(plan.limits),
+        serviceLimits: plan.serviceLimits,
         monthlyCostBudget: plan.monthlyBudget,
         enforcementMode: plan.enforcement,
         ...(change.period ? { billingPeriodStart: change.period.start, billingPeriodEnd: change.period.end } : {}),
@@ -50,13 +53,8 @@ export async function applyPlan(userId: string, planId: PlanId, change: PlanChan
         ...(change.stripeSubscriptionId !== undefined ? { stripeSubscriptionId: change.stripeSubscriptionId } : {}),
       },
     })
-    for (const service of SERVICE_IDS) {
-      await tx.apiRateLimit.upsert({
-        where: { userId_serviceType: { userId, serviceType: service } },
-        create: { userId, serviceType: service, requestsPerMinute: plan.requestsPerMinute },
-        update: { requestsPerMinute: plan.requestsPerMinute },
-      })
-    }
+    // The same as public.set_plan_rates (which the end of a Demo calls).
+    await tx.$executeRaw`select public.set_plan_rates(${userId}::uuid, ${plan.requestsPerMinute}::int, ${plan.tokensPerMinute}::int)`
   })
 }
 
@@ -65,9 +63,23 @@ function limitFields(limits: Record<Service, number>): Record<string, number> {
   return Object.fromEntries(SERVICES.map((s) => [s.limitField, limits[s.id]]))
 }
 
-/** Operator overrides of one limit, the enforcement mode or the budget, leaving the plan as is. */
-export async function setLimit(userId: string, service: Service, limit: number): Promise<void> {
-  await db().userSubscription.update({ where: { userId }, data: { [serviceInfo(service).limitField]: limit } })
+/**
+ * Operator overrides of one limit, the enforcement mode or the budget, leaving the plan as is.
+ * `setLimit` takes any service type: the seed's four have quota columns; the others keep their
+ * quota in the subscription's map (service_limits), where null removes it (budget and rate only).
+ */
+export async function setLimit(userId: string, service: ServiceType, limit: number | null): Promise<void> {
+  if (limit !== null && (!Number.isSafeInteger(limit) || limit < 0 || limit > 999_999_999)) throw new RangeError(`a limit is a whole number 0..999999999, not ${limit}`)
+  if (hasQuotaColumns(service)) {
+    if (limit === null) throw new RangeError(`${service} always has a limit (its plan's, or an operator's)`)
+    await db().userSubscription.update({ where: { userId }, data: { [serviceInfo(service).limitField]: limit } })
+    return
+  }
+  // One statement: a concurrent change of another service's quota is not lost.
+  const changed = limit === null
+    ? await db().$executeRaw`update public.user_subscriptions set service_limits = service_limits - ${service}::text where user_id = ${userId}::uuid`
+    : await db().$executeRaw`update public.user_subscriptions set service_limits = service_limits || jsonb_build_object(${service}::text, ${limit}::int) where user_id = ${userId}::uuid`
+  if (changed !== 1) throw new Error(`user ${userId} has no subscription`)
 }
 
 export async function setEnforcement(userId: string, mode: EnforcementMode): Promise<void> {
@@ -78,10 +90,33 @@ export async function setBudget(userId: string, budget: string | null): Promise<
   await db().userSubscription.update({ where: { userId }, data: { monthlyCostBudget: budget } })
 }
 
-export async function setRequestsPerMinute(userId: string, service: Service, rpm: number): Promise<void> {
+export async function setRequestsPerMinute(userId: string, service: ServiceType, rpm: number): Promise<void> {
   await db().apiRateLimit.upsert({
     where: { userId_serviceType: { userId, serviceType: service } },
-    create: { userId, serviceType: service, requestsPerMinute: rpm },
+    create: { userId, serviceType: service, requestsPerMinute: rpm, tokensPerMinute: await planTokensPerMinute(userId) },
     update: { requestsPerMinute: rpm },
   })
+}
+
+/** One service's tokens a minute (input + output) for a user; null: no token limit. */
+export async function setTokensPerMinute(userId: string, service: ServiceType, tpm: number | null): Promise<void> {
+  if (tpm !== null && (!Number.isSafeInteger(tpm) || tpm < 1 || tpm > 2_147_483_647)) throw new RangeError(`tokens per minute is a whole number from 1, not ${tpm}`)
+  const rows = await db().$queryRaw<{ requests_per_minute: number }[]>`
+    select coalesce(p.requests_per_minute, d.requests_per_minute) as requests_per_minute
+      from public.plans d
+      left join public.user_subscriptions s on s.user_id = ${userId}::uuid
+      left join public.plans p on p.id = s.plan_type
+     where d.id = 'demo'`
+  await db().apiRateLimit.upsert({
+    where: { userId_serviceType: { userId, serviceType: service } },
+    create: { userId, serviceType: service, requestsPerMinute: rows[0].requests_per_minute, tokensPerMinute: tpm },
+    update: { tokensPerMinute: tpm },
+  })
+}
+
+/** The token rate of the user's plan (a rate row made by an operator starts with it). */
+async function planTokensPerMinute(userId: string): Promise<number | null> {
+  const rows = await db().$queryRaw<{ tpm: number | null }[]>`
+    select p.tokens_per_minute as tpm from public.user_subscriptions s join public.plans p on p.id = s.plan_type where s.user_id = ${userId}::uuid`
+  return rows[0]?.tpm ?? null
 }

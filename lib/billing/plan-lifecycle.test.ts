@@ -6,8 +6,12 @@ import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { PLANS } from '@/lib/billing/plans'
 import { writeSignupPlan } from '@/lib/billing/signup-plan'
+import { SERVICE_TYPE_IDS } from '@/lib/services'
 import { withClient } from '@/test/databases'
 import { insertUser } from '@/test/fixtures'
+
+// Every service type has its rate row, in the order the queries sort them.
+const ALL_SERVICE_TYPES = [...SERVICE_TYPE_IDS].sort()
 
 const url = () => process.env.DATABASE_URL!
 let pool: pg.Pool
@@ -43,7 +47,7 @@ const newUser = () => withClient(url(), (c) => insertUser(c))
 const subscription = async (userId: string) =>
   (await sql('select *, period_cost::text as period_cost, monthly_cost_budget::text as budget from public.user_subscriptions where user_id = $1', [userId])).rows[0]
 const rates = async (userId: string) =>
-  (await sql('select service_type, requests_per_minute from public.api_rate_limits where user_id = $1 order by 1', [userId])).rows
+  (await sql('select service_type, requests_per_minute, tokens_per_minute from public.api_rate_limits where user_id = $1 order by 1', [userId])).rows
 
 describe('rate limits hold under every enforcement mode', () => {
   for (const mode of ['off', 'soft'] as const) {
@@ -110,7 +114,7 @@ describe('the Demo plan ends after its year, on the Free plan', () => {
       [sub.billing_period_start, sub.billing_period_end, ended.billing_period_end],
     )
     expect(p).toMatchObject({ monthly: true, current: true, from_demo_end: true })
-    expect(await rates(user)).toEqual(['chat', 'content', 'image', 'video'].map((s) => ({ service_type: s, requests_per_minute: free.requestsPerMinute })))
+    expect(await rates(user)).toEqual(ALL_SERVICE_TYPES.map((s) => ({ service_type: s, requests_per_minute: free.requestsPerMinute, tokens_per_minute: free.tokensPerMinute })))
   })
 
   it('rolls other plans forward on their own plan, as before', async () => {
@@ -139,7 +143,7 @@ describe('the plan new users start on', () => {
   it('is Demo by default, with a finite rate for every service', async () => {
     const user = await newUser()
     expect((await subscription(user)).plan_type).toBe('demo')
-    expect(await rates(user)).toEqual(['chat', 'content', 'image', 'video'].map((s) => ({ service_type: s, requests_per_minute: PLANS.demo.requestsPerMinute })))
+    expect(await rates(user)).toEqual(ALL_SERVICE_TYPES.map((s) => ({ service_type: s, requests_per_minute: PLANS.demo.requestsPerMinute, tokens_per_minute: PLANS.demo.tokensPerMinute })))
   })
 
   it('is the configured sign-up plan (SIGNUP_PLAN, written at boot), period and rates included', async () => {
@@ -150,7 +154,7 @@ describe('the plan new users start on', () => {
     expect(sub).toMatchObject({ plan_type: 'free', plan_name: PLANS.free.name, chat_messages_limit: PLANS.free.limits.chat, enforcement_mode: 'hard', budget: '1.000000000000' })
     const { rows: [p] } = await sql(`select $1::timestamptz + interval '1 month' = $2::timestamptz as monthly`, [sub.billing_period_start, sub.billing_period_end])
     expect(p.monthly).toBe(true)
-    expect(await rates(user)).toEqual(['chat', 'content', 'image', 'video'].map((s) => ({ service_type: s, requests_per_minute: PLANS.free.requestsPerMinute })))
+    expect(await rates(user)).toEqual(ALL_SERVICE_TYPES.map((s) => ({ service_type: s, requests_per_minute: PLANS.free.requestsPerMinute, tokens_per_minute: PLANS.free.tokensPerMinute })))
   })
 })
 

@@ -24,6 +24,8 @@ describe('the plan catalog', () => {
           video_generations_limit: p.limits.video,
           chat_messages_limit: p.limits.chat,
           requests_per_minute: p.requestsPerMinute,
+          tokens_per_minute: p.tokensPerMinute,
+          service_limits: p.serviceLimits,
           monthly_cost_budget: p.monthlyBudget === null ? null : `${p.monthlyBudget}.000000000000`,
           enforcement_mode: p.enforcement,
           period_months: MONTHS[p.period],
@@ -37,7 +39,7 @@ describe('the Demo plan', () => {
     const row = await withClient(process.env.DATABASE_URL!, async (c) => {
       const id = await insertUser(c)
       const sub = (await c.query('select * from public.user_subscriptions where user_id = $1', [id])).rows[0]
-      const rpm = (await c.query('select service_type, requests_per_minute from public.api_rate_limits where user_id = $1 order by 1', [id])).rows
+      const rpm = (await c.query('select service_type, requests_per_minute, tokens_per_minute from public.api_rate_limits where user_id = $1 order by 1', [id])).rows
       return { sub, rpm }
     })
     const demo = PLANS.demo
@@ -50,7 +52,12 @@ describe('the Demo plan', () => {
       chat_messages_limit: demo.limits.chat,
       enforcement_mode: demo.enforcement,
       monthly_cost_budget: null,
+      service_limits: demo.serviceLimits,
+      service_used: {},
     })
-    expect(row.rpm).toEqual(['chat', 'content', 'image', 'video'].map((s) => ({ service_type: s, requests_per_minute: demo.requestsPerMinute })))
+    // Every service type gets the plan's rates, the types without quota columns too.
+    expect(row.rpm).toEqual(
+      ['audio', 'chat', 'content', 'embedding', 'image', 'moderation', 'video'].map((s) => ({ service_type: s, requests_per_minute: demo.requestsPerMinute, tokens_per_minute: demo.tokensPerMinute })),
+    )
   })
 })

@@ -1,9 +1,9 @@
-// The plan catalog. Limits are per billing period; requests per minute apply to each service.
+// The plan catalog. Limits are per billing period; requests and tokens per minute apply to each service.
 // The Demo plan keeps the seed's values (docs/seed-names.md): 999,999 of everything for a year,
 // tracked but never refused (its request rate is enforced), then the user moves to Free.
-// The same catalog is in public.plans (20241108), which admission, the end of the Demo and
+// The same catalog is in public.plans (20241108; tokens and service quotas 20241122), which admission, the end of the Demo and
 // the signup trigger read; plans.test.ts checks the two agree.
-import type { Service } from '@/lib/services'
+import type { OtherService, Service } from '@/lib/services'
 
 export const PLAN_IDS = ['demo', 'free', 'pro', 'business'] as const
 export type PlanId = (typeof PLAN_IDS)[number]
@@ -17,6 +17,10 @@ export type Plan = {
   price: string
   limits: Record<Service, number>
   requestsPerMinute: number
+  /** Tokens (input + output) a minute per service, beside the requests; null for no token limit. */
+  tokensPerMinute: number | null
+  /** Per-period call quotas of services without quota columns (embeddings, audio, moderation); a missing one has none. */
+  serviceLimits: Partial<Record<OtherService, number>>
   /** USD per period, decimal string; null for no budget. */
   monthlyBudget: string | null
   enforcement: EnforcementMode
@@ -32,6 +36,8 @@ export const PLANS: Record<PlanId, Plan> = {
     price: '0',
     limits: { content: 999_999, image: 999_999, video: 999_999, chat: 999_999 },
     requestsPerMinute: 600,
+    tokensPerMinute: 20_000_000,
+    serviceLimits: {},
     monthlyBudget: null,
     enforcement: 'off',
     period: '1 year',
@@ -43,6 +49,8 @@ export const PLANS: Record<PlanId, Plan> = {
     price: '0',
     limits: { content: 25, image: 10, video: 2, chat: 200 },
     requestsPerMinute: 10,
+    tokensPerMinute: 200_000,
+    serviceLimits: {},
     monthlyBudget: '1',
     enforcement: 'hard',
     period: '1 month',
@@ -54,6 +62,8 @@ export const PLANS: Record<PlanId, Plan> = {
     price: '29',
     limits: { content: 500, image: 250, video: 25, chat: 5_000 },
     requestsPerMinute: 60,
+    tokensPerMinute: 1_000_000,
+    serviceLimits: {},
     monthlyBudget: '50',
     enforcement: 'hard',
     period: '1 month',
@@ -65,6 +75,8 @@ export const PLANS: Record<PlanId, Plan> = {
     price: '199',
     limits: { content: 5_000, image: 2_500, video: 250, chat: 50_000 },
     requestsPerMinute: 300,
+    tokensPerMinute: 5_000_000,
+    serviceLimits: {},
     monthlyBudget: '500',
     enforcement: 'soft',
     period: '1 month',

@@ -18,9 +18,24 @@ export type Admission = {
   /** The subscription status holding the caller to Free limits (unpaid, past_due past its grace…); null when the plan applies. */
   held_by: string | null
   period_end: string
-  rate: { limit: number; remaining: number; reset_seconds: number } | null
+  rate: RateState | null
+  /** Rate refusals: the exact wait in seconds (fractional); other refusals: whole seconds to the period's end. */
   retry_after_seconds: number | null
 }
+
+/**
+ * The request (and token) rate as the database left it for this call: limits, what is left of
+ * the minute, and the exact seconds until it resets (public.rate_state()).
+ */
+export type RateState = {
+  limit: number
+  remaining: number
+  reset_seconds: number
+  /** null: no tokens-per-minute limit applies. */
+  tokens: { limit: number; remaining: number; reset_seconds: number } | null
+}
+
+type RateExceeded = { limit: string; used: number; max: number; resets_at: string | null; reset_seconds: number | null; requested?: number }
 
 export const LIMIT_MESSAGE = 'You have reached your monthly limit. Upgrade your plan to continue.'
 
@@ -50,8 +65,10 @@ export async function admitCall(input: {
   upgradeUrl: string
   /** The campaign the call is tagged with (a UUID): must be the caller's and not archived. */
   campaignId?: string | null
+  /** Tokens the call may use (prompt estimate + the output cap held), booked against the tokens-per-minute limit; 0 for calls without tokens. */
+  tokens?: number
 }): Promise<Admission> {
-  const { rows } = await pool().query<{ result: Admission }>('select public.gateway_admit($1::uuid, $2, $3::int, $4::numeric, $5, $6::int, $7::uuid, $8::int, $9::uuid) as result', [
+  const { rows } = await pool().query<{ result: Admission }>('select public.gateway_admit($1::uuid, $2, $3::int, $4::numeric, $5, $6::int, $7::uuid, $8::int, $9::uuid, $10::bigint) as result', [
     input.userId,
     input.service,
     input.units,
@@ -61,6 +78,7 @@ export async function admitCall(input: {
     input.apiKeyId,
     env.PAST_DUE_GRACE_DAYS,
     input.campaignId ?? null,
+    Math.max(0, Math.ceil(input.tokens ?? 0)),
   ])
   const admission = rows[0].result
   if (admission.admitted) return admission
@@ -70,14 +88,9 @@ export async function admitCall(input: {
     forgetApiKey(input.apiKeyId!)
     throw invalidKey()
   }
+  if (admission.code === 'rate_limited') throw rateLimited(admission.exceeded as unknown as RateExceeded, input.service, admission.rate)
   const headers = { ...rateHeaders(admission), 'retry-after': String(admission.retry_after_seconds ?? 60) }
   const limit = admission.exceeded!
-  if (admission.code === 'rate_limited') {
-    throw new AppError('rate_limited', `Rate limit reached: ${limit.max} ${input.service} requests per minute. Try again in ${admission.retry_after_seconds} s.`, {
-      headers,
-      extra: { limit_name: limit.limit, used: limit.used, limit: limit.max, resets_at: limit.resets_at },
-    })
-  }
   throw new AppError('usage_limit_exceeded', admission.held_by ? heldMessage(admission.held_by) : LIMIT_MESSAGE, {
     // Retry-After runs to the end of the period (days): the OpenAI SDK would sleep that long
     // before retrying, so it is told not to retry at all.
@@ -87,27 +100,46 @@ export async function admitCall(input: {
 }
 
 /**
+ * The 429 of a full rate window: Retry-After is the exact wait rounded up (always under 60 s, so
+ * the SDKs honour it and retry once), retry-after-ms the exact wait. A call larger than the whole
+ * tokens-per-minute limit can never fit: it says so and tells clients not to retry.
+ */
+function rateLimited(exceeded: RateExceeded, service: ServiceType, rate: RateState | null): AppError {
+  const extra = { limit_name: exceeded.limit, used: exceeded.used, limit: exceeded.max, resets_at: exceeded.resets_at }
+  const headers = rate ? rateHeaderValues(rate) : {}
+  if (exceeded.reset_seconds === null) {
+    return new AppError('rate_limited', `Request too large: it may use ${exceeded.requested} tokens, more than the limit of ${exceeded.max} ${service} tokens per minute. Ask for fewer output tokens (max_tokens) or send a shorter prompt.`, {
+      headers: { ...headers, 'x-should-retry': 'false' },
+      extra: { ...extra, requested: exceeded.requested },
+    })
+  }
+  const wait = exceeded.reset_seconds
+  const what = exceeded.limit === 'tokens_per_minute' ? 'tokens' : 'requests'
+  return new AppError('rate_limited', `Rate limit reached: ${exceeded.max} ${service} ${what} per minute. Try again in ${formatDuration(wait)}.`, {
+    headers: { ...headers, 'retry-after': String(Math.max(1, Math.ceil(wait))), 'retry-after-ms': millis(wait) },
+    extra,
+  })
+}
+
+/**
  * Counts a call refused before admission (bad input, unknown model, over quota) against the
  * caller's request rate, as an admitted call counts: otherwise refused calls could be sent
- * without limit, each leaving a row. Returns the 429 to answer instead when the rate was
- * already full, else null.
+ * without limit, each leaving a row. Answers the rate headers the refusal carries and, when the
+ * rate was already full, the 429 to answer instead.
  */
-export async function countRefusal(userId: string, service: ServiceType): Promise<AppError | null> {
-  const { rows } = await pool().query<{ result: { limited: boolean; limit?: number; used?: number; retry_after_seconds?: number; resets_at?: string } }>(
-    'select public.gateway_count_refusal($1::uuid, $2) as result',
-    [userId, service],
+export async function countRefusalWithRate(userId: string, service: ServiceType): Promise<{ limited: AppError | null; headers: Record<string, string> }> {
+  const { rows } = await pool().query<{ result: { limited: boolean; exceeded?: RateExceeded; rate: RateState | null } }>(
+    'select public.gateway_count_refusal($1::uuid, $2, $3::int) as result',
+    [userId, service, env.PAST_DUE_GRACE_DAYS],
   )
   const r = rows[0].result
-  if (!r.limited) return null
-  return new AppError('rate_limited', `Rate limit reached: ${r.limit} ${service} requests per minute. Try again in ${r.retry_after_seconds} s.`, {
-    headers: {
-      'retry-after': String(r.retry_after_seconds),
-      'x-ratelimit-limit-requests': String(r.limit),
-      'x-ratelimit-remaining-requests': '0',
-      'x-ratelimit-reset-requests': `${r.retry_after_seconds}s`,
-    },
-    extra: { limit_name: 'requests_per_minute', used: r.used, limit: r.limit, resets_at: r.resets_at },
-  })
+  const headers = r.rate ? rateHeaderValues(r.rate) : {}
+  return { limited: r.limited ? rateLimited(r.exceeded!, service, r.rate) : null, headers }
+}
+
+/** countRefusalWithRate's 429, or null (callers that answer no rate headers of their own). */
+export async function countRefusal(userId: string, service: ServiceType): Promise<AppError | null> {
+  return (await countRefusalWithRate(userId, service)).limited
 }
 
 /** The 400 for a campaign that is not the caller's (or does not exist), or is archived. */
@@ -138,13 +170,45 @@ export function budgetRoom(error: unknown): string | null {
 
 /** OpenAI's rate-limit headers, for every admitted or refused call; plus a warning under soft enforcement. */
 export function rateHeaders(admission: Admission): Record<string, string> {
-  const headers: Record<string, string> = {}
-  if (admission.rate) {
-    headers['x-ratelimit-limit-requests'] = String(admission.rate.limit)
-    headers['x-ratelimit-remaining-requests'] = String(admission.rate.remaining)
-    headers['x-ratelimit-reset-requests'] = `${admission.rate.reset_seconds}s`
-  }
+  const headers: Record<string, string> = admission.rate ? rateHeaderValues(admission.rate) : {}
   if (admission.admitted && admission.warnings.length)
     headers['x-tollgate-warning'] = `over ${admission.warnings.join(', ')} (soft enforcement: allowed, an alert was raised)`
   return headers
+}
+
+/** x-ratelimit-{limit,remaining,reset}-{requests,tokens}, resets in OpenAI's duration format. */
+export function rateHeaderValues(rate: RateState): Record<string, string> {
+  const headers: Record<string, string> = {
+    'x-ratelimit-limit-requests': String(rate.limit),
+    'x-ratelimit-remaining-requests': String(rate.remaining),
+    'x-ratelimit-reset-requests': formatDuration(rate.reset_seconds),
+  }
+  if (rate.tokens) {
+    headers['x-ratelimit-limit-tokens'] = String(rate.tokens.limit)
+    headers['x-ratelimit-remaining-tokens'] = String(rate.tokens.remaining)
+    headers['x-ratelimit-reset-tokens'] = formatDuration(rate.tokens.reset_seconds)
+  }
+  return headers
+}
+
+/**
+ * A duration as OpenAI's x-ratelimit-reset-* headers write it (Go's time.Duration format):
+ * "0s", "873ms", "1.2s", "59.874s", "6m0s", "1h2m3.5s". Rounded up to the millisecond, so a
+ * client that waits what it says never comes back early.
+ */
+export function formatDuration(seconds: number): string {
+  const ms = Math.ceil(Math.max(0, seconds) * 1000 - 1e-6)
+  if (ms === 0) return '0s'
+  if (ms < 1000) return `${ms}ms`
+  const h = Math.floor(ms / 3_600_000)
+  const m = Math.floor((ms % 3_600_000) / 60_000)
+  const rest = (ms % 60_000) / 1000
+  // (via toFixed: whole milliseconds, without float noise like 1.2000000000000002)
+  const secs = `${Number(rest.toFixed(3))}s`
+  return h ? `${h}h${m}m${secs}` : m ? `${m}m${secs}` : secs
+}
+
+/** Seconds as exact milliseconds for retry-after-ms ("59873.512"; the database keeps microseconds). */
+function millis(seconds: number): string {
+  return String(Math.round(seconds * 1_000_000) / 1000)
 }

@@ -38,9 +38,12 @@ export async function admitChat(
   const promptTokens = countPromptTokens(body.messages as ChatMessageLike[])
   const heldPrompt = promptTokens * (writesCache ? 2 : 1)
   const hold = (perChoice: number) => dearest(pricings.map((p) => estimateChatCost(p, heldPrompt, perChoice * choices).totalCost))
+  // What the call may use of the tokens-per-minute limit: the prompt and every answer's cap
+  // (settlement books the actual count instead).
+  const tokens = (perChoice: number) => promptTokens + perChoice * choices
   const given = body.max_completion_tokens ?? body.max_tokens
   if (given) {
-    await call.admit(1, hold(given))
+    await call.admit(1, hold(given), undefined, tokens(given))
     return body
   }
   // Anthropic requires max_tokens: its models default to their own limit, within the held budget.
@@ -53,7 +56,7 @@ export async function admitChat(
     if (fits < Math.min(MIN_CHOSEN_OUTPUT, preferred)) return null
     cap = fits
     return hold(fits)
-  })
+  }, () => tokens(cap))
   // Said in a header too: an answer cut by it ends with finish_reason "length".
   call.responseHeaders['x-tollgate-max-completion-tokens'] = String(cap)
   return { ...body, max_completion_tokens: cap }

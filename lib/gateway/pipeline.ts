@@ -4,7 +4,7 @@ import { after } from 'next/server'
 import { env } from '@/lib/env'
 import { extractIPAddress, extractUserAgent } from '@/lib/gateway/client-info'
 import type { z } from 'zod'
-import { admitCall, budgetRoom, countRefusal, rateHeaders } from '@/lib/gateway/admission'
+import { admitCall, budgetRoom, countRefusalWithRate, rateHeaders } from '@/lib/gateway/admission'
 import { BODY_LIMITS, readJsonObject, validate } from '@/lib/http/body'
 import { AppError, errorBody, errorResponse, logFailure as logAs, toAppError } from '@/lib/errors'
 import { authenticate, confirmIdentity, type Identity } from '@/lib/gateway/identity'
@@ -21,7 +21,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 /** One gateway call in progress: who, when, from where, and its single usage row. */
 export class GatewayCall {
-  readonly requestId = `req_${randomUUID().replaceAll('-', '')}`
+  readonly requestId = newRequestId()
   readonly startedAt = performance.now()
   /** When the call arrived: its row's time, even when it is written late (retries, spool). */
   readonly receivedAt = new Date()
@@ -120,8 +120,11 @@ export class GatewayCall {
    * with 429. Must run before anything is sent upstream. `shrink`, for a call whose size the
    * gateway chooses: when a hard budget refuses `estimatedCost`, it gets the room left in the
    * budget and may answer a smaller estimate that fits; admission is then asked once more.
+   * `tokens`: the most tokens (input + output) the call may use, booked against the
+   * tokens-per-minute limit (settlement corrects it to the actual count); read again after a
+   * shrink. Calls without tokens leave it 0.
    */
-  async admit(units: number, estimatedCost: string | null, shrink?: (room: string) => string | null): Promise<void> {
+  async admit(units: number, estimatedCost: string | null, shrink?: (room: string) => string | null, tokens: number | (() => number) = 0): Promise<void> {
     const admitWith = (cost: string | null) =>
       admitCall({
         userId: this.identity.userId,
@@ -132,6 +135,7 @@ export class GatewayCall {
         requestId: this.requestId,
         upgradeUrl: new URL('/settings/account', this.request.url).toString(),
         campaignId: this.requestedCampaign,
+        tokens: typeof tokens === 'function' ? tokens() : tokens,
       })
     try {
       const admission = await admitWith(estimatedCost).catch((error: unknown) => {
@@ -252,19 +256,27 @@ const logFailure = (error: AppError, thrown: unknown, what: string) => logAs('ga
 
 /**
  * A caller's call refused before admission still spends one request of its rate (see
- * countRefusal); past the rate, the answer is the rate limit's 429 instead of the refusal.
- * Only the caller's own mistakes and limits count: not our outages, not a revoked key.
+ * countRefusalWithRate); past the rate, the answer is the rate limit's 429 instead of the
+ * refusal. Either way the answer carries the rate headers. Only the caller's own mistakes and
+ * limits count: not our outages, not a revoked key.
  */
 async function refusalOrRateLimit(call: GatewayCall, error: AppError): Promise<AppError> {
   const callersFault = error.status >= 400 && error.status < 500 && error.code !== 'invalid_api_key' && error.code !== 'rate_limited'
   if (!callersFault) return error
   try {
-    return (await countRefusal(call.identity.userId, call.service)) ?? error
+    const { limited, headers } = await countRefusalWithRate(call.identity.userId, call.service)
+    Object.assign(call.responseHeaders, headers, limited?.headers)
+    return limited ?? error
   } catch (thrown) {
     // The refusal stands on its own; failing to count it must not turn a 400 into a 503.
     logFailure(toAppError(thrown), thrown, `${call.requestId} refusal count`)
     return error
   }
+}
+
+/** A request id for an answer that has no call (a refused credential): every answer carries one. */
+export function newRequestId(): string {
+  return `req_${randomUUID().replaceAll('-', '')}`
 }
 
 /** How an edge says an error: OpenAI's shape (the default), or another protocol's (Anthropic's on /api/v1/messages). */
@@ -283,7 +295,8 @@ export function gatewayRoute<P>(service: ServiceType, endpoint: string, handle: 
     } catch (thrown) {
       const error = toAppError(thrown)
       logFailure(error, thrown, 'authentication')
-      return renderError(error)
+      // No user: no rate to tell. The id still lets the caller quote this answer to support.
+      return renderError(error, { 'x-request-id': newRequestId() })
     }
     const call = new GatewayCall(request, identity, service, endpoint)
     try {
@@ -300,7 +313,7 @@ export function gatewayRoute<P>(service: ServiceType, endpoint: string, handle: 
           await confirmIdentity(request, identity)
         } catch (thrownAgain) {
           const refused = toAppError(thrownAgain)
-          if (refused.code === 'invalid_api_key') return renderError(refused)
+          if (refused.code === 'invalid_api_key') return renderError(refused, { 'x-request-id': call.requestId })
         }
       }
       const answer = call.admitted ? error : await refusalOrRateLimit(call, error)

@@ -2,7 +2,7 @@ import 'server-only'
 import { withUser } from '@/lib/db/with-user'
 import { PLANS, isPlanId } from '@/lib/billing/plans'
 import { formatUsd, parseUsd } from '@/lib/pricing/money'
-import { SERVICE_IDS as SERVICES, type Service as ServiceKey } from '@/lib/services'
+import { OTHER_SERVICES, SERVICE_IDS, SERVICE_TYPE_IDS as SERVICES, type ServiceType as ServiceKey } from '@/lib/services'
 import { getUserUsage, type UsageSummary } from '@/lib/usage/summary'
 import { usd } from '@/lib/usage/money'
 
@@ -48,14 +48,14 @@ export async function getUsageDashboard(userId: string, now = new Date()): Promi
   const byDate = new Map<string, { costs: Record<ServiceKey, bigint>; calls: Record<ServiceKey, number> }>()
   for (let d = 0; d < 30; d++) {
     const date = new Date(since.getTime() + d * DAY).toISOString().slice(0, 10)
-    byDate.set(date, { costs: { content: 0n, image: 0n, video: 0n, chat: 0n }, calls: { content: 0, image: 0, video: 0, chat: 0 } })
+    byDate.set(date, { costs: Object.fromEntries(SERVICES.map((s) => [s, 0n])) as Record<ServiceKey, bigint>, calls: Object.fromEntries(SERVICES.map((s) => [s, 0])) as Record<ServiceKey, number> })
   }
   const models = new Map<string, { provider: string; model: string; cost: bigint; calls: number }>()
   for (const row of days) {
     const day = byDate.get(row.periodStart.toISOString().slice(0, 10))
     const service = row.serviceType as ServiceKey
     const cost = parseUsd(row.totalCost.toString())
-    if (day) {
+    if (day && service in day.costs) {
       day.costs[service] += cost
       day.calls[service] += row.requestCount
     }
@@ -103,9 +103,13 @@ function forecast(summary: UsageSummary, now: Date): Forecast[] {
     const runsOut = start + (elapsed * max) / used
     if (runsOut < end) out.push({ limit, used: display[0], max: display[1], runs_out_at: new Date(runsOut).toISOString() })
   }
-  for (const s of SERVICES) {
+  for (const s of SERVICE_IDS) {
     const u = summary.services[s]
     if (!u.unlimited) add(s, u.used, u.limit, [u.used, u.limit])
+  }
+  for (const { id } of OTHER_SERVICES) {
+    const u = summary.other_services?.[id]
+    if (u && !u.unlimited) add(id, u.used, u.limit, [u.used, u.limit])
   }
   if (summary.cost.budget) {
     // Pace needs a ratio, not money: floats are fine here and nothing is stored.

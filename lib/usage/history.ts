@@ -1,7 +1,7 @@
 import 'server-only'
 import { z } from 'zod'
 import { withUser } from '@/lib/db/with-user'
-import { SERVICE_IDS } from '@/lib/services'
+import { SERVICE_TYPE_IDS } from '@/lib/services'
 import { usd } from '@/lib/usage/money'
 
 // PostgreSQL refuses NUL in text and has no year 0 (1 BC precedes AD 1), though zod allows
@@ -15,7 +15,7 @@ const instant = z.iso
 export const HistoryQuerySchema = z.object({
   limit: z.coerce.number({ error: 'must be a number' }).int().min(1, { error: 'must be between 1 and 100' }).max(100, { error: 'must be between 1 and 100' }).default(20),
   cursor: z.string().max(200).optional(),
-  service: z.enum(SERVICE_IDS, { error: `must be one of ${SERVICE_IDS.join(', ')}` }).optional(),
+  service: z.enum(SERVICE_TYPE_IDS, { error: `must be one of ${SERVICE_TYPE_IDS.join(', ')}` }).optional(),
   campaign: z.uuid({ error: 'must be a campaign id (UUID)' }).optional(),
   status: z.enum(['success', 'error', 'rate_limited', 'limit_exceeded', 'client_aborted'], { error: 'must be one of success, error, rate_limited, limit_exceeded, client_aborted' }).optional(),
   model: text(200).optional(),

@@ -1,7 +1,8 @@
 import 'server-only'
 import { pool } from '@/lib/db/prisma'
 import { env } from '@/lib/env'
-import type { Service } from '@/lib/gateway/routing'
+import type { RateState } from '@/lib/gateway/admission'
+import type { ServiceType } from '@/lib/services'
 
 /** What public.gateway_check answers (gateway_admit's decision, without the hold). */
 export type UsageLimitCheck = {
@@ -21,7 +22,7 @@ export type UsageLimitCheck = {
   /** The plan admission would apply (an ended Demo year already reads as Free). */
   plan_type: string
   period_end: string
-  rate: { limit: number; remaining: number }
+  rate: RateState
   retry_after_seconds: number | null
   /** One sentence for people: why not, or null when allowed with nothing reached. */
   message: string | null
@@ -34,13 +35,14 @@ export type UsageLimitCheck = {
  * admitted or refused by gateway_admit, which may see other calls that took the room first.
  * Privileged (the app's own login); `estimatedCost` is what the call would be held for.
  */
-export async function checkUsageLimit(userId: string, service: Service, options: { units?: number; estimatedCost?: string } = {}): Promise<UsageLimitCheck> {
-  const { rows } = await pool().query<{ result: Omit<UsageLimitCheck, 'message'> }>('select public.gateway_check($1::uuid, $2, $3::int, $4::numeric, $5::int) as result', [
+export async function checkUsageLimit(userId: string, service: ServiceType, options: { units?: number; estimatedCost?: string; tokens?: number } = {}): Promise<UsageLimitCheck> {
+  const { rows } = await pool().query<{ result: Omit<UsageLimitCheck, 'message'> }>('select public.gateway_check($1::uuid, $2, $3::int, $4::numeric, $5::int, $6::bigint) as result', [
     userId,
     service,
     options.units ?? 1,
     options.estimatedCost ?? '0',
     env.PAST_DUE_GRACE_DAYS,
+    Math.max(0, Math.ceil(options.tokens ?? 0)),
   ])
   const result = rows[0].result
   return { ...result, message: describe(result) }
@@ -50,7 +52,7 @@ function describe(check: Omit<UsageLimitCheck, 'message'>): string | null {
   const over = check.exceeded
   if (!over) return null
   const held = check.held_by ? ` (your subscription is ${check.held_by.replace('_', ' ')}, so the Free plan's limits apply)` : ''
-  if (check.code === 'rate_limited') return `Rate limit reached: ${over.max} requests per minute. Try again in ${check.retry_after_seconds} s.`
+  if (check.code === 'rate_limited') return `Rate limit reached: ${over.max} ${over.limit === 'tokens_per_minute' ? 'tokens' : 'requests'} per minute. Try again in ${check.retry_after_seconds} s.`
   const what = over.limit === 'monthly_cost_budget' ? `the budget of $${over.max}` : `the ${over.limit.replace('_', ' ')} limit of ${over.max}`
   if (!check.allowed) return `You have reached ${what} for this period${held}; it resets at ${over.resets_at}.`
   return `Past ${what} for this period${held}; enforcement is ${check.enforcement_mode}, so calls are still admitted.`

@@ -1,5 +1,8 @@
 import 'server-only'
 import { db } from '@/lib/db/prisma'
+import { OTHER_SERVICES } from '@/lib/services'
+
+const OTHER_SERVICE_IDS = OTHER_SERVICES.map((s) => s.id)
 
 export type ReconcileLine = {
   user_id: string
@@ -12,7 +15,8 @@ export type ReconcileLine = {
 
 /**
  * Compares each subscription's counters for its current period with the usage rows of that
- * period: successful calls per service (images counted one by one) and the period's cost.
+ * period: successful calls per service (images counted one by one; services without quota
+ * columns in the service_used map) and the period's cost.
  * Every mismatch means a counter drifted from the audit log.
  */
 export async function reconcileUsage(userId?: string): Promise<ReconcileLine[]> {
@@ -31,6 +35,11 @@ export async function reconcileUsage(userId?: string): Promise<ReconcileLine[]> 
              (select coalesce(sum(case when c.units_column is null then 1 else (to_jsonb(k) ->> c.units_column)::bigint end), 0)
                 from calls k where k.user_id = s.user_id and k.status = 'success' and k.service_type = c.service)::text as from_rows
         from subs s cross join public.service_counters() c
+      union all
+      -- Services without quota columns count their successful calls in the service_used map.
+      select s.user_id, s.email, 'service_used.' || o.service, coalesce(s.service_used ->> o.service, '0'),
+             (select count(*) from calls k where k.user_id = s.user_id and k.status = 'success' and k.service_type = o.service)::text
+        from subs s cross join unnest(${OTHER_SERVICE_IDS}::text[]) as o(service)
       union all
       select s.user_id, s.email, 'period_cost', trim_scale(s.period_cost)::text,
              trim_scale(coalesce((select sum(k.total_cost) from calls k where k.user_id = s.user_id), 0)::numeric)::text

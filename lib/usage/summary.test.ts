@@ -55,3 +55,26 @@ describe('getUserUsage alerts', () => {
     expect(alerts).toEqual([expect.objectContaining({ alert_type: 'quota', service_type: 'chat', threshold_percent: 50, acknowledged: false })])
   })
 })
+
+describe('the Usage tab with services beyond the seed\'s four', () => {
+  it('shows a service without quota columns only once it has a quota, and charts its calls and cost', async () => {
+    const { getUsageDashboard } = await import('@/lib/usage/dashboard')
+    const user = await withClient(url(), (c) => insertUser(c))
+    const book = (service: string, cost: string) =>
+      withClient(url(), (c) =>
+        c.query('select public.record_usage($1::jsonb)', [
+          JSON.stringify({ user_id: user, service_type: service, provider: 'simulator', model: 'text-embedding-3-small', endpoint: '/t', request_id: `req_${randomUUID()}`, total_cost: cost, input_cost: cost, output_cost: '0', generation_cost: '0', cost_status: 'priced', status: 'success' }),
+        ]),
+      )
+    await book('embedding', '0.002')
+    await book('moderation', '0')
+    expect((await getUserUsage(user)).other_services).toEqual({})
+    await withClient(url(), (c) => c.query(`update public.user_subscriptions set service_limits = '{"embedding": 100}' where user_id = $1`, [user]))
+    await book('embedding', '0.001')
+    const dashboard = await getUsageDashboard(user)
+    // Every successful call of the period counts, those made before the quota existed too.
+    expect(dashboard.summary.other_services).toEqual({ embedding: { used: 2, limit: 100, unlimited: false } })
+    const today = dashboard.daily.at(-1)!
+    expect(today).toMatchObject({ embedding_calls: 2, embedding_cost: 0.003, moderation_calls: 1, audio_calls: 0, total_cost: '0.003' })
+  })
+})

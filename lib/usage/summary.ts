@@ -2,7 +2,7 @@ import 'server-only'
 import { pool } from '@/lib/db/prisma'
 import { withUser } from '@/lib/db/with-user'
 import { env } from '@/lib/env'
-import { perService, type Service } from '@/lib/services'
+import { OTHER_SERVICES, perService, type OtherService, type Service } from '@/lib/services'
 import { usd } from '@/lib/usage/money'
 
 /** Limits at or above this read as "unlimited" (the Demo plan's 999,999). */
@@ -20,6 +20,8 @@ export type UsageSummary = {
   plan: { type: string; name: string; status: string; enforcement_mode: string; held_by: string | null; grace_ends_at: string | null } | null
   period: { start: string; end: string } | null
   services: Record<Service, ServiceUsage> | null
+  /** The services without quota columns (embeddings, audio, moderation) that have a quota this period; absent ones have none. */
+  other_services: Partial<Record<OtherService, ServiceUsage>> | null
   /**
    * `period`: this plan period's cost (a Demo period is a year). `month`: the calendar month's
    * (UTC, from the month rollups), starting `month_start`, whatever the plan period is.
@@ -35,8 +37,8 @@ const service = (used: number, limit: number): ServiceUsage => ({ used, limit, u
 type Effective = {
   held_by: string | null
   grace_ends_at: Date | null
-  /** effective_limits() as JSON: each service's limit under its column's name (lib/services.ts). */
-  limits: Record<string, number>
+  /** effective_limits() as JSON: each service's limit under its column's name (lib/services.ts), and the quota map in service_limits. */
+  limits: Record<string, number> & { service_limits?: Record<string, number> | null }
   budget: string | null
   enforcement_mode: string
 }
@@ -89,6 +91,7 @@ export async function getUserUsage(userId: string, now = new Date()): Promise<Us
       sub && effective
         ? perService((s) => service(sub[s.usedField], effective.limits[s.limitColumn]))
         : null,
+    other_services: sub && effective ? otherServices(effective.limits.service_limits ?? {}, sub.serviceUsed) : null,
     cost: {
       currency: 'USD',
       period: usd(sub?.periodCost ?? '0')!,
@@ -109,4 +112,14 @@ export async function getUserUsage(userId: string, now = new Date()): Promise<Us
       acknowledged: a.acknowledgedAt !== null,
     })),
   }
+}
+
+/** The quota'd services without columns: their limit from the map admission applies, their use this period. */
+function otherServices(limits: Record<string, number>, used: unknown): Partial<Record<OtherService, ServiceUsage>> {
+  const counts = (used && typeof used === 'object' ? used : {}) as Record<string, unknown>
+  const out: Partial<Record<OtherService, ServiceUsage>> = {}
+  for (const { id } of OTHER_SERVICES) {
+    if (typeof limits[id] === 'number') out[id] = service(typeof counts[id] === 'number' ? counts[id] : 0, limits[id])
+  }
+  return out
 }

@@ -2,6 +2,7 @@
 // 500, no upstream call for bad input, and exactly one usage row for every authenticated call.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startFakeOpenAI, type FakeOpenAI } from '@/test/fakes/openai'
+import { withClient } from '@/test/databases'
 import { createGatewayUser, holdsOf, usageRows, type GatewayUser } from '@/test/gateway'
 import { freePort, startNextServer, type NextServer } from '@/test/next-server'
 
@@ -172,5 +173,40 @@ describe('every authenticated call leaves exactly one row', () => {
     expect(new Set(rows.map((r) => r.request_id)).size).toBe(bodies.length)
     expect(rows.filter((r) => r.status === 'success')).toHaveLength(1)
     for (const row of rows.filter((r) => r.status === 'error')) expect(row.total_cost).toBe('0.000000000000')
+  })
+
+  it('answers x-request-id on every answer, and the rate headers on every answer with a user', async () => {
+    const u = await createGatewayUser(server.url)
+    const bodies = [
+      { model: 'gpt-4o', messages: [{ role: 'user', content: 'fine' }] }, // 200
+      { model: 'gpt-4o', messages: [{ role: 'user', content: '[fault:500]' }] }, // 502, after admission
+      { model: 'gpt-4o', messages: [] }, // 400, refused before admission
+      '{broken', // 400, before admission
+      { model: 'unknown-model', messages: [{ role: 'user', content: 'x' }] }, // unknown model
+    ]
+    // Five requests a minute: each of the five calls spends one (refused ones too), the sixth is a 429.
+    await withClient(db(), (c) => c.query(`update public.api_rate_limits set requests_per_minute = 5 where user_id = $1 and service_type = 'chat'`, [u.id]))
+    const answers = []
+    for (const b of bodies) answers.push(await post('/chat/completions', b, {}, u.key))
+    answers.push(await post('/chat/completions', bodies[0], {}, u.key))
+    expect(answers.map((a) => a.status)).toEqual([200, 502, 400, 400, answers[4].status, 429])
+    expect(answers[4].status).toBeGreaterThanOrEqual(400)
+    for (const a of answers) {
+      expect(a.headers.get('x-request-id')).toMatch(/^req_[0-9a-f]{32}$/)
+      expect(a.headers.get('x-ratelimit-limit-requests')).toBe('5')
+      expect(a.headers.get('x-ratelimit-remaining-requests')).toMatch(/^\d+$/)
+      expect(a.headers.get('x-ratelimit-reset-requests')).toMatch(/^(?:\d+ms|(?:\d+m)?\d+(?:\.\d{1,3})?s)$/)
+      expect(a.headers.get('x-ratelimit-limit-tokens')).toMatch(/^\d+$/)
+      expect(a.headers.get('x-ratelimit-remaining-tokens')).toMatch(/^\d+$/)
+      expect(a.headers.get('x-ratelimit-reset-tokens')).toMatch(/^(?:\d+ms|(?:\d+m)?\d+(?:\.\d{1,3})?s)$/)
+    }
+    const ids = answers.map((a) => a.headers.get('x-request-id'))
+    const rows = await usageRows(db(), u.id, answers.length)
+    expect(new Set(rows.map((r) => r.request_id))).toEqual(new Set(ids))
+    // No user: the id alone.
+    const unauthenticated = await post('/chat/completions', bodies[0], {}, 'tg_not-a-key')
+    expect(unauthenticated.status).toBe(401)
+    expect(unauthenticated.headers.get('x-request-id')).toMatch(/^req_[0-9a-f]{32}$/)
+    expect(unauthenticated.headers.get('x-ratelimit-limit-requests')).toBeNull()
   })
 })

@@ -2,6 +2,7 @@
 // admission is a single database step, so no limit multiplies with the number of servers.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { withClient } from '@/test/databases'
+import OpenAI from 'openai'
 import { createGatewayUser, usageRows, type GatewayUser } from '@/test/gateway'
 import { startNextServer, type NextServer } from '@/test/next-server'
 
@@ -14,6 +15,10 @@ beforeAll(async () => {
   servers = await Promise.all([startNextServer(env), startNextServer(env)])
 })
 afterAll(() => Promise.all(servers.map((s) => s.stop())))
+
+/** OpenAI's duration format for x-ratelimit-reset-* ("873ms", "1.2s", "59.874s", "6m0s"). */
+const DURATION = /^(?:\d+ms|(?:\d+m)?\d+(?:\.\d{1,3})?s)$/
+const seconds = (d: string) => (d.endsWith('ms') ? Number(d.slice(0, -2)) / 1000 : Number(d.match(/^(?:(\d+)m)?/)![1] ?? 0) * 60 + Number(d.replace(/^\d+m/, '').slice(0, -1)))
 
 /** `count` chat calls fired at once, alternating between the two servers. */
 async function burst(user: GatewayUser, count: number, body: object = {}) {
@@ -61,7 +66,7 @@ describe('limits across two servers', () => {
       expect(r.headers.get('x-ratelimit-remaining-requests')).toMatch(/^\d+$/)
       expect(Number(r.headers.get('x-ratelimit-remaining-requests'))).toBeGreaterThanOrEqual(100_000 - 200)
       expect(Number(r.headers.get('x-ratelimit-remaining-requests'))).toBeLessThan(100_000)
-      expect(r.headers.get('x-ratelimit-reset-requests')).toMatch(/^\d+s$/)
+      expect(r.headers.get('x-ratelimit-reset-requests')).toMatch(DURATION)
     }
     // Each admission took its own hit under the user's lock: no two admitted calls saw the same remainder.
     expect(new Set(ok.map((r) => r.headers.get('x-ratelimit-remaining-requests'))).size).toBe(50)
@@ -105,8 +110,9 @@ describe('limits across two servers', () => {
     for (const r of limited) {
       expect(r.body.error).toMatchObject({ code: 'rate_limited', type: 'rate_limit_error', limit_name: 'requests_per_minute', limit: 20 })
       expect(Number(r.headers.get('retry-after'))).toBeGreaterThanOrEqual(1)
-      // One-second buckets: a hit counts for 60 to 61 s.
-      expect(Number(r.headers.get('retry-after'))).toBeLessThanOrEqual(61)
+      // A hit leaves 60 s after the start of its second: the wait is under 60 s, which the SDKs honour.
+      expect(Number(r.headers.get('retry-after'))).toBeLessThanOrEqual(60)
+      expect(Number(r.headers.get('retry-after-ms'))).toBeLessThan(60_000)
       expect(r.headers.get('x-ratelimit-remaining-requests')).toBe('0')
     }
     const rows = await usageRows(db(), user.id, 80, 30_000)
@@ -120,5 +126,61 @@ describe('limits across two servers', () => {
     expect([first.status, second.status]).toEqual([200, 200])
     expect(first.headers.get('x-tollgate-warning')).toBeNull()
     expect(second.headers.get('x-tollgate-warning')).toMatch(/chat_messages/)
+  })
+
+  it('makes the openai SDK wait once, the time the 429 says, and then succeed', async () => {
+    const user = await createGatewayUser(servers[0].url)
+    await sql(`update public.api_rate_limits set requests_per_minute = 1 where user_id = $1 and service_type = 'chat'`, [user.id])
+    const answers: { status: number; headers: Headers }[] = []
+    const client = new OpenAI({
+      apiKey: user.key,
+      baseURL: `${servers[0].url}/api/v1`,
+      maxRetries: 1,
+      fetch: async (url, init) => {
+        const response = await fetch(url, init)
+        answers.push({ status: response.status, headers: response.headers })
+        return response
+      },
+    })
+    const ask = () => client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hello' }], max_tokens: 20 })
+    await ask()
+    // The minute's one request, aged by 50 s (as if sent then): the next call waits ~10 s, not 60.
+    await sql(`update public.api_rate_limits set window_seconds = array(select s - 50 from unnest(window_seconds) s) where user_id = $1 and service_type = 'chat'`, [user.id])
+    const second = await ask()
+    expect(second.choices[0].message.content).toBeTruthy()
+    expect(answers.map((a) => a.status)).toEqual([200, 429, 200])
+    const limited = answers[1].headers
+    const exact = Number(limited.get('retry-after-ms')) / 1000
+    expect(exact).toBeGreaterThan(0)
+    expect(exact).toBeLessThanOrEqual(10)
+    expect(Number(limited.get('retry-after'))).toBe(Math.ceil(exact))
+    expect(limited.get('x-ratelimit-reset-requests')).toMatch(DURATION)
+    expect(seconds(limited.get('x-ratelimit-reset-requests')!)).toBeCloseTo(exact, 2)
+    const rows = await usageRows(db(), user.id, 3)
+    expect(rows.map((r) => r.status)).toEqual(['success', 'rate_limited', 'success'])
+  })
+
+  it('never lets truly parallel calls pass the tokens-per-minute limit', async () => {
+    const user = await createGatewayUser(servers[0].url)
+    await sql(`update public.user_subscriptions set plan_type = 'pro', enforcement_mode = 'hard' where user_id = $1`, [user.id])
+    await sql(`update public.api_rate_limits set requests_per_minute = 1000, tokens_per_minute = 1000 where user_id = $1`, [user.id])
+    // Each call may use its prompt plus 100 output tokens: about nine fit in the minute at once.
+    const results = await burst(user, 30, { max_tokens: 100 })
+    const ok = results.filter((r) => r.status === 200)
+    const refused = results.filter((r) => r.status === 429)
+    expect(ok.length).toBeGreaterThan(0)
+    expect(ok.length + refused.length).toBe(30)
+    for (const r of refused) expect(r.body.error).toMatchObject({ code: 'rate_limited', limit_name: 'tokens_per_minute', limit: 1000 })
+    for (const r of results) {
+      expect(r.headers.get('x-ratelimit-limit-tokens')).toBe('1000')
+      expect(Number(r.headers.get('x-ratelimit-remaining-tokens'))).toBeLessThanOrEqual(1000)
+      expect(r.headers.get('x-ratelimit-reset-tokens')).toMatch(DURATION)
+    }
+    const rows = await usageRows(db(), user.id, 30, 30_000)
+    const used = rows.filter((r) => r.status === 'success').reduce((sum, r) => sum + Number(r.input_tokens) + Number(r.output_tokens), 0)
+    expect(used).toBeLessThanOrEqual(1000)
+    // Settlement left the window holding exactly what the calls used (estimates corrected).
+    const { rows: [w] } = await sql(`select coalesce((select sum(t) from unnest(window_tokens) t), 0)::int as tokens from public.api_rate_limits where user_id = $1 and service_type = 'chat'`, [user.id])
+    expect(w.tokens).toBe(used)
   })
 })

@@ -66,7 +66,7 @@ export default async function UsagePanel() {
         </CardHeader>
       </Card>
 
-      {summary.services ? <UsageCards services={summary.services} /> : null}
+      {summary.services ? <UsageCards services={summary.services} other={summary.other_services ?? {}} /> : null}
 
       <CostCards summary={summary} forecasts={forecasts} />
 
