@@ -114,7 +114,8 @@ export async function handleEmbeddings(call: GatewayCall): Promise<Response> {
   checkDimensions(route.upstreamModel, embeddingShape(route.text.entry?.model.id), req.dimensions)
   const upstream = upstreamCalls(req, route)
   const { total: counted, each } = await countEmbeddingTokens(req.items, req.single)
-  await call.admit(1, priceEmbedding(route, counted * holdFactor(route), overrides).totalCost)
+  // The counted tokens also go against the tokens-per-minute limit (corrected to the upstream's count at settlement).
+  await call.admit(1, priceEmbedding(route, counted * holdFactor(route), overrides).totalCost, undefined, counted * holdFactor(route))
 
   const results = await Promise.allSettled(upstream.calls.map((http, i) => fetchBatch(call, route, http, upstream, upstream.sizes[i])))
   const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')
