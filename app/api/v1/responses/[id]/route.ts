@@ -1,0 +1,6 @@
+// GET and DELETE /api/v1/responses/{id} — a stored response of the caller's own, from OpenAI. Not metered.
+import { handleStoredResponse } from '@/lib/gateway/responses-store'
+import { apiRoute } from '@/lib/http/route'
+
+export const GET = apiRoute<'session-or-key', { id: string }>({ auth: 'session-or-key' }, ({ request, identity, params }) => handleStoredResponse(request, identity, params.id, 'GET'))
+export const DELETE = apiRoute<'session-or-key', { id: string }>({ auth: 'session-or-key' }, ({ request, identity, params }) => handleStoredResponse(request, identity, params.id, 'DELETE'))
