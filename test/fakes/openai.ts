@@ -27,6 +27,7 @@
 // cap), with usage counted as OpenAI counts it (the prompt with o200k chat framing).
 import { createServer, type ServerResponse } from 'node:http'
 import { encodeChat } from 'gpt-tokenizer/encoding/o200k_base'
+import { serveResponses } from './openai-responses'
 
 export type OpenAICall = { path: string; body: Record<string, unknown>; aborted: boolean; authorization?: string }
 export type FakeOpenAI = {
@@ -140,6 +141,7 @@ export async function startFakeOpenAI(apiKey = 'sk-fake-openai'): Promise<FakeOp
     })
     if (req.headers.authorization !== `Bearer ${apiKey}`)
       return send(res, 401, { error: { message: 'Incorrect API key provided', type: 'invalid_request_error', param: null, code: 'invalid_api_key' } })
+    if (req.url?.startsWith('/responses')) return serveResponses(fake, req, res, body)
     const text = lastUserText(body)
     if (text.includes('[fault:401]'))
       return send(res, 401, { error: { message: `Incorrect API key provided: ${apiKey.slice(0, 3)}…${apiKey.slice(-4)}`, type: 'invalid_request_error', param: null, code: 'invalid_api_key' } })
