@@ -98,6 +98,8 @@ export async function streamNativeResponses(call: GatewayCall, upstreamCall: Htt
     if (TERMINAL.has(type)) {
       final = (event.response ?? {}) as typeof final
       if (Array.isArray(final?.output)) output = final.output
+      const size = fromResponsesUsage(final?.usage)
+      if (options.stored && size) await rememberResponse(call.identity.userId, responseId, call.requestId, route.upstreamModel, size.inputTokens + size.outputTokens)
     }
     if (type) controller.enqueue(responsesFrame(event as { type: string }))
     return TERMINAL.has(type)

@@ -10,9 +10,9 @@ import { priceTokens } from '@/lib/gateway/chat-usage'
 import { admitChat } from '@/lib/gateway/output-cap'
 import type { GatewayCall } from '@/lib/gateway/pipeline'
 import { streamNativeResponses } from '@/lib/gateway/responses-native-stream'
-import { openaiCall, ownsResponse, rememberResponse, responseNotFound } from '@/lib/gateway/responses-store'
+import { openaiCall, ownedResponse, rememberResponse, responseNotFound } from '@/lib/gateway/responses-store'
 import type { TextRoute } from '@/lib/gateway/routing'
-import { countPromptTokens, type ChatMessageLike } from '@/lib/pricing/estimate'
+import { countPromptTokens, estimateChatCost, type ChatMessageLike } from '@/lib/pricing/estimate'
 import { formatUsd, parseUsd } from '@/lib/pricing/money'
 import { chargeTools, DEFAULT_MAX_TOOL_CALLS, toolAllowance, toolVerdict, type ToolCharge } from '@/lib/pricing/tools'
 import type { PriceOverride } from '@/lib/pricing/types'
@@ -32,7 +32,8 @@ const REFUSED = {
   prompt: 'prompt templates belong to the gateway\'s shared account and are not supported',
 } as const
 
-async function refuseNative(call: GatewayCall, request: ResponsesRequest): Promise<void> {
+/** Refuses what cannot be served; answers the context tokens a continued response brings along. */
+async function refuseNative(call: GatewayCall, request: ResponsesRequest): Promise<number> {
   const fields = request as Record<string, unknown>
   for (const [field, why] of Object.entries(REFUSED))
     if (fields[field] !== undefined && fields[field] !== null && fields[field] !== false) throw new AppError('invalid_request', `${field}: ${why}`, { param: field })
@@ -54,7 +55,10 @@ async function refuseNative(call: GatewayCall, request: ResponsesRequest): Promi
         })
     })
   const previous = request.previous_response_id
-  if (previous && !(await ownsResponse(call.identity.userId, previous))) throw responseNotFound(previous, 'previous_response_id')
+  if (!previous) return 0
+  const owned = await ownedResponse(call.identity.userId, previous)
+  if (!owned) throw responseNotFound(previous, 'previous_response_id')
+  return owned.contextTokens
 }
 
 /** The prompt as chat messages, for the admission estimate only: text as text, images as images, every other item as its JSON. */
@@ -94,15 +98,16 @@ export function priceResponse(route: TextRoute, usage: TextUsage, overrides: rea
 }
 
 export async function forwardResponses(call: GatewayCall, request: ResponsesRequest, route: TextRoute, overrides: readonly PriceOverride[]): Promise<Response> {
-  await refuseNative(call, request)
+  const carried = await refuseNative(call, request)
   const messages = estimatedMessages(request)
   // Built-in tools are held for max_tool_calls uses (the caller's, or the gateway's default, sent
   // upstream so OpenAI cannot run more than was held).
   const builtIn = (request.tools ?? []).filter((t) => t.type !== 'function' && t.type !== 'custom')
   const toolUses = builtIn.length ? (request.max_tool_calls ?? DEFAULT_MAX_TOOL_CALLS) : null
-  const admitted = await admitChat(call, { model: request.model, messages, max_completion_tokens: request.max_output_tokens ?? null }, route, overrides, {
-    extraHold: toolUses ? toolAllowance(builtIn, request.model, toolUses) : undefined,
-  })
+  // A continued response bills the earlier turns (their input and output) as input again: held too.
+  const carriedCost = carried ? estimateChatCost({ ...route.text, overrides }, carried, 0).totalCost : '0'
+  const extraHold = formatUsd(parseUsd(toolUses ? toolAllowance(builtIn, request.model, toolUses) : '0') + parseUsd(carriedCost ?? '0'))
+  const admitted = await admitChat(call, { model: request.model, messages, max_completion_tokens: request.max_output_tokens ?? null }, route, overrides, { extraHold })
   const body = { ...request, model: route.upstreamModel, max_output_tokens: admitted.max_completion_tokens, ...(toolUses ? { max_tool_calls: toolUses } : {}) }
   const upstream = openaiCall(route.config, 'POST', '/responses', body)
   call.servedBy(route, [])
@@ -114,7 +119,7 @@ export async function forwardResponses(call: GatewayCall, request: ResponsesRequ
   if (!response || response.object !== 'response') throw new UpstreamError('malformed', 'unexpected Responses API answer: not a response')
   const usage = fromResponsesUsage(response.usage)
   if (!usage) throw new UpstreamError('malformed', 'unexpected Responses API answer: no usage')
-  if (stored) await rememberResponse(call.identity.userId, response.id, call.requestId, route.upstreamModel)
+  if (stored) await rememberResponse(call.identity.userId, response.id, call.requestId, route.upstreamModel, usage.inputTokens + usage.outputTokens)
   const cost = priceResponse(route, usage, overrides, request, Array.isArray(response.output) ? response.output : [], typeof response.model === 'string' ? response.model : undefined)
   call.record({
     provider: route.servedBy,

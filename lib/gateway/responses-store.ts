@@ -21,18 +21,26 @@ export const responseNotFound = (id: string, param: string | undefined = undefin
   new AppError('not_found', `Response with id '${id.slice(0, 200)}' not found.`, param ? { param } : {})
 
 export async function ownsResponse(userId: string, id: string): Promise<boolean> {
-  if (!RESPONSE_ID.test(id)) return false
-  return (await db().storedResponse.count({ where: { id, userId } })) > 0
+  return (await ownedResponse(userId, id)) !== null
+}
+
+/** The caller's stored response `id` (its context size for the next turn's hold), or null for anyone else's. */
+export async function ownedResponse(userId: string, id: string): Promise<{ contextTokens: number } | null> {
+  if (!RESPONSE_ID.test(id)) return null
+  return db().storedResponse.findFirst({ where: { id, userId }, select: { contextTokens: true } })
 }
 
 /**
  * Remembers that `userId` created response `id`. A failure is logged, not thrown: the answer
  * was generated and billed, and the caller still gets it (only its later retrieval is lost).
  */
-export async function rememberResponse(userId: string, id: unknown, requestId: string, model: string): Promise<void> {
+export async function rememberResponse(userId: string, id: unknown, requestId: string, model: string, contextTokens = 0): Promise<void> {
   if (typeof id !== 'string' || !RESPONSE_ID.test(id)) return
   try {
-    await db().storedResponse.upsert({ where: { id }, create: { id, userId, requestId, model: model.slice(0, 200) }, update: {} })
+    // Only the creator's row is ever updated (a stream remembers at response.created, sizes at its end).
+    const size = Math.min(Math.max(0, Math.round(contextTokens)), 2_147_483_647)
+    await db().storedResponse.upsert({ where: { id }, create: { id, userId, requestId, model: model.slice(0, 200), contextTokens: size }, update: {} })
+    if (size) await db().storedResponse.updateMany({ where: { id, userId }, data: { contextTokens: size } })
   } catch (thrown) {
     logFailure('gateway', toAppError(thrown), thrown, `${requestId} remembering response ${id}`)
   }

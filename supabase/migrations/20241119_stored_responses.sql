@@ -8,6 +8,9 @@ create table if not exists public.stored_responses (
   user_id uuid not null references auth.users (id) on delete cascade,
   request_id text not null,
   model text not null,
+  -- Input plus output tokens of this response: all of it is input again for a response that
+  -- continues it (previous_response_id), so admission holds it for the next turn.
+  context_tokens integer not null default 0 check (context_tokens >= 0),
   created_at timestamptz not null default now()
 );
 comment on table public.stored_responses is

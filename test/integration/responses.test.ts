@@ -12,6 +12,7 @@ import { FAKE_REPLY as OPENAI_REPLY, JSON_REPLY } from '@/test/fakes/openai'
 import { closeFakes, fakeEnv, rowOf, SCHEMA, startFakes, type Fakes } from '@/test/conformance'
 import { canonical, createGatewayUser, type GatewayUser } from '@/test/gateway'
 import { startNextServer, type NextServer } from '@/test/next-server'
+import { withClient } from '@/test/databases'
 
 let fakes: Fakes
 let server: NextServer
@@ -44,6 +45,10 @@ describe('OpenAI models, forwarded to the Responses API', () => {
     expect(row).toMatchObject({ provider: 'openai', model: 'gpt-4o-mini', endpoint: '/api/v1/responses', service_type: 'chat', status: 'success', input_tokens: 1000, output_tokens: 500, cost_status: 'priced' })
     // gpt-4o-mini: 1,000 × $0.15/M + 500 × $0.60/M.
     expect(canonical(row.total_cost)).toBe('0.00045')
+
+    // Remembered as the caller's, with its size: all 1,500 tokens are input again for a turn continuing it (held at admission).
+    const stored = await withClient(db(), async (c) => (await c.query('select user_id::text, context_tokens from public.stored_responses where id = $1', [data.id])).rows)
+    expect(stored).toEqual([{ user_id: u.id, context_tokens: 1500 }])
 
     // The owner reads it back; anyone else, or an unknown id, gets OpenAI's 404, and nothing reaches OpenAI.
     expect(await u.client.responses.retrieve(data.id)).toMatchObject({ id: data.id, output: data.output })
