@@ -54,6 +54,10 @@ export async function insertOwnedRows(client: pg.Client, userId: string): Promis
     [userId],
   )
   await client.query(
+    `insert into public.stored_responses (id, user_id, request_id, model) values ('resp_' || replace(gen_random_uuid()::text, '-', ''), $1, 'req-' || gen_random_uuid(), 'gpt-4o-mini')`,
+    [userId],
+  )
+  await client.query(
     `insert into public.api_keys (user_id, name, key_prefix, key_hash)
      values ($1, 'default', 'tg_live_ab', encode(sha256(gen_random_uuid()::text::bytea), 'hex'))`,
     [userId],

@@ -28,6 +28,7 @@ const FIXTURES: Record<string, Fixture> = {
   'public.usage_holds': { bRows: 'user_id = bob_id', authenticated: 'own' },
   'public.user_subscriptions': { bRows: 'user_id = bob_id', authenticated: 'own' },
   'public.video_jobs': { bRows: 'user_id = bob_id', authenticated: 'own' },
+  'public.stored_responses': { bRows: 'user_id = bob_id', authenticated: 'own' },
   'public.usage_alert_deliveries': { bRows: 'alert_id in (select id from public.usage_alerts where user_id = bob_id)', authenticated: 'none' },
   'public.auth_session_epochs': { bRows: 'user_id = bob_id', authenticated: 'none' },
   'public.auth_ended_sessions': { bRows: 'user_id = bob_id', authenticated: 'none' },

@@ -17,6 +17,7 @@ const USER_TABLES = [
   'api_keys',
   'usage_holds',
   'video_jobs',
+  'stored_responses',
 ] as const
 
 let alice: string

@@ -3,7 +3,7 @@ import type { GatewayCall } from '@/lib/gateway/pipeline'
 import type { TextRoute } from '@/lib/gateway/routing'
 import { countPromptTokens, defaultOutputCap, estimateChatCost, largestOutputWithin, type ChatMessageLike } from '@/lib/pricing/estimate'
 import type { PriceOverride } from '@/lib/pricing/types'
-import { parseUsd } from '@/lib/pricing/money'
+import { formatUsd, parseUsd, type Usd } from '@/lib/pricing/money'
 import type { ChatRequestBody } from '@/lib/providers/types'
 
 // Below this many tokens per answer, a cap chosen to squeeze a call into what is left of a budget
@@ -24,7 +24,7 @@ export async function admitChat(
   body: ChatRequestBody,
   route: TextRoute | readonly TextRoute[],
   overrides: readonly PriceOverride[],
-  options: { mayWriteCache?: boolean } = {},
+  options: { mayWriteCache?: boolean; /** Held on top of the tokens: built-in tools' per-call allowance (lib/pricing/tools.ts). */ extraHold?: string } = {},
 ): Promise<ChatRequestBody> {
   // Several routes when fallbacks may serve the call: it holds what the dearest could cost, and
   // the cap it chooses must fit every one of them.
@@ -37,7 +37,8 @@ export async function admitChat(
   const writesCache = options.mayWriteCache ?? (routes.some((r) => r.provider.protocol === 'anthropic') && JSON.stringify(body.messages).includes('"cache_control"'))
   const promptTokens = countPromptTokens(body.messages as ChatMessageLike[])
   const heldPrompt = promptTokens * (writesCache ? 2 : 1)
-  const hold = (perChoice: number) => dearest(pricings.map((p) => estimateChatCost(p, heldPrompt, perChoice * choices).totalCost))
+  const extra = parseUsd(options.extraHold ?? '0')
+  const hold = (perChoice: number) => plus(dearest(pricings.map((p) => estimateChatCost(p, heldPrompt, perChoice * choices).totalCost)), extra)
   // What the call may use of the tokens-per-minute limit: the prompt and every answer's cap
   // (settlement books the actual count instead).
   const tokens = (perChoice: number) => promptTokens + perChoice * choices
@@ -50,7 +51,9 @@ export async function admitChat(
   const preferred = Math.min(...routes.map((r) => defaultOutputCap(r.text, promptTokens, { upToModelLimit: r.provider.protocol === 'anthropic' })))
   let cap = preferred
   await call.admit(1, hold(preferred), (room) => {
-    const each = pricings.map((p) => largestOutputWithin(p, heldPrompt, choices, room, preferred))
+    const left = parseUsd(room) - extra
+    if (left <= 0n) return null
+    const each = pricings.map((p) => largestOutputWithin(p, heldPrompt, choices, formatUsd(left), preferred))
     if (each.some((f) => f === null)) return null
     const fits = Math.min(...(each as number[]))
     if (fits < Math.min(MIN_CHOSEN_OUTPUT, preferred)) return null
@@ -67,3 +70,5 @@ function dearest(costs: (string | null)[]): string | null {
   if (costs.some((c) => c === null)) return null
   return costs.reduce((a, b) => (parseUsd(b!) > parseUsd(a!) ? b : a))
 }
+
+const plus = (cost: string | null, extra: Usd): string | null => (cost === null || extra === 0n ? cost : formatUsd(parseUsd(cost) + extra))

@@ -29,6 +29,7 @@ import { createServer, type ServerResponse } from 'node:http'
 import { encodeChat } from 'gpt-tokenizer/encoding/o200k_base'
 import { serveFakeAudio } from '@/test/fakes/openai-audio'
 import { serveEmbeddingsOrModerations } from '@/test/fakes/openai-embeddings'
+import { serveResponses } from '@/test/fakes/openai-responses'
 
 export type OpenAICall = { path: string; body: Record<string, unknown>; aborted: boolean; authorization?: string }
 export type FakeOpenAI = {
@@ -144,6 +145,7 @@ export async function startFakeOpenAI(apiKey = 'sk-fake-openai'): Promise<FakeOp
     if (req.headers.authorization !== `Bearer ${apiKey}`)
       return send(res, 401, { error: { message: 'Incorrect API key provided', type: 'invalid_request_error', param: null, code: 'invalid_api_key' } })
     if (serveEmbeddingsOrModerations(req.url ?? '', body, res)) return
+    if (req.url?.startsWith('/responses')) return serveResponses(fake, req, res, body)
     const text = lastUserText(body)
     if (text.includes('[fault:401]'))
       return send(res, 401, { error: { message: `Incorrect API key provided: ${apiKey.slice(0, 3)}…${apiKey.slice(-4)}`, type: 'invalid_request_error', param: null, code: 'invalid_api_key' } })
