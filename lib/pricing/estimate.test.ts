@@ -91,6 +91,10 @@ describe('counting tools, tool calls and images (what an upstream without usage 
     const odd = { type: 'function', function: { name: 'f', parameters: { type: 'object', properties: { a: { anyOf: [{ type: 'string' }] }, b: null, c: { type: 'array' } } } } }
     const count = countPromptTokens(question, { request: { tools: [{ type: 'function', function: { name: 'deep', parameters: deep } }, odd, { type: 'custom', custom: { name: 'grep' } }, null, 7] } })
     expect(count).toBeGreaterThan(countPromptTokens(question) + 500)
+    // 20,000 properties, all required: counted in linear time (a list lookup per property would not end).
+    const names = Array.from({ length: 20_000 }, (_, i) => `p${i}`)
+    const wide = { type: 'object', properties: Object.fromEntries(names.map((n) => [n, { type: 'string' }])), required: names }
+    expect(countPromptTokens(question, { request: { tools: [{ type: 'function', function: { name: 'wide', parameters: wide } }] } })).toBeGreaterThan(40_000)
   })
 
   it('counts an assistant turn\'s tool calls (name, arguments, framing) and the tool\'s result', () => {

@@ -62,12 +62,13 @@ export function renderFunctions(functions: readonly FunctionDefinition[]): strin
 }
 
 function renderProperties(schema: Schema, indent: number, depth: number): string {
-  const required = Array.isArray(schema.required) ? schema.required : []
+  // A Set: a hostile schema's thousands of properties and `required` entries stay linear.
+  const required = new Set(Array.isArray(schema.required) ? schema.required : [])
   const lines: string[] = []
   for (const [name, property] of Object.entries(isObject(schema.properties) ? schema.properties : {})) {
     const p = isObject(property) ? property : {}
     if (typeof p.description === 'string' && p.description) lines.push(`// ${p.description}`)
-    lines.push(`${name}${required.includes(name) ? '' : '?'}: ${renderType(p, indent, depth)},`)
+    lines.push(`${name}${required.has(name) ? '' : '?'}: ${renderType(p, indent, depth)},`)
   }
   return lines.map((line) => ' '.repeat(indent) + line).join('\n')
 }
