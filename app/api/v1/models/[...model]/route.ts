@@ -4,6 +4,7 @@
 // model_not_found, which clients catch to fall back.
 import { AppError } from '@/lib/errors'
 import { findModel } from '@/lib/gateway/models'
+import { methodNotAllowed } from '@/lib/http/methods'
 import { apiRoute } from '@/lib/http/route'
 import { listPriceOverrides } from '@/lib/pricing/model-prices'
 
@@ -23,3 +24,6 @@ export const GET = apiRoute<'session-or-key', { model: string[] }>({ auth: 'sess
   if (!model) throw new AppError('model_not_found', `The model '${id.slice(0, 256)}' does not exist`, { param: 'model' })
   return Response.json(model)
 })
+
+const notAllowed = methodNotAllowed(['GET'])
+export { notAllowed as POST, notAllowed as PUT, notAllowed as PATCH, notAllowed as DELETE }
