@@ -1,12 +1,12 @@
 import 'server-only'
-import { countTokens } from 'gpt-tokenizer/encoding/o200k_base'
 import { errorBody, type AppError } from '@/lib/errors'
-import { countedUsage, priceTokens, usageSource } from '@/lib/gateway/chat-usage'
+import { countedUsage, priceTokens, usageSource, type UsageSource } from '@/lib/gateway/chat-usage'
 import { attemptOf, worthAnotherTry, type Attempt } from '@/lib/gateway/fallback'
 import type { GatewayCall } from '@/lib/gateway/pipeline'
 import type { TextRoute } from '@/lib/gateway/routing'
 import { sseEvents, sseFrame } from '@/lib/gateway/sse'
 import { clientLeft, costComment, guardStream, STREAM_HEADERS } from '@/lib/gateway/stream-guard'
+import { countCompletionTokens } from '@/lib/pricing/estimate'
 import type { PriceOverride } from '@/lib/pricing/types'
 import { send, UpstreamError } from '@/lib/providers/transport'
 import type { ChatChunk, ChatRequestBody, StreamEvent, TextUsage } from '@/lib/providers/types'
@@ -52,8 +52,9 @@ export async function streamChat(call: GatewayCall, body: ChatRequestBody, route
   }
 
   let text = ''
-  /** Everything the model generated (content, reasoning, tool arguments): counted if the stream is cut. */
+  /** Everything the model wrote as text (content, reasoning) and its tool calls: counted if the stream is cut or has no usage. */
   let generated = ''
+  const toolCalls = new Map<string, { name: string; arguments: string }>()
   /** The model the upstream says it served (its chunks' `model`), for pricing a floating alias. */
   let servedAs: string | undefined
   let usage: TextUsage | null = null
@@ -71,11 +72,15 @@ export async function streamChat(call: GatewayCall, body: ChatRequestBody, route
     release()
     // A whole stream's usage is the vendor's. A cut one's is what the vendor reported so far
     // (prompt and cache counts) with its output at least what was streamed: content, reasoning
-    // and tool arguments, counted. Nothing reported: all of it counted.
+    // and tool calls, counted. Nothing reported: all of it counted. Any count of Tollgate's in
+    // the row makes its cost `estimated`.
     const reported = usage ?? translator.usageSoFar?.() ?? null
-    const streamed = countTokens(generated)
-    const measured = usage && complete ? usage : reported ? { ...reported, outputTokens: Math.max(reported.outputTokens, streamed) } : countedUsage(body, generated)
-    const priced = priceTokens(route, measured, overrides, servedAs)
+    const written = { text: generated, toolCalls: [...toolCalls.values()] }
+    const streamed = countCompletionTokens(written.text, written.toolCalls)
+    const whole = usage !== null && complete
+    const measured = whole ? usage! : reported ? { ...reported, outputTokens: Math.max(reported.outputTokens, streamed) } : countedUsage(body, route.upstreamModel, written)
+    const source: UsageSource = whole || (reported && reported.outputTokens >= streamed) ? 'upstream' : 'counted'
+    const priced = priceTokens(route, measured, overrides, servedAs, source)
     call.record(
       {
         provider: route.servedBy,
@@ -84,7 +89,7 @@ export async function streamChat(call: GatewayCall, body: ChatRequestBody, route
         time_to_first_token_ms: firstTokenMs,
         ...priced,
         response_payload: call.sanitize(error && error !== CLIENT_LEFT ? { streamed: text, ...errorBody(error) } : { streamed: text }),
-        metadata: { ...usageSource(usage ? 'upstream' : 'counted'), ...attemptsOf(attempts) },
+        metadata: { ...usageSource(source), ...attemptsOf(attempts) },
       },
       'now',
     )
@@ -122,11 +127,18 @@ export async function streamChat(call: GatewayCall, body: ChatRequestBody, route
         text += piece
         generated += piece
       }
-      // What the model wrote besides content is billed too: reasoning, and tool calls' arguments.
+      // What the model wrote besides content is billed too: reasoning, and tool calls (name and
+      // arguments, which arrive in fragments under the call's index).
       const reasoning = choice.delta?.reasoning_content
       if (typeof reasoning === 'string') generated += reasoning
-      for (const tool of (choice.delta?.tool_calls as { function?: { arguments?: unknown } }[] | undefined) ?? [])
-        if (typeof tool?.function?.arguments === 'string') generated += tool.function.arguments
+      const tools = choice.delta?.tool_calls
+      for (const tool of (Array.isArray(tools) ? tools : []) as { index?: unknown; function?: { name?: unknown; arguments?: unknown } }[]) {
+        const key = `${choice.index}:${typeof tool?.index === 'number' ? tool.index : toolCalls.size}`
+        const call = toolCalls.get(key) ?? { name: '', arguments: '' }
+        if (typeof tool?.function?.name === 'string') call.name += tool.function.name
+        if (typeof tool?.function?.arguments === 'string') call.arguments += tool.function.arguments
+        toolCalls.set(key, call)
+      }
     }
     if (chunk.choices.length === 0 && reported) {
       if (clientWantsUsage) heldUsage = chunk

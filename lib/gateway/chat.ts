@@ -4,7 +4,7 @@ import { env } from '@/lib/env'
 import { holdSeconds } from '@/lib/gateway/admission'
 import type { GatewayCall } from '@/lib/gateway/pipeline'
 import { streamChat } from '@/lib/gateway/chat-stream'
-import { countedUsage, priceTokens, usageSource } from '@/lib/gateway/chat-usage'
+import { countedUsage, priceTokens, usageSource, type Generated } from '@/lib/gateway/chat-usage'
 import { attemptOf, candidateRoutes, MAX_CANDIDATES, worthAnotherTry, type Attempt } from '@/lib/gateway/fallback'
 import { textRoute, type TextRoute } from '@/lib/gateway/routing'
 import { admitChat } from '@/lib/gateway/output-cap'
@@ -104,11 +104,19 @@ function timeForAnother(call: GatewayCall): boolean {
   return call.elapsedMs() + env.UPSTREAM_TIMEOUT_MS <= holdSeconds(call.service) * 1000 - 30_000
 }
 
-/** Everything a choice generated, for counting when the upstream reports no usage: content, reasoning, tool arguments. */
-function generatedText(choice: ChatCompletion['choices'][number]): string {
-  const { content, reasoning_content: reasoning, tool_calls: calls } = choice.message as { content: string | null; reasoning_content?: unknown; tool_calls?: { function?: { arguments?: unknown } }[] }
-  const args = Array.isArray(calls) ? calls.map((c) => (typeof c?.function?.arguments === 'string' ? c.function.arguments : '')).join('') : ''
-  return (content ?? '') + (typeof reasoning === 'string' ? reasoning : '') + args
+/** Everything the choices generated, for counting when the upstream reports no usage: content, reasoning, tool calls. */
+function generatedBy(choices: ChatCompletion['choices']): Generated {
+  let text = ''
+  const toolCalls: Generated['toolCalls'][number][] = []
+  for (const choice of choices) {
+    const { content, reasoning_content: reasoning, tool_calls: calls } = choice.message as { content: string | null; reasoning_content?: unknown; tool_calls?: unknown }
+    text += (typeof content === 'string' ? content : '') + (typeof reasoning === 'string' ? reasoning : '')
+    for (const c of Array.isArray(calls) ? calls : []) {
+      const fn = (c as { function?: { name?: unknown; arguments?: unknown } } | null)?.function
+      if (fn) toolCalls.push({ name: fn.name, arguments: fn.arguments })
+    }
+  }
+  return { text, toolCalls }
 }
 
 async function completeOn(call: GatewayCall, body: ChatRequestBody, route: TextRoute, overrides: readonly PriceOverride[], attempts: Attempt[]) {
@@ -125,14 +133,15 @@ async function completeOn(call: GatewayCall, body: ChatRequestBody, route: TextR
   }
   call.servedBy(route, attempts)
   const { completion } = parsed
-  const usage = parsed.usage ?? countedUsage(body, completion.choices.map(generatedText).join(''))
-  const cost = priceTokens(route, usage, overrides, completion.model)
+  const source = parsed.usage ? 'upstream' : 'counted'
+  const usage = parsed.usage ?? countedUsage(body, route.upstreamModel, generatedBy(completion.choices))
+  const cost = priceTokens(route, usage, overrides, completion.model, source)
   call.record({
     provider: route.servedBy,
     model: route.upstreamModel,
     ...cost,
     response_payload: call.sanitize(completion),
-    metadata: { ...usageSource(parsed.usage ? 'upstream' : 'counted'), ...(attempts.length ? { attempts } : {}) },
+    metadata: { ...usageSource(source), ...(attempts.length ? { attempts } : {}) },
   })
   return { completion, cost }
 }

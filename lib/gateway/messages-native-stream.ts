@@ -54,7 +54,9 @@ export async function streamNative(call: GatewayCall, upstreamCall: HttpCall, ro
     const measured = read
       ? complete ? read : { ...read, outputTokens: Math.max(read.outputTokens, streamed) }
       : { inputTokens: promptTokens, outputTokens: streamed, cachedTokens: 0, reasoningTokens: 0 }
-    const priced = priceTokens(route, measured, overrides)
+    // Any count of Tollgate's in the row (the streamed output of a cut stream) makes it an estimate.
+    const source = read && (complete || read.outputTokens >= streamed) ? 'upstream' : 'counted'
+    const priced = priceTokens(route, measured, overrides, undefined, source)
     call.record(
       {
         provider: route.servedBy,
@@ -63,7 +65,7 @@ export async function streamNative(call: GatewayCall, upstreamCall: HttpCall, ro
         time_to_first_token_ms: firstTokenMs,
         ...priced,
         response_payload: call.sanitize(error && error !== CLIENT_LEFT ? { streamed: text, ...anthropicErrorBody(error) } : { streamed: text }),
-        metadata: { usage_source: read ? 'upstream' : 'counted' },
+        metadata: { usage_source: source },
       },
       'now',
     )

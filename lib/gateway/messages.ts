@@ -4,7 +4,6 @@ import 'server-only'
 // client leaving recorded as client_closed_request). A model whose provider speaks Anthropic's
 // protocol gets the request as sent (messages-native.ts); any other is served through its chat
 // adapter, translated there and back (lib/protocols/anthropic-inbound*.ts).
-import { countTokens } from 'gpt-tokenizer/encoding/o200k_base'
 import { AppError } from '@/lib/errors'
 import { completeChat, refuseUntranslatable } from '@/lib/gateway/chat'
 import { streamChat } from '@/lib/gateway/chat-stream'
@@ -31,14 +30,9 @@ export function translateRequest(request: MessagesRequest | CountTokensRequest, 
   }
 }
 
-/**
- * Prompt tokens of a translated request as the gateway's tokenizer counts them: the messages
- * (countPromptTokens), plus what it leaves out, tool calls and tool definitions, as their JSON.
- */
+/** Prompt tokens of a translated request as the gateway counts them: messages, tool calls, tool definitions, images. */
 export function countTranslatedPrompt(body: ChatRequestBody): number {
-  const calls = body.messages.flatMap((m) => (Array.isArray(m.tool_calls) ? m.tool_calls : []))
-  const extra = [calls.length ? calls : null, body.tools ?? null].filter(Boolean)
-  return countPromptTokens(body.messages as ChatMessageLike[]) + (extra.length ? countTokens(JSON.stringify(extra)) : 0)
+  return countPromptTokens(body.messages as ChatMessageLike[], { request: body, models: [body.model] })
 }
 
 /** POST /api/v1/messages */

@@ -7,7 +7,7 @@ import { findTextModel, textCatalog } from '@/lib/pricing/text-catalog'
 import type { TextModelEntry } from '@/lib/pricing/text-catalog-types'
 import type { PriceOverride } from '@/lib/pricing/types'
 import { getAdapter } from '@/lib/providers/registry'
-import { resolveTextTarget } from '@/lib/gateway/text-route'
+import { resolveTextTarget, type TextTarget } from '@/lib/gateway/text-route'
 import { providerNamed, providerOfCatalog, textProviders, type TextProvider } from '@/lib/providers/text-providers'
 
 export type ModelListing = {
@@ -27,9 +27,10 @@ export type ModelListing = {
 const TEXT_SERVICES = ['chat', 'content']
 const TOKENS = 'usd_per_million_tokens'
 
-function textListing(id: string, owner: string, provider: TextProvider, model: TextModelEntry | null, at: Date): ModelListing | null {
+/** A text model's listing; null for one the list leaves out (deprecated, or not priced now), unless `routed` (a call names it). */
+function textListing(id: string, owner: string, provider: TextProvider, model: TextModelEntry | null, at: Date, routed = false): ModelListing | null {
   const period = model ? periodAt(model.periods, at) : undefined
-  if (model && (!period?.rates.input_mtok || !period.rates.output_mtok || model.deprecated)) return null
+  if (!routed && model && (!period?.rates.input_mtok || !period.rates.output_mtok || model.deprecated)) return null
   return {
     id,
     object: 'model',
@@ -144,4 +145,29 @@ export function listModels(overrides: readonly PriceOverride[], at = new Date())
     listing.pricing.source = `override:${o.id}`
   }
   return models
+}
+
+/**
+ * GET /api/v1/models/{id}: the model a call naming `id` would reach, as the list shows it, or
+ * null when no call could (a 404, as OpenAI answers). A listed id is its listing. Any other name
+ * routing accepts (`openai/gpt-4o`, an alias, another case, a host's model while the host has no
+ * key and is left out of the list) is the listing of the model routing sends it to, under the
+ * name asked; a model routing serves but the list leaves out (deprecated) is described the same
+ * way. `models`: the list, when the caller has it.
+ */
+export function findModel(id: string, overrides: readonly PriceOverride[], at = new Date(), models = listModels(overrides, at)): ModelListing | null {
+  const listed = models.find((m) => m.id === id)
+  if (listed) return listed
+  let target: TextTarget
+  try {
+    target = resolveTextTarget(id, overrides)
+  } catch {
+    // Not a text model routing knows: a media model's id is found only as listed (any case).
+    return models.find((m) => !m.services.includes('chat') && m.id.toLowerCase() === id.toLowerCase()) ?? null
+  }
+  const { provider, entry, upstreamModel } = target
+  const names = new Set([upstreamModel, `${provider.id}/${upstreamModel}`, ...(entry ? [entry.model.id, `${provider.id}/${entry.model.id}`] : [])].map((n) => n.toLowerCase()))
+  const same = models.find((m) => m.provider === provider.id && m.services.includes('chat') && names.has(m.id.toLowerCase()))
+  const found = same ?? textListing(id, entry?.provider.id ?? target.pricingProvider, provider, entry?.model ?? null, at, true)
+  return found && { ...found, id }
 }

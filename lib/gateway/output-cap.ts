@@ -35,7 +35,8 @@ export async function admitChat(
   // A prompt that may be written to Anthropic's cache costs up to 2× input (a 1-hour write):
   // held as twice as long, so a hard budget still holds whatever TTL the caller chose.
   const writesCache = options.mayWriteCache ?? (routes.some((r) => r.provider.protocol === 'anthropic') && JSON.stringify(body.messages).includes('"cache_control"'))
-  const promptTokens = countPromptTokens(body.messages as ChatMessageLike[])
+  // The prompt as the dearest route would count it: tools and tool calls, images at that model's tile price.
+  const promptTokens = countPromptTokens(body.messages as ChatMessageLike[], { request: body, models: routes.map((r) => r.upstreamModel) })
   const heldPrompt = promptTokens * (writesCache ? 2 : 1)
   const extra = parseUsd(options.extraHold ?? '0')
   const hold = (perChoice: number) => plus(dearest(pricings.map((p) => estimateChatCost(p, heldPrompt, perChoice * choices).totalCost)), extra)

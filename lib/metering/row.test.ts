@@ -1,7 +1,7 @@
 // The one row builder: every column from the call's context and outcome, the status from the
 // error code, and counts made to fit their columns.
 import { describe, expect, it } from 'vitest'
-import { buildUsageRow, usageStatus, ZERO_COST, type CallContext } from '@/lib/metering/row'
+import { buildUsageRow, costColumns, usageStatus, ZERO_COST, type CallContext } from '@/lib/metering/row'
 
 const context = (extra: Partial<CallContext> = {}): CallContext => ({
   userId: '00000000-0000-4000-8000-000000000001',
@@ -73,5 +73,14 @@ describe('buildUsageRow', () => {
   it('merges the outcome\'s metadata with how the call was authenticated', () => {
     const row = buildUsageRow(context(), { provider: 'p', model: 'm', ...ZERO_COST, metadata: { video_job_id: 'vid_1' } })
     expect(row.metadata).toEqual({ auth: 'api_key', api_key_id: '00000000-0000-4000-8000-00000000000a', video_job_id: 'vid_1' })
+  })
+})
+
+describe('costColumns', () => {
+  const priced = { inputCost: '0.001', outputCost: '0.002', generationCost: null, totalCost: '0.003', priceSnapshot: null, costStatus: 'priced' as const }
+  it('says `estimated` when the quantities were Tollgate\'s own count, never for an unpriced cost', () => {
+    expect(costColumns(priced, false).cost_status).toBe('priced')
+    expect(costColumns(priced, false, true)).toMatchObject({ cost_status: 'estimated', total_cost: '0.003' })
+    expect(costColumns({ ...priced, totalCost: null, costStatus: 'unpriced' }, false, true).cost_status).toBe('unpriced')
   })
 })

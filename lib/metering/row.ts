@@ -146,8 +146,11 @@ export function buildUsageRow(context: CallContext, outcome: Outcome): UsageRow 
   return clampCounts(row) as UsageRow
 }
 
-/** The cost columns of a usage row from the cost engine's answer. */
-export function costColumns(cost: CostBreakdown, simulated: boolean): CostColumns {
+/**
+ * The cost columns of a usage row from the cost engine's answer. `counted`: the quantities were
+ * Tollgate's own count, not the vendor's (it sent no usage), so a priced cost is `estimated`.
+ */
+export function costColumns(cost: CostBreakdown, simulated: boolean, counted = false): CostColumns {
   return {
     input_cost: cost.inputCost,
     output_cost: cost.outputCost,
@@ -155,7 +158,7 @@ export function costColumns(cost: CostBreakdown, simulated: boolean): CostColumn
     total_cost: cost.totalCost,
     // A simulated call is priced as the real model would be, and says so in its snapshot.
     price_snapshot: cost.priceSnapshot ? { ...cost.priceSnapshot, ...(simulated ? { simulated: true } : {}) } : cost.note ? { note: cost.note } : null,
-    cost_status: cost.costStatus,
+    cost_status: counted && cost.costStatus === 'priced' ? 'estimated' : cost.costStatus,
   }
 }
 

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { countPromptTokens, defaultOutputCap, estimateChatCost, estimateMaxCost, largestOutputWithin } from '@/lib/pricing/estimate'
+import { countCompletionTokens, countPromptTokens, defaultOutputCap, estimateChatCost, estimateMaxCost, largestOutputWithin } from '@/lib/pricing/estimate'
+import { countTokens } from 'gpt-tokenizer/encoding/o200k_base'
+import { renderFunctions } from '@/lib/pricing/tool-tokens'
 import { resolveTextModel } from '@/lib/pricing/text'
 
 describe('estimateMaxCost', () => {
@@ -30,9 +32,9 @@ describe('estimateMaxCost', () => {
     expect(Number(estimate.totalCost)).toBeGreaterThan(Number(actual.totalCost))
   })
 
-  it('counts image parts and text parts of multimodal messages', () => {
+  it('counts image parts and text parts of multimodal messages; a remote image (never fetched) as the costliest high-detail one', () => {
     const withImage = [{ role: 'user', content: [{ type: 'text', text: 'What is this?' }, { type: 'image_url', image_url: { url: 'https://x' } }] }]
-    expect(countPromptTokens(withImage)).toBe(countPromptTokens([{ role: 'user', content: 'What is this?' }]) + 765)
+    expect(countPromptTokens(withImage)).toBe(countPromptTokens([{ role: 'user', content: 'What is this?' }]) + 85 + 170 * 8)
   })
 
   it('prices images and video by their own tables, "auto" at the costliest option', () => {
@@ -48,6 +50,76 @@ describe('estimateMaxCost', () => {
 describe('countPromptTokens with unusual messages', () => {
   it('accepts an assistant turn that only calls tools, and parts of any shape', () => {
     expect(() => countPromptTokens([{ role: 'assistant' }, { role: 'user', content: [null, 7, { type: 'text', text: 'hi' }] }])).not.toThrow()
+  })
+})
+
+// A 1500×700 PNG (made by libvips): under 2048 and its short side under 768, so 3 × 2 tiles.
+const PNG_1500x700 =
+  'iVBORw0KGgoAAAANSUhEUgAABdwAAAK8CAMAAADCuI2CAAAAA1BMVEX/AAAZ4gk3AAAACXBIWXMAAAPoAAAD6AG1e1JrAAAEEUlEQVR42u3BMQEAAADCoPVPbQwfoAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAB+Bgk8AAEJJkplAAAAAElFTkSuQmCC'
+
+describe('counting tools, tool calls and images (what an upstream without usage leaves Tollgate to count)', () => {
+  const question = [{ role: 'user', content: 'Weather in Paris?' }]
+  const weather = {
+    type: 'function',
+    function: {
+      name: 'get_weather',
+      description: 'The current weather in a city',
+      parameters: { type: 'object', properties: { city: { type: 'string', description: 'The city' }, unit: { type: 'string', enum: ['c', 'f'] } }, required: ['city'] },
+    },
+  }
+
+  it('renders function definitions as OpenAI puts them in the prompt (the openai-chat-tokens rendering)', () => {
+    expect(renderFunctions([weather.function])).toBe(
+      ['namespace functions {', '', '// The current weather in a city', 'type get_weather = (_: {', '// The city', 'city: string,', 'unit?: "c" | "f",', '}) => any;', '', '} // namespace functions'].join('\n'),
+    )
+  })
+
+  it('adds the rendered definitions and 9 tokens of framing (5 with a system message, which they join)', () => {
+    const rendered = countTokens(renderFunctions([weather.function]))
+    expect(countPromptTokens(question, { request: { tools: [weather] } })).toBe(countPromptTokens(question) + rendered + 9)
+    const withSystem = [{ role: 'system', content: 'Be brief.' }, ...question]
+    expect(countPromptTokens(withSystem, { request: { tools: [weather] } })).toBe(countPromptTokens(withSystem) + rendered + 5)
+    // The legacy `functions` field, and a forced choice (its name and 4).
+    expect(countPromptTokens(question, { request: { functions: [weather.function], function_call: { name: 'get_weather' } } })).toBe(
+      countPromptTokens(question) + rendered + 9 + countTokens('get_weather') + 4,
+    )
+  })
+
+  it('counts hostile schemas without failing: deep nesting, odd types, non-function tools', () => {
+    let deep: Record<string, unknown> = { type: 'string' }
+    for (let i = 0; i < 500; i += 1) deep = { type: 'object', properties: { x: deep } }
+    const odd = { type: 'function', function: { name: 'f', parameters: { type: 'object', properties: { a: { anyOf: [{ type: 'string' }] }, b: null, c: { type: 'array' } } } } }
+    const count = countPromptTokens(question, { request: { tools: [{ type: 'function', function: { name: 'deep', parameters: deep } }, odd, { type: 'custom', custom: { name: 'grep' } }, null, 7] } })
+    expect(count).toBeGreaterThan(countPromptTokens(question) + 500)
+    // 20,000 properties, all required: counted in linear time (a list lookup per property would not end).
+    const names = Array.from({ length: 20_000 }, (_, i) => `p${i}`)
+    const wide = { type: 'object', properties: Object.fromEntries(names.map((n) => [n, { type: 'string' }])), required: names }
+    expect(countPromptTokens(question, { request: { tools: [{ type: 'function', function: { name: 'wide', parameters: wide } }] } })).toBeGreaterThan(40_000)
+  })
+
+  it('counts an assistant turn\'s tool calls (name, arguments, framing) and the tool\'s result', () => {
+    const call = { id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }
+    const history = [...question, { role: 'assistant', content: null, tool_calls: [call] }]
+    expect(countPromptTokens(history)).toBe(countPromptTokens([...question, { role: 'assistant', content: null }]) + countTokens('get_weather') + countTokens('{"city":"Paris"}') + 3)
+    const answered = [...history, { role: 'tool', tool_call_id: 'call_1', content: 'Sunny, 24 degrees and a light breeze from the west' }]
+    expect(countPromptTokens(answered) - countPromptTokens(history)).toBeGreaterThanOrEqual(countTokens('Sunny, 24 degrees and a light breeze from the west'))
+  })
+
+  it('counts a data: URL image by its size read from its header, at its detail, at the model\'s tile price', () => {
+    const image = (detail?: string) => [{ role: 'user', content: [{ type: 'image_url', image_url: { url: `data:image/png;base64,${PNG_1500x700}`, ...(detail ? { detail } : {}) } }] }]
+    const empty = countPromptTokens([{ role: 'user', content: [] }])
+    expect(countPromptTokens(image()) - empty).toBe(85 + 170 * 6)
+    expect(countPromptTokens(image('high')) - empty).toBe(85 + 170 * 6)
+    expect(countPromptTokens(image('low')) - empty).toBe(85)
+    expect(countPromptTokens(image(), { models: ['gpt-4o-mini'] }) - empty).toBe(2833 + 5667 * 6)
+    // Several routes: the dearest model's count.
+    expect(countPromptTokens(image(), { models: ['gpt-4o', 'gpt-4o-mini'] }) - empty).toBe(2833 + 5667 * 6)
+  })
+
+  it('counts an answer\'s tool calls in its output: a reply that only calls tools is never 0 tokens', () => {
+    const calls = [{ name: 'get_weather', arguments: '{"city":"Paris"}' }, { name: 'get_weather', arguments: '{"city":"Rome"}' }]
+    expect(countCompletionTokens('', calls)).toBe(2 * (countTokens('get_weather') + 3) + countTokens('{"city":"Paris"}') + countTokens('{"city":"Rome"}'))
+    expect(countCompletionTokens('Hello')).toBe(countTokens('Hello'))
   })
 })
 

@@ -1,16 +1,20 @@
 // The most a call can cost, before it is made: what admission holds against a budget.
 import { encodeChat, countTokens } from 'gpt-tokenizer/encoding/o200k_base'
 import { CONTEXT_WINDOWS, OUTPUT_LIMITS } from '@/lib/pricing/data/output-limits'
+import { dataUrlImageSize, imageTokens, type ImageDetail, type ImageSize } from '@/lib/pricing/image-tokens'
 import { calculateImageCost, calculateVideoCost, type ImageCostInput, type VideoCostInput } from '@/lib/pricing/media'
 import { parseUsd } from '@/lib/pricing/money'
 import { priceTextUsage, resolveTextModel, type TextModelRef } from '@/lib/pricing/text'
+import { toolDefinitionTokens, type ToolFields } from '@/lib/pricing/tool-tokens'
 import { unpriced, type CostBreakdown, type PriceOverride } from '@/lib/pricing/types'
 
-/** An OpenAI-style chat message; content parts other than text count as one image each. */
+/** An OpenAI-style chat message: text and image parts, and an assistant turn's tool calls. */
 export type ChatMessageLike = {
   role: string
   content?: string | null | unknown[]
   name?: string
+  tool_calls?: unknown
+  function_call?: unknown
 }
 
 export type EstimateRequest =
@@ -29,8 +33,6 @@ export type EstimateRequest =
 
 export type CostEstimate = CostBreakdown & { promptTokens?: number; maxOutputTokens?: number }
 
-// OpenAI's figure for one high-detail 1024×1024 image in a prompt.
-const IMAGE_PART_TOKENS = 765
 // With no max_tokens, a model may write until its context is full. The gateway then holds, and
 // sends the upstream, this cap per answer (4,096 when the context size is unknown, less where
 // the model's own limit is lower), so one call can neither reserve nor spend a fortune.
@@ -40,13 +42,21 @@ const UNKNOWN_CONTEXT_OUTPUT = 4_096
 /** A resolved model (routing's, see resolveTextModel) with the moment and overrides to price at. */
 export type ChatPricing = TextModelRef & { at?: Date; overrides?: readonly PriceOverride[] }
 
+/** What else a chat request puts in the prompt, and the models it may go to (image tokens differ by model). */
+export type PromptCountOptions = { request?: ToolFields; models?: readonly string[] }
+
 /**
  * Prompt tokens of a chat request with OpenAI's chat framing (o200k, as every current OpenAI
- * model uses). For other vendors' models it is an approximation, which is all an estimate needs.
+ * model uses): the messages' text, assistant tool calls (name and arguments), tool results,
+ * the tool definitions (tool-tokens.ts) and images by OpenAI's tile formula (image-tokens.ts),
+ * for the model among `models` whose images cost most. For other vendors' models it is an
+ * approximation, which is all an estimate, or a count the upstream did not give, needs.
  */
-export function countPromptTokens(messages: ChatMessageLike[]): number {
-  let images = 0
+export function countPromptTokens(messages: ChatMessageLike[], options: PromptCountOptions = {}): number {
+  const images: { size: ImageSize | null; detail: ImageDetail }[] = []
+  let calls = 0
   const flat = messages.map((m) => {
+    calls += toolCallTokens(m)
     // Content may be absent (an assistant turn that only calls tools) or hold parts of any shape.
     if (!Array.isArray(m.content)) return { role: m.role, content: typeof m.content === 'string' ? m.content : '', name: m.name }
     const text = m.content
@@ -54,7 +64,7 @@ export function countPromptTokens(messages: ChatMessageLike[]): number {
         if (!part || typeof part !== 'object') return ''
         const p = part as { type?: unknown; text?: unknown }
         if (p.type === 'text' && typeof p.text === 'string') return p.text
-        if (typeof p.type === 'string' && /image/.test(p.type)) images += 1
+        if (typeof p.type === 'string' && /image/.test(p.type)) images.push(imagePart(part as Record<string, unknown>))
         return ''
       })
       .join('\n')
@@ -67,7 +77,46 @@ export function countPromptTokens(messages: ChatMessageLike[]): number {
     // Unknown roles: count the text, plus OpenAI's 3 tokens of framing per message and 3 to prime the reply.
     tokens = flat.reduce((sum, m) => sum + countTokens(m.content) + 3, 3)
   }
-  return tokens + images * IMAGE_PART_TOKENS
+  const hasSystem = messages.some((m) => m.role === 'system' || m.role === 'developer')
+  const tools = options.request ? toolDefinitionTokens(options.request, hasSystem) : 0
+  const models = options.models?.length ? options.models : [undefined]
+  const imageCost = Math.max(...models.map((model) => images.reduce((sum, i) => sum + imageTokens(i.size, i.detail, model), 0)))
+  return tokens + calls + tools + imageCost
+}
+
+// Each tool call is framed like a message of its own (openai-chat-tokens counts 3 per call).
+const TOOL_CALL_FRAMING = 3
+
+/** Tokens of one tool call the model writes or wrote: its name, its arguments, its framing. */
+export function toolCallCost(name: unknown, args: unknown): number {
+  const text = (v: unknown) => (typeof v === 'string' ? v : v === undefined || v === null ? '' : JSON.stringify(v))
+  return countTokens(text(name)) + countTokens(text(args)) + TOOL_CALL_FRAMING
+}
+
+/** An assistant turn's tool calls (and the legacy function_call), as the prompt repeats them. */
+function toolCallTokens(m: ChatMessageLike): number {
+  const calls = Array.isArray(m.tool_calls) ? m.tool_calls : []
+  const fn = (c: unknown) => (c && typeof c === 'object' ? (c as { function?: unknown }).function ?? c : {}) as { name?: unknown; arguments?: unknown }
+  let tokens = calls.reduce((sum: number, c) => sum + toolCallCost(fn(c).name, fn(c).arguments), 0)
+  if (m.function_call && typeof m.function_call === 'object') tokens += toolCallCost(fn(m.function_call).name, fn(m.function_call).arguments)
+  return tokens
+}
+
+/**
+ * An image part's size (read from a data: URL's header; a remote URL is never fetched, so it
+ * counts as the costliest high-detail image) and detail. Parts other than image_url (another
+ * protocol's image block) count as that worst case too.
+ */
+function imagePart(part: Record<string, unknown>): { size: ImageSize | null; detail: ImageDetail } {
+  const image = part.image_url
+  const url = typeof image === 'string' ? image : image && typeof image === 'object' ? (image as { url?: unknown }).url : undefined
+  const detail = image && typeof image === 'object' ? (image as { detail?: unknown }).detail : undefined
+  return { size: typeof url === 'string' ? dataUrlImageSize(url) : null, detail: detail === 'low' || detail === 'high' ? detail : 'auto' }
+}
+
+/** Output tokens Tollgate counts for an answer: its text (content and reasoning) and its tool calls. */
+export function countCompletionTokens(text: string, toolCalls: readonly { name?: unknown; arguments?: unknown }[] = []): number {
+  return countTokens(text) + toolCalls.reduce((sum, c) => sum + toolCallCost(c.name, c.arguments), 0)
 }
 
 /** The most `model` may write per answer, where on record (lib/pricing/data/output-limits.ts). */
@@ -128,7 +177,7 @@ export function estimateMaxCost(request: EstimateRequest): CostEstimate {
   if (request.service === 'image') return calculateImageCost(request)
   if (request.service === 'video') return calculateVideoCost(request)
   if (!Array.isArray(request.messages)) return unpriced('messages must be an array')
-  const promptTokens = countPromptTokens(request.messages)
+  const promptTokens = countPromptTokens(request.messages, { models: [request.model] })
   const pricing = { ...resolveTextModel(request.provider, request.model), at: request.at, overrides: request.overrides }
   return estimateChatCost(pricing, promptTokens, request.maxOutputTokens ?? defaultOutputCap(pricing, promptTokens))
 }

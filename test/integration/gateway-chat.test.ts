@@ -2,8 +2,10 @@
 // answers the client sees, and the one usage row each call leaves, field by field.
 import { countTokens } from 'gpt-tokenizer/encoding/o200k_base'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { FAKE_REPLY, startFakeOpenAI, type FakeOpenAI } from '@/test/fakes/openai'
+import { FAKE_REPLY, TOOL_ARGS, startFakeOpenAI, type FakeOpenAI } from '@/test/fakes/openai'
 import { canonical, createGatewayUser, usageRows, type GatewayUser } from '@/test/gateway'
+import { gpt4oPico } from '@/test/golden'
+import { pico } from '@/test/upstream-faults'
 import { startNextServer, type NextServer } from '@/test/next-server'
 
 let upstream: FakeOpenAI
@@ -123,8 +125,36 @@ describe('POST /api/v1/chat/completions', () => {
       expect(row.metadata).toMatchObject({ usage_source: 'counted' })
       expect(row.input_tokens).toBeGreaterThan(5)
       expect(row.output_tokens).toBe(countTokens(FAKE_REPLY.join('')))
-      expect(row.cost_status).toBe('priced')
+      // Tollgate's count, priced at the model's rates: an estimate, and the row says so.
+      expect(row.cost_status).toBe('estimated')
     }
+  })
+
+  it('counts tool definitions in the prompt and a tool-call reply in the output when the upstream reports no usage', async () => {
+    const u = await newUser()
+    const tools = [
+      {
+        type: 'function' as const,
+        function: { name: 'get_weather', description: 'The weather now in a city', parameters: { type: 'object', properties: { city: { type: 'string', description: 'The city' } }, required: ['city'] } },
+      },
+    ]
+    const messages = [{ role: 'user' as const, content: 'Weather in Paris and Rome? [tool] [fault:no-usage]' }]
+    const plain = await u.client.chat.completions.create({ model: 'gpt-4o', messages, tools })
+    expect(plain.choices[0].message.tool_calls).toHaveLength(2)
+    const stream = await u.client.chat.completions.create({ model: 'gpt-4o', messages, tools, stream: true })
+    for await (const chunk of stream) void chunk
+    const rows = await usageRows(db(), u.id, 2)
+    // What the model wrote: two calls of get_weather, each its name, its arguments and 3 of framing.
+    const calls = TOOL_ARGS.reduce((sum, args) => sum + countTokens('get_weather') + countTokens(JSON.stringify(args)) + 3, 0)
+    // The prompt: the message with chat framing (8 + its text) and the rendered definition (more than its name and description).
+    const least = countTokens(messages[0].content) + 8 + countTokens('get_weather') + countTokens('The weather now in a city')
+    for (const row of rows) {
+      expect(row).toMatchObject({ status: 'success', output_tokens: calls, cost_status: 'estimated', metadata: expect.objectContaining({ usage_source: 'counted' }) })
+      expect(row.input_tokens).toBeGreaterThan(least)
+      // gpt-4o at PRICES.md's $2.50/M in and $10/M out, exactly.
+      expect(pico(row.total_cost as string)).toBe(gpt4oPico(row.input_tokens as number, calls))
+    }
+    expect(rows[0].input_tokens).toBe(rows[1].input_tokens)
   })
 
   it('aborts the upstream when the client disconnects and records what was streamed as client_aborted', async () => {
@@ -148,7 +178,8 @@ describe('POST /api/v1/chat/completions', () => {
     expect(row.status).toBe('client_aborted')
     expect(row.output_tokens).toBeGreaterThanOrEqual(10)
     expect(row.output_tokens).toBeLessThan(150)
-    expect(row.cost_status).toBe('priced')
+    // Cut before the upstream's usage: what was streamed, counted by Tollgate, is an estimate.
+    expect(row).toMatchObject({ cost_status: 'estimated', metadata: expect.objectContaining({ usage_source: 'counted' }) })
     await expect.poll(() => upstream.calls.at(-1)?.aborted, { timeout: 5_000 }).toBe(true)
   })
 

@@ -175,4 +175,24 @@ describe('usage API', () => {
     for (const id of ['gpt-5', 'gpt-4o', 'o3', 'dall-e-3', 'gpt-image-1', 'flux-pro-1.1', 'stable-image-ultra', 'ideogram-v3', 'gen4_turbo', 'ray-2']) expect(ids).toContain(id)
     expect(models.data.find((m) => m.id === 'gpt-5')).toMatchObject({ served_by: 'simulator', pricing: { rates: { input_mtok: '1.25', output_mtok: '10' } } })
   })
+
+  it('retrieves one model as the list shows it, ids with slashes too, and answers an unknown one 404 model_not_found', async () => {
+    const u = await createGatewayUser(server.url)
+    const listed = (await u.client.models.list()).data.find((m) => m.id === 'gpt-4o')
+    const model = await u.client.models.retrieve('gpt-4o')
+    expect(model).toEqual(listed)
+    expect(model).toMatchObject({ id: 'gpt-4o', object: 'model', created: 0, owned_by: 'openai', served_by: 'simulator' })
+    // The SDK escapes the slash (openai%2Fgpt-4o); a plain client does not: both are found.
+    expect(await u.client.models.retrieve('openai/gpt-4o')).toEqual({ ...listed, id: 'openai/gpt-4o' })
+    const plain = await get(u, '/api/v1/models/openrouter/anthropic/claude-sonnet-4.5')
+    expect(plain.status).toBe(200)
+    expect(await plain.json()).toMatchObject({ id: 'openrouter/anthropic/claude-sonnet-4.5', object: 'model', provider: 'openrouter', served_by: 'simulator' })
+
+    const missing = await u.client.models.retrieve('no-such-model').catch((e: unknown) => e)
+    expect(missing).toMatchObject({ status: 404, code: 'model_not_found', type: 'invalid_request_error', param: 'model' })
+    expect((missing as Error).message).toMatch(/no-such-model/)
+    const anonymous = await fetch(`${server.url}/api/v1/models/gpt-4o`)
+    expect(anonymous.status).toBe(401)
+    expect((await anonymous.json()).error).toMatchObject({ code: 'invalid_api_key' })
+  })
 })
