@@ -8,10 +8,12 @@
 import { createOpenAI } from '@ai-sdk/openai'
 import { tool as lcTool } from '@langchain/core/tools'
 import { ChatOpenAI } from '@langchain/openai'
+import OpenAI from 'openai'
 import { generateObject, generateText, stepCountIs, streamText, tool } from 'ai'
-import { zodResponseFormat } from 'openai/helpers/zod'
+import { zodResponseFormat, zodTextFormat } from 'openai/helpers/zod'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
+import { withClient } from '@/test/databases'
 import { FAKE_REPLY, JSON_REPLY, TOOL_ARGS, startFakeOpenAI, type FakeOpenAI } from '@/test/fakes/openai'
 import { canonical, createGatewayUser, usageRows, type GatewayUser, type UsageRow } from '@/test/gateway'
 import { startNextServer, type NextServer } from '@/test/next-server'
@@ -108,6 +110,28 @@ describe('openai SDK: chat completions', () => {
     expect(completion.choices[0].message.parsed).toEqual(JSON.parse(JSON_REPLY))
     expectChatRow((await rowsOf(u, 1))[0])
   })
+
+  it('rate-limited: the SDK (default retries) waits once as Retry-After says, then succeeds', async () => {
+    const u = await caller()
+    // 1 request a minute, spent 58 s ago: the next call is refused, and may go ~3 s later.
+    await withClient(db(), (c) =>
+      c.query(
+        `insert into public.api_rate_limits (user_id, service_type, requests_per_minute, window_seconds, window_counts)
+         values ($1, 'chat', 1, array[floor(extract(epoch from clock_timestamp())) - 58]::bigint[], '{1}')
+         on conflict (user_id, service_type) do update set requests_per_minute = 1, window_seconds = excluded.window_seconds, window_counts = excluded.window_counts`,
+        [u.id],
+      ),
+    )
+    const calls = upstream.calls.length
+    const client = new OpenAI({ apiKey: u.key, baseURL: api() })
+    const completion = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] })
+    expect(completion.choices[0].message.content).toBe(REPLY)
+    expect(upstream.calls.length - calls).toBe(1)
+    const [refused, served] = await rowsOf(u, 2)
+    expect(refused).toMatchObject({ service_type: 'chat', status: 'rate_limited', error_code: 'rate_limited', input_tokens: 0, output_tokens: 0 })
+    expect(canonical(refused.total_cost)).toBe('0')
+    expectChatRow(served)
+  })
 })
 
 describe('Vercel AI SDK: .chat() models (chat completions)', () => {
@@ -190,5 +214,103 @@ describe('LangChain JS: ChatOpenAI (chat completions)', () => {
     const answer = await langchain(u).withStructuredOutput(ANSWER).invoke('Answer [json]')
     expect(answer).toEqual(JSON.parse(JSON_REPLY))
     expectChatRow((await rowsOf(u, 1))[0])
+  })
+})
+
+// The paths below need POST /api/v1/responses (branch issue16-responses): the Responses API is
+// the Vercel AI SDK's default, LangChain's with useResponsesApi, and the openai SDK's responses.*.
+// The fake answers them with the same reply and usage as chat (test/fakes/openai-responses.ts):
+// [tool] → ONE function_call of the first tool with TOOL_ARGS[0]; [json] → JSON_REPLY.
+const RESPONSES = '/api/v1/responses'
+const weatherFunction = { type: 'function' as const, name: WEATHER.name, description: WEATHER.description, parameters: z.toJSONSchema(WEATHER.schema) as Record<string, unknown>, strict: false }
+
+describe('Responses API: openai SDK, Vercel AI SDK default models, LangChain useResponsesApi', () => {
+  it('openai SDK responses.create: output_text and usage', async () => {
+    const u = await caller()
+    const response = await u.client.responses.create({ model: 'gpt-4o-mini', input: 'Hi', instructions: 'Be brief.' })
+    expect(response.output_text).toBe(REPLY)
+    expect(response.usage).toMatchObject({ input_tokens: 1000, output_tokens: 500 })
+    expect(upstream.calls.at(-1)!.path).toBe('/responses')
+    expectChatRow((await rowsOf(u, 1))[0], RESPONSES)
+  })
+
+  it('openai SDK responses.create stream: the text deltas, then response.completed with usage', async () => {
+    const u = await caller()
+    const stream = await u.client.responses.create({ model: 'gpt-4o-mini', input: 'Hi', stream: true })
+    const events = []
+    for await (const event of stream) events.push(event)
+    expect(events.flatMap((e) => (e.type === 'response.output_text.delta' ? [e.delta] : [])).join('')).toBe(REPLY)
+    const last = events.at(-1)!
+    expect(last.type).toBe('response.completed')
+    expect(last.type === 'response.completed' && last.response.usage).toMatchObject({ input_tokens: 1000, output_tokens: 500 })
+    expectChatRow((await rowsOf(u, 1))[0], RESPONSES)
+  })
+
+  it('openai SDK responses.create with a function tool: the function_call and its arguments', async () => {
+    const u = await caller()
+    const response = await u.client.responses.create({ model: 'gpt-4o-mini', input: 'Weather in Paris? [tool]', tools: [weatherFunction] })
+    const calls = response.output.filter((item) => item.type === 'function_call')
+    expect(calls.map((c) => [c.name, JSON.parse(c.arguments)])).toEqual([[WEATHER.name, TOOL_ARGS[0]]])
+    expectChatRow((await rowsOf(u, 1))[0], RESPONSES)
+  })
+
+  it('openai SDK responses.parse with text.format (zodTextFormat)', async () => {
+    const u = await caller()
+    const response = await u.client.responses.parse({ model: 'gpt-4o-mini', input: 'Answer [json]', text: { format: zodTextFormat(ANSWER, 'answer') } })
+    expect(response.output_parsed).toEqual(JSON.parse(JSON_REPLY))
+    expectChatRow((await rowsOf(u, 1))[0], RESPONSES)
+  })
+
+  it('AI SDK default model generateText', async () => {
+    const u = await caller()
+    const result = await generateText({ model: aiSdk(u)('gpt-4o-mini'), prompt: 'Hi' })
+    expect(result.text).toBe(REPLY)
+    expect(result.usage).toMatchObject({ inputTokens: 1000, outputTokens: 500 })
+    expect(upstream.calls.at(-1)!.path).toBe('/responses')
+    expectChatRow((await rowsOf(u, 1))[0], RESPONSES)
+  })
+
+  it('AI SDK default model streamText', async () => {
+    const u = await caller()
+    const result = streamText({ model: aiSdk(u)('gpt-4o-mini'), prompt: 'Hi' })
+    let text = ''
+    for await (const piece of result.textStream) text += piece
+    expect(text).toBe(REPLY)
+    expect(await result.usage).toMatchObject({ inputTokens: 1000, outputTokens: 500 })
+    expectChatRow((await rowsOf(u, 1))[0], RESPONSES)
+  })
+
+  it('AI SDK default model tools with execute, two steps', async () => {
+    const u = await caller()
+    const ran: unknown[] = []
+    const result = await generateText({
+      model: aiSdk(u)('gpt-4o-mini'),
+      prompt: 'Weather in Paris? [tool]',
+      tools: { [WEATHER.name]: tool({ description: WEATHER.description, inputSchema: WEATHER.schema, execute: async (input) => (ran.push(input), { temp: 21 }) }) },
+      stopWhen: stepCountIs(2),
+    })
+    expect(result.steps[0].toolCalls.map((c) => [c.toolName, c.input])).toEqual([[WEATHER.name, TOOL_ARGS[0]]])
+    expect(ran).toEqual([TOOL_ARGS[0]])
+    expect(result.text).toBe(REPLY)
+    // The second request carried the result, matched to its call.
+    const outputs = (lastBody().input as { type?: string; call_id?: string; output?: unknown }[]).filter((i) => i.type === 'function_call_output')
+    expect(outputs.map((i) => [i.call_id, JSON.parse(String(i.output))])).toEqual([[expect.stringMatching(/^call_fake\d+$/), { temp: 21 }]])
+    for (const row of await rowsOf(u, 2)) expectChatRow(row, RESPONSES)
+  })
+
+  it('AI SDK default model generateObject with a zod schema', async () => {
+    const u = await caller()
+    const { object } = await generateObject({ model: aiSdk(u)('gpt-4o-mini'), schema: ANSWER, prompt: 'Answer [json]' })
+    expect(object).toEqual(JSON.parse(JSON_REPLY))
+    expectChatRow((await rowsOf(u, 1))[0], RESPONSES)
+  })
+
+  it('LangChain ChatOpenAI useResponsesApi invoke', async () => {
+    const u = await caller()
+    const message = await langchain(u, { useResponsesApi: true }).invoke('Hi')
+    expect(message.text).toBe(REPLY)
+    expect(message.usage_metadata).toMatchObject({ input_tokens: 1000, output_tokens: 500 })
+    expect(upstream.calls.at(-1)!.path).toBe('/responses')
+    expectChatRow((await rowsOf(u, 1))[0], RESPONSES)
   })
 })
