@@ -7,9 +7,9 @@
 // (literals from lib/pricing/data/text-prices.json, never the cost engine's output).
 import { createOpenAI } from '@ai-sdk/openai'
 import { tool as lcTool } from '@langchain/core/tools'
-import { ChatOpenAI } from '@langchain/openai'
+import { ChatOpenAI, OpenAIEmbeddings } from '@langchain/openai'
 import OpenAI from 'openai'
-import { generateObject, generateText, stepCountIs, streamText, tool } from 'ai'
+import { embed, embedMany, generateObject, generateText, stepCountIs, streamText, tool } from 'ai'
 import { zodResponseFormat, zodTextFormat } from 'openai/helpers/zod'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
@@ -113,11 +113,13 @@ describe('openai SDK: chat completions', () => {
 
   it('rate-limited: the SDK (default retries) waits once as Retry-After says, then succeeds', async () => {
     const u = await caller()
-    // 1 request a minute, spent 58 s ago: the next call is refused, and may go ~3 s later.
+    // 1 request a minute, spent 53 s ago: the next call is refused and may go ~7 s later (a
+    // wide margin, so that a slow machine still sends it inside the window; not the full minute,
+    // which would cost the suite a minute).
     await withClient(db(), (c) =>
       c.query(
         `insert into public.api_rate_limits (user_id, service_type, requests_per_minute, window_seconds, window_counts)
-         values ($1, 'chat', 1, array[floor(extract(epoch from clock_timestamp())) - 58]::bigint[], '{1}')
+         values ($1, 'chat', 1, array[floor(extract(epoch from clock_timestamp())) - 53]::bigint[], '{1}')
          on conflict (user_id, service_type) do update set requests_per_minute = 1, window_seconds = excluded.window_seconds, window_counts = excluded.window_counts`,
         [u.id],
       ),
@@ -312,5 +314,65 @@ describe('Responses API: openai SDK, Vercel AI SDK default models, LangChain use
     expect(message.usage_metadata).toMatchObject({ input_tokens: 1000, output_tokens: 500 })
     expect(upstream.calls.at(-1)!.path).toBe('/responses')
     expectChatRow((await rowsOf(u, 1))[0], RESPONSES)
+  })
+})
+
+// The paths below need POST /api/v1/embeddings (branch issue16-embeddings). The fake's vector for
+// an input is fakeVector(input, 1536) and its usage counts the inputs with cl100k, as OpenAI
+// does: "Hello world" is 2 tokens, "The cat sat on the mat" 6, "Tollgate meters every call" 6.
+// text-embedding-3-small costs $0.02/M input tokens: 2 → $0.00000004, 6 → $0.00000012, 8 → $0.00000016.
+const DOCS = ['Hello world', 'The cat sat on the mat']
+/** fakeVector of test/fakes/openai-embeddings.ts (value i is (input length + i) / 1024, exact in float32), restated so this file does not depend on that branch's merge order. */
+const fakeVector = (input: string, dimensions: number) => Array.from({ length: dimensions }, (_, i) => (input.length + i) / 1024)
+const vectorsOf = (inputs: string[]) => inputs.map((input) => fakeVector(input, 1536))
+
+function expectEmbeddingRow(row: UsageRow, tokens: number, cost: string) {
+  expect(row).toMatchObject({
+    service_type: 'embedding',
+    provider: 'openai',
+    model: 'text-embedding-3-small',
+    endpoint: '/api/v1/embeddings',
+    status: 'success',
+    error_code: null,
+    input_tokens: tokens,
+    output_tokens: 0,
+    cost_status: 'priced',
+  })
+  expect(canonical(row.input_cost)).toBe(cost)
+  expect(canonical(row.total_cost)).toBe(cost)
+}
+
+describe('Embeddings: openai SDK, Vercel AI SDK embed/embedMany, LangChain OpenAIEmbeddings', () => {
+  it('openai SDK embeddings.create (base64 by default): the client decodes the fake\'s floats', async () => {
+    const u = await caller()
+    const result = await u.client.embeddings.create({ model: 'text-embedding-3-small', input: DOCS })
+    expect(upstream.calls.at(-1)!.body.encoding_format).toBe('base64')
+    expect(result.data.map((d) => d.embedding)).toEqual(vectorsOf(DOCS))
+    expect(result.usage).toEqual({ prompt_tokens: 8, total_tokens: 8 })
+    expectEmbeddingRow((await rowsOf(u, 1))[0], 8, '0.00000016')
+  })
+
+  it('AI SDK embed and embedMany: one call each', async () => {
+    const u = await caller()
+    const model = aiSdk(u).embedding('text-embedding-3-small')
+    const one = await embed({ model, value: DOCS[0] })
+    expect(one.embedding).toEqual(fakeVector(DOCS[0], 1536))
+    expect(one.usage).toEqual({ tokens: 2 })
+    const many = await embedMany({ model, values: DOCS })
+    expect(many.embeddings).toEqual(vectorsOf(DOCS))
+    expect(many.usage).toEqual({ tokens: 8 })
+    const [first, second] = await rowsOf(u, 2)
+    expectEmbeddingRow(first, 2, '0.00000004')
+    expectEmbeddingRow(second, 8, '0.00000016')
+  })
+
+  it('LangChain embedQuery and embedDocuments: one call each', async () => {
+    const u = await caller()
+    const embeddings = new OpenAIEmbeddings({ model: 'text-embedding-3-small', apiKey: u.key, configuration: { baseURL: api() } })
+    expect(await embeddings.embedQuery('Tollgate meters every call')).toEqual(fakeVector('Tollgate meters every call', 1536))
+    expect(await embeddings.embedDocuments(DOCS)).toEqual(vectorsOf(DOCS))
+    const [query, documents] = await rowsOf(u, 2)
+    expectEmbeddingRow(query, 6, '0.00000012')
+    expectEmbeddingRow(documents, 8, '0.00000016')
   })
 })
