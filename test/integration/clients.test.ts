@@ -9,7 +9,7 @@ import { createOpenAI } from '@ai-sdk/openai'
 import { tool as lcTool } from '@langchain/core/tools'
 import { ChatOpenAI, OpenAIEmbeddings } from '@langchain/openai'
 import OpenAI from 'openai'
-import { embed, embedMany, generateObject, generateText, stepCountIs, streamText, tool } from 'ai'
+import { embed, embedMany, generateObject, generateText, Output, stepCountIs, streamText, tool } from 'ai'
 import { zodResponseFormat, zodTextFormat } from 'openai/helpers/zod'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
@@ -300,11 +300,13 @@ describe('Responses API: openai SDK, Vercel AI SDK default models, LangChain use
     for (const row of await rowsOf(u, 2)) expectChatRow(row, RESPONSES)
   })
 
-  it('AI SDK default model generateObject with a zod schema', async () => {
+  it('AI SDK default model structured output: generateObject, and generateText with Output.object (its successor in ai 7)', async () => {
     const u = await caller()
     const { object } = await generateObject({ model: aiSdk(u)('gpt-4o-mini'), schema: ANSWER, prompt: 'Answer [json]' })
     expect(object).toEqual(JSON.parse(JSON_REPLY))
-    expectChatRow((await rowsOf(u, 1))[0], RESPONSES)
+    const { output } = await generateText({ model: aiSdk(u)('gpt-4o-mini'), output: Output.object({ schema: ANSWER }), prompt: 'Answer [json]' })
+    expect(output).toEqual(JSON.parse(JSON_REPLY))
+    for (const row of await rowsOf(u, 2)) expectChatRow(row, RESPONSES)
   })
 
   it('LangChain ChatOpenAI useResponsesApi invoke', async () => {
