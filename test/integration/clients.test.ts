@@ -14,6 +14,7 @@ import { zodResponseFormat, zodTextFormat } from 'openai/helpers/zod'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { withClient } from '@/test/databases'
+import { fakeVector } from '@/test/fakes/openai-embeddings'
 import { FAKE_REPLY, JSON_REPLY, TOOL_ARGS, startFakeOpenAI, type FakeOpenAI } from '@/test/fakes/openai'
 import { canonical, createGatewayUser, usageRows, type GatewayUser, type UsageRow } from '@/test/gateway'
 import { startNextServer, type NextServer } from '@/test/next-server'
@@ -319,13 +320,11 @@ describe('Responses API: openai SDK, Vercel AI SDK default models, LangChain use
   })
 })
 
-// The paths below need POST /api/v1/embeddings (branch issue16-embeddings). The fake's vector for
+// Embeddings (POST /api/v1/embeddings). The fake's vector for
 // an input is fakeVector(input, 1536) and its usage counts the inputs with cl100k, as OpenAI
 // does: "Hello world" is 2 tokens, "The cat sat on the mat" 6, "Tollgate meters every call" 6.
 // text-embedding-3-small costs $0.02/M input tokens: 2 → $0.00000004, 6 → $0.00000012, 8 → $0.00000016.
 const DOCS = ['Hello world', 'The cat sat on the mat']
-/** fakeVector of test/fakes/openai-embeddings.ts (value i is (input length + i) / 1024, exact in float32), restated so this file does not depend on that branch's merge order. */
-const fakeVector = (input: string, dimensions: number) => Array.from({ length: dimensions }, (_, i) => (input.length + i) / 1024)
 const vectorsOf = (inputs: string[]) => inputs.map((input) => fakeVector(input, 1536))
 
 function expectEmbeddingRow(row: UsageRow, tokens: number, cost: string) {
