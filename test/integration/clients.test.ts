@@ -220,8 +220,8 @@ describe('LangChain JS: ChatOpenAI (chat completions)', () => {
   })
 })
 
-// The paths below need POST /api/v1/responses (branch issue16-responses): the Responses API is
-// the Vercel AI SDK's default, LangChain's with useResponsesApi, and the openai SDK's responses.*.
+// The Responses API (POST /api/v1/responses) is the Vercel AI SDK's default, LangChain's with
+// useResponsesApi, and the openai SDK's responses.*.
 // The fake answers them with the same reply and usage as chat (test/fakes/openai-responses.ts):
 // [tool] → ONE function_call of the first tool with TOOL_ARGS[0]; [json] → JSON_REPLY.
 const RESPONSES = '/api/v1/responses'
