@@ -11,7 +11,7 @@ import type { AudioLength } from '@/lib/gateway/audio'
 import type { AudioRoute } from '@/lib/gateway/audio-route'
 import type { GatewayCall } from '@/lib/gateway/pipeline'
 import { sseEvents, sseFrame } from '@/lib/gateway/sse'
-import { clientLeft, costComment, guardStream, STREAM_HEADERS } from '@/lib/gateway/stream-guard'
+import { clientLeft, costComment, guardStream, closeWith, streamResponse } from '@/lib/gateway/stream-guard'
 import { costColumns } from '@/lib/metering/row'
 import { priceAudio } from '@/lib/pricing/audio'
 import type { CostBreakdown } from '@/lib/pricing/types'
@@ -92,13 +92,10 @@ export async function streamTranscription(call: GatewayCall, route: AudioRoute, 
         const error = guard.failure(thrown, route.adapter.id)
         if (!error) return void finish(CLIENT_LEFT)
         const cost = finish(error)
-        try {
+        closeWith(controller, () => {
           if (cost) controller.enqueue(costComment(cost))
           controller.enqueue(sseFrame(errorBody(error)))
-          controller.close()
-        } catch {
-          // the client is gone too
-        }
+        })
       }
     },
     cancel() {
@@ -106,6 +103,5 @@ export async function streamTranscription(call: GatewayCall, route: AudioRoute, 
       finish(CLIENT_LEFT)
     },
   })
-  call.holdShutdownUntilRecorded()
-  return new Response(stream, { headers: STREAM_HEADERS })
+  return streamResponse(call, stream)
 }

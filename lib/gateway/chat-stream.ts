@@ -5,7 +5,7 @@ import { attemptOf, worthAnotherTry, type Attempt } from '@/lib/gateway/fallback
 import type { GatewayCall } from '@/lib/gateway/pipeline'
 import type { TextRoute } from '@/lib/gateway/routing'
 import { sseEvents, sseFrame } from '@/lib/gateway/sse'
-import { clientLeft, costComment, guardStream, STREAM_HEADERS } from '@/lib/gateway/stream-guard'
+import { clientLeft, costComment, guardStream, closeWith, streamResponse } from '@/lib/gateway/stream-guard'
 import { countCompletionTokens } from '@/lib/pricing/estimate'
 import type { PriceOverride } from '@/lib/pricing/types'
 import { send, UpstreamError } from '@/lib/providers/transport'
@@ -170,13 +170,10 @@ export async function streamChat(call: GatewayCall, body: ChatRequestBody, route
         const error = guard.failure(thrown, route.adapter.id)
         if (!error) return finish(CLIENT_LEFT)
         const cost = finish(error)
-        try {
+        closeWith(controller, () => {
           sayCost(controller, cost)
           controller.enqueue(sseFrame(errorBody(error)))
-          controller.close()
-        } catch {
-          // the client is gone too
-        }
+        })
       }
     },
     cancel() {
@@ -184,10 +181,7 @@ export async function streamChat(call: GatewayCall, body: ChatRequestBody, route
       finish(CLIENT_LEFT)
     },
   })
-  call.holdShutdownUntilRecorded()
-  return new Response(stream, {
-    headers: STREAM_HEADERS,
-  })
+  return streamResponse(call, stream)
 }
 
 const attemptsOf = (attempts: Attempt[]) => (attempts.length ? { attempts } : {})

@@ -10,7 +10,7 @@ import { priceTokens } from '@/lib/gateway/chat-usage'
 import type { GatewayCall } from '@/lib/gateway/pipeline'
 import type { TextRoute } from '@/lib/gateway/routing'
 import { sseEvents } from '@/lib/gateway/sse'
-import { clientLeft, costComment, guardStream, STREAM_HEADERS } from '@/lib/gateway/stream-guard'
+import { clientLeft, costComment, guardStream, closeWith, streamResponse } from '@/lib/gateway/stream-guard'
 import type { PriceOverride } from '@/lib/pricing/types'
 import { anthropicErrorBody } from '@/lib/protocols/anthropic-errors'
 import { anthropicFrame } from '@/lib/protocols/anthropic-inbound-stream'
@@ -119,13 +119,10 @@ export async function streamNative(call: GatewayCall, upstreamCall: HttpCall, ro
         const error = guard.failure(thrown, route.adapter.id)
         if (!error) return void finish(CLIENT_LEFT)
         const priced = finish(error)
-        try {
+        closeWith(controller, () => {
           sayCost(controller, priced)
           controller.enqueue(anthropicFrame({ event: 'error', data: anthropicErrorBody(error, call.requestId) }))
-          controller.close()
-        } catch {
-          // the client is gone too
-        }
+        })
       }
     },
     cancel() {
@@ -133,8 +130,5 @@ export async function streamNative(call: GatewayCall, upstreamCall: HttpCall, ro
       finish(CLIENT_LEFT)
     },
   })
-  call.holdShutdownUntilRecorded()
-  return new Response(stream, {
-    headers: STREAM_HEADERS,
-  })
+  return streamResponse(call, stream)
 }

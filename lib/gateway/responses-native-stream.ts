@@ -13,7 +13,7 @@ import { fromResponsesUsage, priceResponse } from '@/lib/gateway/responses-nativ
 import { rememberResponse } from '@/lib/gateway/responses-store'
 import type { TextRoute } from '@/lib/gateway/routing'
 import { sseEvents } from '@/lib/gateway/sse'
-import { clientLeft, costComment, guardStream, STREAM_HEADERS } from '@/lib/gateway/stream-guard'
+import { clientLeft, costComment, guardStream, closeWith, streamResponse } from '@/lib/gateway/stream-guard'
 import type { PriceOverride } from '@/lib/pricing/types'
 import type { ResponsesRequest } from '@/lib/protocols/openai-responses-schema'
 import { responsesFrame } from '@/lib/protocols/openai-responses-stream'
@@ -123,14 +123,11 @@ export async function streamNativeResponses(call: GatewayCall, upstreamCall: Htt
         const error = guard.failure(thrown, route.adapter.id)
         if (!error) return void finish(CLIENT_LEFT)
         const priced = finish(error)
-        try {
+        closeWith(controller, () => {
           if (priced) controller.enqueue(costComment(priced))
           const { message, code, param } = errorBody(error).error
           controller.enqueue(responsesFrame({ type: 'error', sequence_number: sequence, code, message, param }))
-          controller.close()
-        } catch {
-          // the client is gone too
-        }
+        })
       }
     },
     cancel() {
@@ -138,6 +135,5 @@ export async function streamNativeResponses(call: GatewayCall, upstreamCall: Htt
       finish(CLIENT_LEFT)
     },
   })
-  call.holdShutdownUntilRecorded()
-  return new Response(stream, { headers: STREAM_HEADERS })
+  return streamResponse(call, stream)
 }

@@ -1,5 +1,5 @@
 import 'server-only'
-// What every relayed stream needs, whatever its protocol (chat-stream.ts, messages-native-stream.ts):
+// What every relayed stream needs, whatever its protocol (chat, native /messages and /responses, audio):
 // a silence timeout, a cut before the admission hold expires, the timers cleared on every way
 // out, and one reading of why a stream stopped.
 import { env } from '@/lib/env'
@@ -24,6 +24,25 @@ export const clientLeft = () => new AppError('client_closed_request', 'The clien
 /** The cost of a stream, said at its end in an SSE comment every SSE reader skips. */
 export function costComment(cost: { total_cost: string | null; cost_status: string }): Uint8Array {
   return sseComment(`${cost.total_cost === null ? '' : `x-tollgate-cost=${cost.total_cost} `}x-tollgate-cost-status=${cost.cost_status}`)
+}
+
+/**
+ * The last words of a stream that broke (its cost, its error event), then its end. The client
+ * may have gone meanwhile: then there is nobody to tell, and nothing to do.
+ */
+export function closeWith(controller: ReadableStreamDefaultController<Uint8Array>, lastWords: () => void): void {
+  try {
+    lastWords()
+    controller.close()
+  } catch {
+    // the client is gone too
+  }
+}
+
+/** The response of a relayed stream, registered so a graceful shutdown waits for its row. */
+export function streamResponse(call: GatewayCall, stream: ReadableStream<Uint8Array>): Response {
+  call.holdShutdownUntilRecorded()
+  return new Response(stream, { headers: STREAM_HEADERS })
 }
 
 export function guardStream(call: GatewayCall) {
