@@ -295,8 +295,10 @@ export function gatewayRoute<P>(service: ServiceType, endpoint: string, handle: 
     } catch (thrown) {
       const error = toAppError(thrown)
       logFailure(error, thrown, 'authentication')
-      // No user: no rate to tell. The id still lets the caller quote this answer to support.
-      return renderError(error, { 'x-request-id': newRequestId() })
+      // No user: no rate to tell, and no usage row. The id still lets the caller quote this
+      // answer to support; an outage says it struck before the key was known (so no row).
+      const answer = error.code === 'database_unavailable' ? new AppError('database_unavailable', `${error.message.replace(/; nothing was forwarded.*$/, '')}, so the API key could not be checked; nothing was forwarded or charged. Retry shortly.`, { headers: error.headers }) : error
+      return renderError(answer, { 'x-request-id': newRequestId() })
     }
     const call = new GatewayCall(request, identity, service, endpoint)
     try {

@@ -122,7 +122,7 @@ describe('CSV export and formula injection', () => {
     const u = await createGatewayUser(server.url)
     // Refused calls (no such model) still leave a row with the model name as sent.
     const models = ['=HYPERLINK("http://evil.test","x")', '+1+1', '-1+1', "-2+3+cmd|' /C calc'!A0", '@SUM(A1:A2)', '\t=1+1', '\r=1+1', 'a,"quoted",\nmultiline', '-']
-    for (const model of models) expect((await chat(u, { model, messages: [{ role: 'user', content: 'x' }] })).status).toBe(400)
+    for (const model of models) expect((await chat(u, { model, messages: [{ role: 'user', content: 'x' }] })).status).toBe(404)
     expect((await chat(u, { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x' }] })).status).toBe(200)
     await usageRows(db(), u.id, models.length + 1)
 
@@ -147,7 +147,7 @@ describe('markup in names and prompts renders as text', () => {
     await withClient(db(), (c) => c.query(`insert into public.campaigns (id, user_id, name) values ($1, $2, '<script>alert(1)</script>')`, [campaign, u.id]))
     const prompt = '"><svg onload=alert(1)> <img src=x onerror=alert(1)>'
     expect((await chat(u, { model: 'gpt-4o-mini', campaign, messages: [{ role: 'user', content: prompt }] })).status).toBe(200)
-    expect((await chat(u, { model: '<img src=x onerror=alert(1)>', messages: [{ role: 'user', content: prompt }] })).status).toBe(400)
+    expect((await chat(u, { model: '<img src=x onerror=alert(1)>', messages: [{ role: 'user', content: prompt }] })).status).toBe(404)
     const success = (await usageRows(db(), u.id, 2)).find((r) => r.status === 'success')!
 
     const pages = {

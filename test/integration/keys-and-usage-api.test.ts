@@ -84,7 +84,7 @@ describe('usage export', () => {
       expect(response.headers.get('content-type')).toBe('text/csv; charset=utf-8')
       expect(await response.text()).toContain(row.request_id)
     }
-    const bad = await fetch(`${server.url}/api/usage/export?service=audio`, { headers: { authorization: `Bearer ${u.key}` } })
+    const bad = await fetch(`${server.url}/api/usage/export?service=telepathy`, { headers: { authorization: `Bearer ${u.key}` } })
     expect(bad.status).toBe(400)
     expect(await bad.json()).toEqual({ error: { message: expect.stringMatching(/^service: must be one of/), type: 'invalid_request_error', code: 'invalid_request', param: 'service' } })
     const anonymous = await fetch(`${server.url}/api/usage/export`)
@@ -141,7 +141,7 @@ describe('usage API', () => {
     const u = await createGatewayUser(server.url)
     for (const [path, message] of [
       ['/api/v1/usage/history?limit=0', /^limit: must be between 1 and 100/],
-      ['/api/v1/usage/history?service=audio', /^service: must be one of/],
+      ['/api/v1/usage/history?service=telepathy', /^service: must be one of/],
       ['/api/v1/usage/history?cursor=garbage', /^cursor:/],
       ['/api/v1/usage/aggregations?period=year', /^period: must be day, week or month/],
       ['/api/v1/usage/aggregations?from=2026-13-45', /^from: must be a real date/],

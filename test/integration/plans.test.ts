@@ -38,7 +38,7 @@ describe('the Demo plan\'s rate limit', () => {
     const user = await createGatewayUser(server.url)
     // Sign-up gives Demo a finite rate on every service...
     const { rows: rates } = await sql('select service_type, requests_per_minute from public.api_rate_limits where user_id = $1 order by 1', [user.id])
-    expect(rates).toEqual(['chat', 'content', 'image', 'video'].map((s) => ({ service_type: s, requests_per_minute: PLANS.demo.requestsPerMinute })))
+    expect(rates).toEqual(['audio', 'chat', 'content', 'embedding', 'image', 'moderation', 'video'].map((s) => ({ service_type: s, requests_per_minute: PLANS.demo.requestsPerMinute })))
     expect((await usage(user)).plan).toMatchObject({ type: 'demo', enforcement_mode: 'off' })
     // ...lowered here so the burst is short; enforcement stays 'off'.
     await sql(`update public.api_rate_limits set requests_per_minute = 6 where user_id = $1 and service_type = 'chat'`, [user.id])
