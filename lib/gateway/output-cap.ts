@@ -24,7 +24,7 @@ export async function admitChat(
   body: ChatRequestBody,
   route: TextRoute | readonly TextRoute[],
   overrides: readonly PriceOverride[],
-  options: { mayWriteCache?: boolean; /** Held on top of the tokens: built-in tools' per-call allowance (lib/pricing/tools.ts). */ extraHold?: string } = {},
+  options: { mayWriteCache?: boolean; /** Held on top of the tokens: built-in tools' per-call allowance (lib/pricing/tools.ts). */ extraHold?: string; /** Tokens beyond the prompt the call bills as input (a continued response's context): counted against tokens per minute. */ extraTokens?: number } = {},
 ): Promise<ChatRequestBody> {
   // Several routes when fallbacks may serve the call: it holds what the dearest could cost, and
   // the cap it chooses must fit every one of them.
@@ -42,7 +42,7 @@ export async function admitChat(
   const hold = (perChoice: number) => plus(dearest(pricings.map((p) => estimateChatCost(p, heldPrompt, perChoice * choices).totalCost)), extra)
   // What the call may use of the tokens-per-minute limit: the prompt and every answer's cap
   // (settlement books the actual count instead).
-  const tokens = (perChoice: number) => promptTokens + perChoice * choices
+  const tokens = (perChoice: number) => promptTokens + (options.extraTokens ?? 0) + perChoice * choices
   const given = body.max_completion_tokens ?? body.max_tokens
   if (given) {
     await call.admit(1, hold(given), undefined, tokens(given))

@@ -58,6 +58,8 @@ export async function streamNativeResponses(call: GatewayCall, upstreamCall: Htt
     const reported = fromResponsesUsage(final?.usage)
     const usage = reported ?? { inputTokens: options.promptTokens, outputTokens: countTokens(generated), cachedTokens: 0, reasoningTokens: 0 }
     const priced = priceResponse(route, usage, overrides, request, output, typeof final?.model === 'string' ? final.model : undefined)
+    // A cut stream's response may still be stored upstream: a turn continuing it must hold its size.
+    if (!reported && options.stored && responseId) void rememberResponse(call.identity.userId, responseId, call.requestId, route.upstreamModel, usage.inputTokens + usage.outputTokens)
     call.record(
       {
         provider: route.servedBy,

@@ -44,14 +44,20 @@ async function refuseNative(call: GatewayCall, request: ResponsesRequest): Promi
     const verdict = toolVerdict(tool, request.model)
     if ('refused' in verdict) throw new AppError('invalid_request', `tools.${i}.type: ${verdict.refused}`, { param: `tools.${i}.type` })
   })
-  // A file id names a file of the gateway's shared account: no caller may read one.
+  // A file id names a file of the gateway's shared account: no caller may read one; nor an item
+  // reference (an item of someone's stored response). A file URL is fetched and billed by
+  // OpenAI (its text and an image of every page) at a size nothing here can bound beforehand.
   if (Array.isArray(request.input))
     request.input.forEach((item, i) => {
+      if ((item as { type?: unknown }).type === 'item_reference')
+        throw new AppError('invalid_request', `input.${i}.type: item references name items of the gateway's shared account and are not supported; send the items themselves`, { param: `input.${i}.type` })
       const content = (item as { content?: unknown }).content
       if (Array.isArray(content))
         content.forEach((part, j) => {
           if (part && typeof part === 'object' && 'file_id' in part && (part as { file_id?: unknown }).file_id)
             throw new AppError('invalid_request', `input.${i}.content.${j}.file_id: files of the provider's Files API are not supported by this gateway`, { param: `input.${i}.content.${j}.file_id` })
+          if (part && typeof part === 'object' && 'file_url' in part && (part as { file_url?: unknown }).file_url)
+            throw new AppError('invalid_request', `input.${i}.content.${j}.file_url: a file the provider fetches is billed at a size the gateway cannot hold for beforehand; send it as file_data`, { param: `input.${i}.content.${j}.file_url` })
         })
     })
   const previous = request.previous_response_id
@@ -107,12 +113,12 @@ export async function forwardResponses(call: GatewayCall, request: ResponsesRequ
   // A continued response bills the earlier turns (their input and output) as input again: held too.
   const carriedCost = carried ? estimateChatCost({ ...route.text, overrides }, carried, 0).totalCost : '0'
   const extraHold = formatUsd(parseUsd(toolUses ? toolAllowance(builtIn, request.model, toolUses) : '0') + parseUsd(carriedCost ?? '0'))
-  const admitted = await admitChat(call, { model: request.model, messages, max_completion_tokens: request.max_output_tokens ?? null }, route, overrides, { extraHold })
+  const admitted = await admitChat(call, { model: request.model, messages, max_completion_tokens: request.max_output_tokens ?? null }, route, overrides, { extraHold, extraTokens: carried })
   const body = { ...request, model: route.upstreamModel, max_output_tokens: admitted.max_completion_tokens, ...(toolUses ? { max_tool_calls: toolUses } : {}) }
   const upstream = openaiCall(route.config, 'POST', '/responses', body)
   call.servedBy(route, [])
   const stored = request.store !== false
-  if (request.stream) return streamNativeResponses(call, upstream, { route, overrides, request, stored, promptTokens: countPromptTokens(messages as ChatMessageLike[]) })
+  if (request.stream) return streamNativeResponses(call, upstream, { route, overrides, request, stored, promptTokens: countPromptTokens(messages as ChatMessageLike[]) + carried })
 
   const answer = await exchange(route.adapter, upstream, { timeoutMs: env.UPSTREAM_TIMEOUT_MS, signal: call.request.signal })
   const response = answer.json as { object?: unknown; id?: unknown; usage?: unknown; output?: unknown; model?: unknown; status?: unknown } | undefined

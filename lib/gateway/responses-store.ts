@@ -71,7 +71,8 @@ export async function handleStoredResponse(request: Request, identity: Identity,
     clock.clear()
     throw error
   }
-  if (method === 'DELETE') await db().storedResponse.deleteMany({ where: { id, userId: identity.userId } })
+  // Forgotten only once OpenAI deleted it: after a 5xx or a 429 the response is still there, and still the caller's.
+  if (method === 'DELETE' && upstream.ok) await db().storedResponse.deleteMany({ where: { id, userId: identity.userId } })
   // A streamed replay (GET ?stream=true) is relayed as it comes; the timer then only guards its start.
   clock.clear()
   return new Response(upstream.body, { status: upstream.status, headers: { 'content-type': upstream.headers.get('content-type') ?? 'application/json' } })

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { AppError } from '@/lib/errors'
-import { MULTIPART_OVERHEAD_BYTES, readMultipart } from '@/lib/http/multipart'
+import { MAX_PARTS, MULTIPART_OVERHEAD_BYTES, readMultipart } from '@/lib/http/multipart'
 
 const CAP = 64 * 1024
 
@@ -55,6 +55,18 @@ describe('readMultipart', () => {
     expect(form.fields.get('model')).toEqual(['whisper-1'])
     const [file] = form.files.get('file')!
     expect({ name: file.name, size: file.size, type: file.type }).toEqual({ name: 'a.wav', size: 1000, type: 'audio/wav' })
+  })
+
+  it('refuses a form of more parts than any audio form has (a body of many tiny repeated parts), naming the cap', async () => {
+    const boundary = 'b'
+    const part = `--${boundary}\r\nContent-Disposition: form-data; name="a"\r\n\r\n\r\n`
+    const body = part.repeat(MAX_PARTS + 1) + `--${boundary}--\r\n`
+    const request = new Request('http://x/api/v1/audio/transcriptions', { method: 'POST', body, headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } })
+    const error = await refusal(readMultipart(request, CAP))
+    expect({ status: error.status, message: error.message }).toEqual({ status: 400, message: `multipart/form-data body has more than ${MAX_PARTS} parts` })
+    // At the cap, the repeated field is kept whole (the form's own rules then refuse a repeat).
+    const atCap = new Request('http://x/', { method: 'POST', body: part.repeat(MAX_PARTS) + `--${boundary}--\r\n`, headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } })
+    expect((await readMultipart(atCap, CAP)).fields.get('a')).toHaveLength(MAX_PARTS)
   })
 
   it('refuses a streamed body past the cap with 413 as soon as it passes, not after reading it all', async () => {

@@ -54,14 +54,28 @@ export async function readMultipart(request: Request, maxFileBytes: number): Pro
   }
   const fields = new Map<string, string[]>()
   const files = new Map<string, File[]>()
+  let parts = 0
   for (const [name, value] of form.entries()) {
-    if (typeof value === 'string') fields.set(name, [...(fields.get(name) ?? []), value])
+    // A form of audio fields has a dozen parts; a body of half a million tiny ones is an attack
+    // on whatever walks them, and is refused at the first part past the cap.
+    if (++parts > MAX_PARTS) throw new AppError('invalid_request', `multipart/form-data body has more than ${MAX_PARTS} parts`)
+    if (typeof value === 'string') push(fields, name, value)
     else {
       if (value.size > maxFileBytes) throw tooLarge(maxFileBytes)
-      files.set(name, [...(files.get(name) ?? []), value])
+      push(files, name, value)
     }
   }
   return { fields, files }
+}
+
+/** The most parts a form may have (OpenAI's audio forms have about a dozen fields). */
+export const MAX_PARTS = 64
+
+/** Appends in place: rebuilding the array per part made a body of repeated names quadratic. */
+function push<T>(map: Map<string, T[]>, name: string, value: T): void {
+  const list = map.get(name)
+  if (list) list.push(value)
+  else map.set(name, [value])
 }
 
 function tooLarge(maxFileBytes: number): AppError {

@@ -13,7 +13,6 @@ type PricedTool = { unit: 'call' | 'container_session'; price: string; item: str
 const WEB_SEARCH = { unit: 'call', price: '0.01', item: 'web_search_call' } as const
 /** web_search_preview on a non-reasoning model (gpt-4o, gpt-4.1): $25 / 1k calls, its content tokens free. */
 const WEB_SEARCH_PREVIEW_NON_REASONING = { unit: 'call', price: '0.025', item: 'web_search_call' } as const
-const FILE_SEARCH = { unit: 'call', price: '0.0025', item: 'file_search_call' } as const
 /** A 20-minute container session with the default 1 GB of memory. */
 const CODE_INTERPRETER = { unit: 'container_session', price: '0.03', item: 'code_interpreter_call' } as const
 
@@ -33,7 +32,9 @@ export function toolVerdict(tool: Record<string, unknown>, model: string): ToolV
   const type = String(tool.type)
   if (type === 'web_search' || type === 'web_search_2025_08_26') return { priced: WEB_SEARCH }
   if (type === 'web_search_preview' || type === 'web_search_preview_2025_03_11') return { priced: isReasoningModel(model) ? WEB_SEARCH : WEB_SEARCH_PREVIEW_NON_REASONING }
-  if (type === 'file_search') return { priced: FILE_SEARCH }
+  // Vector stores belong to the gateway's OpenAI account, shared by every caller (who cannot
+  // create one through the gateway): a store id named here is someone else's.
+  if (type === 'file_search') return { refused: 'file_search reads vector stores of the gateway\'s shared OpenAI account, so it is not served' }
   if (type === 'code_interpreter') {
     const container = tool.container
     // A container id names a container of the gateway's OpenAI account, shared by every caller.
@@ -66,15 +67,20 @@ export function toolAllowance(tools: readonly Record<string, unknown>[], model: 
 export function chargeTools(tools: readonly Record<string, unknown>[], output: readonly unknown[], model: string): { total: string; charges: ToolCharge[] } {
   const charges: ToolCharge[] = []
   const items = output.filter((o): o is Record<string, unknown> => !!o && typeof o === 'object')
-  const seen = new Set<string>()
+  // Several declared tools may answer with the same item (web_search and web_search_preview
+  // both make web_search_call items): the item cannot say which ran, so it costs the dearest.
+  const byItem = new Map<string, { tool: string; priced: PricedTool }>()
   for (const tool of tools) {
     const verdict = toolVerdict(tool, model)
-    if (!('priced' in verdict) || verdict.priced.price === '0' || seen.has(verdict.priced.item)) continue
-    seen.add(verdict.priced.item)
-    const calls = items.filter((i) => i.type === verdict.priced.item)
-    const quantity = verdict.priced.unit === 'container_session' ? new Set(calls.map((c) => String(c.container_id ?? c.id))).size : calls.length
+    if (!('priced' in verdict) || verdict.priced.price === '0') continue
+    const known = byItem.get(verdict.priced.item)
+    if (!known || parseUsd(verdict.priced.price) > parseUsd(known.priced.price)) byItem.set(verdict.priced.item, { tool: String(tool.type), priced: verdict.priced })
+  }
+  for (const [item, { tool, priced }] of byItem) {
+    const calls = items.filter((i) => i.type === item)
+    const quantity = priced.unit === 'container_session' ? new Set(calls.map((c) => String(c.container_id ?? c.id))).size : calls.length
     if (!quantity) continue
-    charges.push({ tool: String(tool.type), unit: verdict.priced.unit, quantity, price: verdict.priced.price, cost: formatUsd(costOf(parseUsd(verdict.priced.price), quantity)) })
+    charges.push({ tool, unit: priced.unit, quantity, price: priced.price, cost: formatUsd(costOf(parseUsd(priced.price), quantity)) })
   }
   return { total: formatUsd(sumUsd(charges.map((c) => parseUsd(c.cost)))), charges }
 }
