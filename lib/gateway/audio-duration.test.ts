@@ -44,6 +44,19 @@ describe('audioDuration', () => {
     expect(audioDuration(open)?.seconds).toBe(2)
   })
 
+  it('measures a WAV by its bytes and its sample rate × frame size, never by the byte-rate or data-size fields a caller writes', () => {
+    // 12.5 s of 8 kHz 16-bit mono whose header claims a huge byte rate and a 2-byte data chunk:
+    // a decoder still plays 12.5 s, and OpenAI bills them.
+    const forged = silentWav(12.5, 8000)
+    forged.writeUInt32LE(0xffffffff, 28)
+    forged.writeUInt32LE(2, 40)
+    expect(audioDuration(forged)).toEqual({ seconds: 12.5, exact: true, format: 'wav' })
+    // A compressed WAVE format (IMA ADPCM, tag 0x11) has no exact rate: not measured.
+    const adpcm = silentWav(1, 8000)
+    adpcm.writeUInt16LE(0x11, 20)
+    expect(audioDuration(adpcm)).toBeNull()
+  })
+
   it('reads FLAC from STREAMINFO', () => {
     expect(audioDuration(flac(44_100, 441_000))).toEqual({ seconds: 10, exact: true, format: 'flac' })
   })

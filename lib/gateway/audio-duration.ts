@@ -1,5 +1,6 @@
 // How long an uploaded audio file lasts, read from its own header where the container says it:
-// WAV (data size ÷ byte rate) and FLAC (STREAMINFO's sample count ÷ sample rate) exactly; MP3
+// PCM WAV (the bytes present after the data header ÷ (sample rate × frame size), as a decoder
+// plays them, whatever the header's byte-rate and data-size fields claim) and FLAC (STREAMINFO's sample count ÷ sample rate) exactly; MP3
 // exactly from a Xing/Info or VBRI frame count, else estimated from the first frame's bitrate
 // (constant-bitrate files). Bounded work: only the first 64 KiB are read and at most 64 RIFF
 // chunks walked, whatever the upload. Anything else (or a header that does not add up): null.
@@ -25,19 +26,26 @@ function finite(seconds: number, exact: boolean, format: Duration['format']): Du
   return Number.isFinite(seconds) && seconds >= 0 && seconds < 10 * 24 * 3600 ? { seconds, exact, format } : null
 }
 
+// WAVE format tags whose frames are plain samples: PCM, IEEE float, and the extensible wrapper.
+const PCM_FORMATS = new Set([1, 3, 0xfffe])
+
 function wav(head: Buffer, total: number): Duration | null {
   let offset = 12
-  let byteRate = 0
+  let frameRate = 0
   for (let i = 0; i < MAX_CHUNKS && offset + 8 <= head.length; i++) {
     const id = head.toString('latin1', offset, offset + 4)
     const size = head.readUInt32LE(offset + 4)
-    if (id === 'fmt ' && offset + 16 <= head.length) byteRate = head.readUInt32LE(offset + 16)
+    if (id === 'fmt ' && offset + 24 <= head.length) {
+      const tag = head.readUInt16LE(offset + 8)
+      // Bytes per second as a decoder plays them: sample rate × block align. The header's own
+      // byte-rate field is ignored (a caller could write any number there); a compressed format
+      // (ADPCM, GSM…) has no such exact rate and is not measured.
+      frameRate = PCM_FORMATS.has(tag) ? head.readUInt32LE(offset + 12) * head.readUInt16LE(offset + 20) : 0
+    }
     if (id === 'data') {
-      if (!byteRate) return null
-      // A streamed WAV declares 0 or 0xFFFFFFFF; the bytes present are then the truth.
-      const present = total - offset - 8
-      const data = size === 0 || size === 0xffffffff || size > present ? present : size
-      return finite(data / byteRate, true, 'wav')
+      if (!frameRate) return null
+      // The bytes present, not the declared size: a decoder that reads to the end plays them all.
+      return finite((total - offset - 8) / frameRate, true, 'wav')
     }
     offset += 8 + size + (size % 2)
   }

@@ -19,6 +19,20 @@ describe('transcription holds and costs', () => {
     expect(transcriptionHold(mini, unknown, undefined).totalCost).toBe('0.058')
   })
 
+  it('holds the size-based worst case for a FLAC or MP3 whatever length its header claims (a sample or frame count is a field the caller writes)', () => {
+    const flac = Buffer.alloc(75_000)
+    flac.write('fLaC', 0, 'latin1')
+    flac.writeUInt32BE(0x80000022, 4) // the last metadata block: STREAMINFO, 34 bytes
+    flac[8 + 10] = (16000 >> 12) & 0xff
+    flac[8 + 11] = (16000 >> 4) & 0xff
+    flac[8 + 12] = ((16000 & 0x0f) << 4) | 0x02
+    flac.writeUInt32BE(16000, 8 + 14) // claims 1 s
+    const length = lengthOf(flac)
+    expect(length.measured).toMatchObject({ seconds: 1, format: 'flac' })
+    // 75,000 bytes ÷ 750 B/s = 100 s held, not the 1 s claimed
+    expect(length.boundSeconds).toBe(100)
+  })
+
   it('bills whisper-1 from the seconds reported; else from the header, or estimated at the worst case', () => {
     const wav = lengthOf(silentWav(12.5, 8000))
     const hold = transcriptionHold(whisper, wav, undefined)

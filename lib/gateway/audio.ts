@@ -2,9 +2,10 @@ import 'server-only'
 // POST /api/v1/audio/transcriptions and /translations: a multipart upload, capped while it is
 // read (lib/http/multipart.ts), validated, admitted with the call's worst case held, forwarded to
 // OpenAI as a form rebuilt from the validated fields, and priced from what OpenAI reports.
-// whisper-1 is billed per second of audio (usage.seconds, or verbose_json's duration; for text,
-// srt and vtt, which carry no usage, the duration the upload's own header states); the gpt-4o
-// models per token (prompt text, audio in, text out). Audio bytes are never logged or stored.
+// whisper-1 is billed per second of audio (usage.seconds, or verbose_json's duration: for text,
+// srt and vtt, which carry no usage, verbose_json is asked of OpenAI and the format written here,
+// never trusting the duration the caller's own file header claims); the gpt-4o models per token
+// (prompt text, audio in, text out). Audio bytes are never logged or stored.
 import { countTokens } from 'gpt-tokenizer/encoding/o200k_base'
 import { env } from '@/lib/env'
 import { AUDIO_HEAD_BYTES, audioDuration, type Duration } from '@/lib/gateway/audio-duration'
@@ -16,7 +17,7 @@ import { readMultipart } from '@/lib/http/multipart'
 import { costColumns } from '@/lib/metering/row'
 import { MIN_AUDIO_BYTES_PER_SECOND, priceAudio, TRANSCRIBE_AUDIO_TOKENS_PER_SECOND_MAX, type AudioModel } from '@/lib/pricing/audio'
 import type { CostBreakdown } from '@/lib/pricing/types'
-import { buildTranscription, transcriptionUsage, type TranscriptionUsage } from '@/lib/providers/openai-audio'
+import { buildTranscription, renderTranscript, transcriptionUsage, type TranscriptionUsage } from '@/lib/providers/openai-audio'
 import { exchange, UpstreamError } from '@/lib/providers/transport'
 
 type Endpoint = 'transcriptions' | 'translations'
@@ -29,7 +30,9 @@ export function audioLength(head: Uint8Array, size: number): AudioLength {
   // A header's claim is trusted for the hold only when exact; an estimate or nothing falls back to
   // the longest the file could last at the lowest bitrate any accepted format carries speech in.
   const bound = Math.ceil(size / MIN_AUDIO_BYTES_PER_SECOND)
-  return { measured, boundSeconds: measured?.exact ? Math.min(bound, Math.ceil(measured.seconds)) : bound }
+  // Only a PCM WAV's length is physics (its bytes over sample rate × frame size, as a decoder
+  // plays them); a FLAC sample count or an MP3 frame count is a field the caller may have written.
+  return { measured, boundSeconds: measured?.exact && measured.format === 'wav' ? Math.min(bound, Math.ceil(measured.seconds)) : bound }
 }
 
 /** The most the call can cost: the whole file at the model's unit, and a full answer. */
@@ -78,18 +81,23 @@ function handler(endpoint: Endpoint) {
     void [_file, _campaign, _model]
     // whisper-1 ignores `stream` at OpenAI (it answers whole): it is not sent, and the answer is plain.
     const streamed = stream === true && route.audio.streams === true
-    const upstream = buildTranscription(endpoint, { file, fields: { ...rest, model: route.audio.id, ...(streamed ? { stream: true } : {}) } }, route.config, route.simulated)
+    // whisper-1's plain formats say no duration: OpenAI is asked for verbose_json (which does), and
+    // the caller's format is written from it (complete()).
+    const plain = isPlain(fields.response_format) && route.audio.rates.minute ? fields.response_format : null
+    const upstream = buildTranscription(endpoint, { file, fields: { ...rest, ...(plain ? { response_format: 'verbose_json' } : {}), model: route.audio.id, ...(streamed ? { stream: true } : {}) } }, route.config, route.simulated)
     if (streamed) return streamTranscription(call, route, upstream, { length, hold })
-    return complete(call, route, upstream, fields, length, hold)
+    return complete(call, route, upstream, fields, length, hold, plain)
   }
 }
 
-async function complete(call: GatewayCall, route: AudioRoute, request: ReturnType<typeof buildTranscription>, fields: AudioFields, length: AudioLength, hold: CostBreakdown): Promise<Response> {
+const isPlain = (format: unknown): format is 'text' | 'srt' | 'vtt' => format === 'text' || format === 'srt' || format === 'vtt'
+
+async function complete(call: GatewayCall, route: AudioRoute, request: ReturnType<typeof buildTranscription>, fields: AudioFields, length: AudioLength, hold: CostBreakdown, rendered: 'text' | 'srt' | 'vtt' | null): Promise<Response> {
   const answer = await exchange(route.adapter, request, { timeoutMs: env.UPSTREAM_TIMEOUT_MS, signal: call.request.signal })
-  const plain = fields.response_format === 'text' || fields.response_format === 'srt' || fields.response_format === 'vtt'
-  const text = answer.json === undefined ? new TextDecoder().decode(answer.bytes ?? new Uint8Array()) : null
-  if (!plain && (answer.json === undefined || typeof (answer.json as { text?: unknown }).text !== 'string')) throw new UpstreamError('malformed', 'unexpected transcription response')
-  const usage = plain ? null : transcriptionUsage(answer.json)
+  const plain = isPlain(fields.response_format)
+  if ((!plain || rendered) && (answer.json === undefined || typeof (answer.json as { text?: unknown }).text !== 'string')) throw new UpstreamError('malformed', 'unexpected transcription response')
+  const text = rendered ? renderTranscript(rendered, answer.json as object) : answer.json === undefined ? new TextDecoder().decode(answer.bytes ?? new Uint8Array()) : null
+  const usage = plain && !rendered ? null : transcriptionUsage(answer.json)
   const outputText = text ?? String((answer.json as { text: string }).text)
   const priced = transcriptionCost(route.audio, usage, length, hold, outputText)
   call.record({
@@ -106,7 +114,7 @@ async function complete(call: GatewayCall, route: AudioRoute, request: ReturnTyp
     },
   })
   if (text === null) return Response.json(answer.json)
-  return new Response(text, { headers: { 'content-type': answer.contentType || 'text/plain; charset=utf-8' } })
+  return new Response(text, { headers: { 'content-type': rendered ? 'text/plain; charset=utf-8' : answer.contentType || 'text/plain; charset=utf-8' } })
 }
 
 export const handleTranscription = handler('transcriptions')

@@ -103,6 +103,9 @@ export function priceResponse(route: TextRoute, usage: TextUsage, overrides: rea
   return { ...cost, generation_cost: sum(cost.generation_cost ?? '0'), total_cost: sum(cost.total_cost), price_snapshot: snapshot }
 }
 
+/** What one built-in tool use may bring into the context (web search's fixed block on mini models is 8,000 tokens). */
+const TOOL_RESULT_TOKENS = 8_000
+
 export async function forwardResponses(call: GatewayCall, request: ResponsesRequest, route: TextRoute, overrides: readonly PriceOverride[]): Promise<Response> {
   const carried = await refuseNative(call, request)
   const messages = estimatedMessages(request)
@@ -110,15 +113,21 @@ export async function forwardResponses(call: GatewayCall, request: ResponsesRequ
   // upstream so OpenAI cannot run more than was held).
   const builtIn = (request.tools ?? []).filter((t) => t.type !== 'function' && t.type !== 'custom')
   const toolUses = builtIn.length ? (request.max_tool_calls ?? DEFAULT_MAX_TOOL_CALLS) : null
-  // A continued response bills the earlier turns (their input and output) as input again: held too.
-  const carriedCost = carried ? estimateChatCost({ ...route.text, overrides }, carried, 0).totalCost : '0'
-  const extraHold = formatUsd(parseUsd(toolUses ? toolAllowance(builtIn, request.model, toolUses) : '0') + parseUsd(carriedCost ?? '0'))
-  const admitted = await admitChat(call, { model: request.model, messages, max_completion_tokens: request.max_output_tokens ?? null }, route, overrides, { extraHold, extraTokens: carried })
+  // A continued response bills the earlier turns (their input and output) as input again; and
+  // each built-in tool use is one more model turn at OpenAI, billing the context so far again as
+  // input plus what the tool brought back (a search's content: up to a fixed 8,000-token block).
+  // Both are held as input tokens, on top of the prompt and the output cap admitChat holds.
+  const promptTokens = countPromptTokens(messages as ChatMessageLike[])
+  const perToolTurn = promptTokens + carried + (request.max_output_tokens ?? 0) + TOOL_RESULT_TOKENS
+  const extraInput = carried + (toolUses ?? 0) * perToolTurn
+  const extraInputCost = extraInput ? estimateChatCost({ ...route.text, overrides }, extraInput, 0).totalCost : '0'
+  const extraHold = formatUsd(parseUsd(toolUses ? toolAllowance(builtIn, request.model, toolUses) : '0') + parseUsd(extraInputCost ?? '0'))
+  const admitted = await admitChat(call, { model: request.model, messages, max_completion_tokens: request.max_output_tokens ?? null }, route, overrides, { extraHold, extraTokens: extraInput })
   const body = { ...request, model: route.upstreamModel, max_output_tokens: admitted.max_completion_tokens, ...(toolUses ? { max_tool_calls: toolUses } : {}) }
   const upstream = openaiCall(route.config, 'POST', '/responses', body)
   call.servedBy(route, [])
   const stored = request.store !== false
-  if (request.stream) return streamNativeResponses(call, upstream, { route, overrides, request, stored, promptTokens: countPromptTokens(messages as ChatMessageLike[]) + carried })
+  if (request.stream) return streamNativeResponses(call, upstream, { route, overrides, request, stored, promptTokens: promptTokens + carried })
 
   const answer = await exchange(route.adapter, upstream, { timeoutMs: env.UPSTREAM_TIMEOUT_MS, signal: call.request.signal })
   const response = answer.json as { object?: unknown; id?: unknown; usage?: unknown; output?: unknown; model?: unknown; status?: unknown } | undefined

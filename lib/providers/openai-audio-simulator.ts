@@ -6,6 +6,7 @@ import { countTokens } from 'gpt-tokenizer/encoding/o200k_base'
 import { audioDuration, silentWav } from '@/lib/gateway/audio-duration'
 import { countCharacters, speechSeconds, ttsAudioTokens } from '@/lib/pricing/audio'
 import type { HttpCall } from '@/lib/providers/types'
+import { subtitleClock } from '@/lib/providers/openai-audio'
 
 const CHUNK_DELAY_MS = 15
 const SPEECH_SECONDS_MAX = 10
@@ -27,7 +28,7 @@ function sseStream(events: unknown[], signal: AbortSignal): Response {
   return new Response(stream, { headers: { 'content-type': 'text/event-stream' } })
 }
 
-const clock = (s: number, sep: string) => `${new Date(Math.round(s * 1000)).toISOString().slice(11, 19)}${sep}${String(Math.round(s * 1000) % 1000).padStart(3, '0')}`
+const clock = subtitleClock
 
 async function transcribe(endpoint: string, form: FormData, signal: AbortSignal): Promise<Response> {
   const file = form.get('file')

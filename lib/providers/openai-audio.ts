@@ -80,3 +80,20 @@ export const SPEECH_CONTENT_TYPES: Record<string, string> = {
   wav: 'audio/wav',
   pcm: 'audio/pcm',
 }
+
+/** A time as SRT (`00:00:02,500`) or WebVTT (`00:00:02.500`) write it. */
+export const subtitleClock = (s: number, sep: ',' | '.') => `${new Date(Math.round(s * 1000)).toISOString().slice(11, 19)}${sep}${String(Math.round(s * 1000) % 1000).padStart(3, '0')}`
+
+/**
+ * whisper-1's text, srt and vtt answers carry no usage, so the gateway asks for verbose_json
+ * (which says the duration OpenAI bills) and writes the format the caller asked from it.
+ */
+export function renderTranscript(format: 'text' | 'srt' | 'vtt', verbose: { text?: unknown; segments?: unknown }): string {
+  const text = typeof verbose.text === 'string' ? verbose.text : ''
+  if (format === 'text') return `${text}\n`
+  const segments = (Array.isArray(verbose.segments) ? verbose.segments : []).filter(
+    (g): g is { start: number; end: number; text: string } => !!g && typeof g.start === 'number' && typeof g.end === 'number' && typeof g.text === 'string',
+  )
+  const cues = segments.map((g, i) => `${format === 'srt' ? `${i + 1}\n` : ''}${subtitleClock(g.start, format === 'srt' ? ',' : '.')} --> ${subtitleClock(g.end, format === 'srt' ? ',' : '.')}\n${g.text.trim()}\n\n`)
+  return format === 'vtt' ? `WEBVTT\n\n${cues.join('')}` : cues.join('')
+}

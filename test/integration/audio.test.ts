@@ -62,13 +62,16 @@ describe('POST /api/v1/audio/transcriptions and /translations', () => {
     expect(response.headers.get('x-tollgate-cost')).toBe('0.0042')
   })
 
-  it('whisper-1 text: no usage in the answer, so the duration is read from the WAV header (12.5 s → 13 s)', async () => {
+  it('whisper-1 text and srt: OpenAI is asked for verbose_json (its duration is what it bills) and the format is written from it, never trusting the file header', async () => {
     const { data, response } = await u.client.audio.transcriptions.create({ model: 'openai/whisper-1', file: await wav(), response_format: 'text' }).withResponse()
     expect(String(data).trim()).toBe(FAKE_TRANSCRIPT)
+    expect(upstream.calls.at(-1)!.body).toMatchObject({ response_format: 'verbose_json' })
     const row = await rowOf(response.headers.get('x-request-id'))
-    // 13 s × $0.0001/s
-    expect(costs(row)).toEqual({ input: '0.0013', output: '0', total: '0.0013', status: 'priced' })
-    expect(row.metadata).toMatchObject({ audio_seconds: 13, usage_source: 'wav_header', measured_seconds: 12.5 })
+    // The fake bills 42 s (its verbose duration), though the WAV's header says 12.5 s: 42 s × $0.0001/s
+    expect(costs(row)).toEqual({ input: '0.0042', output: '0', total: '0.0042', status: 'priced' })
+    expect(row.metadata).toMatchObject({ audio_seconds: 42, usage_source: 'upstream_usage', measured_seconds: 12.5 })
+    const srt = await u.client.audio.transcriptions.create({ model: 'whisper-1', file: await wav(), response_format: 'srt' })
+    expect(String(srt)).toBe(`1\n00:00:00,000 --> 00:00:42,000\n${FAKE_TRANSCRIPT}\n\n`)
   })
 
   it('gpt-4o-mini-transcribe: billed per token (text in, audio in, text out)', async () => {

@@ -127,6 +127,18 @@ describe('OpenAI models, forwarded to the Responses API', () => {
     expect(responsesCalls().length).toBe(before)
     expect(await rowOf(db(), u.id, refused.requestID)).toMatchObject({ status: 'error', error_code: 'invalid_request', total_cost: '0.000000000000' })
   })
+
+  it('holds what each built-in tool use re-bills as input (the context again and the tool\'s content), so a hard budget cannot be passed through tool turns', async () => {
+    const capped = await createGatewayUser(server.url)
+    // Tool fee $0.01 + prompt and 100 output tokens ≈ $0.01006 fit $0.0105; one tool turn's
+    // ≥ 8,100 input tokens more ($0.0012 at gpt-4o-mini's $0.15/M) do not.
+    await withClient(db(), (c) => c.query(`update public.user_subscriptions set monthly_cost_budget = 0.0105, enforcement_mode = 'hard' where user_id = $1`, [capped.id]))
+    const before = responsesCalls().length
+    const refused = await caught(capped.client.responses.create({ model: 'gpt-4o-mini', input: 'News [web-search]', tools: [{ type: 'web_search' }], max_tool_calls: 1, max_output_tokens: 100 } as never))
+    expect(refused).toMatchObject({ status: 429, code: 'usage_limit_exceeded' })
+    expect((refused.error as { limit_name?: string }).limit_name).toBe('monthly_cost_budget')
+    expect(responsesCalls().length).toBe(before)
+  })
 })
 
 describe('Claude and Gemini, translated through the chat adapters', () => {
