@@ -70,8 +70,9 @@ describe('POST /api/v1/audio/transcriptions and /translations', () => {
     // The fake bills 42 s (its verbose duration), though the WAV's header says 12.5 s: 42 s × $0.0001/s
     expect(costs(row)).toEqual({ input: '0.0042', output: '0', total: '0.0042', status: 'priced' })
     expect(row.metadata).toMatchObject({ audio_seconds: 42, usage_source: 'upstream_usage', measured_seconds: 12.5 })
-    const srt = await u.client.audio.transcriptions.create({ model: 'whisper-1', file: await wav(), response_format: 'srt' })
-    expect(String(srt)).toBe(`1\n00:00:00,000 --> 00:00:42,000\n${FAKE_TRANSCRIPT}\n\n`)
+    const srt = await u.client.audio.transcriptions.create({ model: 'whisper-1', file: await wav(), response_format: 'srt' }).withResponse()
+    expect(String(srt.data)).toBe(`1\n00:00:00,000 --> 00:00:42,000\n${FAKE_TRANSCRIPT}\n\n`)
+    expect(costs(await rowOf(srt.response.headers.get('x-request-id')))).toEqual({ input: '0.0042', output: '0', total: '0.0042', status: 'priced' })
   })
 
   it('gpt-4o-mini-transcribe: billed per token (text in, audio in, text out)', async () => {
