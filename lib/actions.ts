@@ -1,6 +1,7 @@
 import 'server-only'
 import { unstable_rethrow } from 'next/navigation'
 import type { z } from 'zod'
+import { requireOperator, type OperatorActor } from '@/lib/admin/session'
 import { requireUser } from '@/lib/auth'
 import type { AuthUser } from '@/lib/auth/types'
 import { logFailure, toAppError } from '@/lib/errors'
@@ -73,6 +74,24 @@ export function userFormAction<S extends z.ZodType, T>(
       const user = await requireUser()
       const parsed = parseForm(schema, formData)
       return parsed.ok ? await handler(user, parsed.data) : parsed
+    })
+    return withValues(result, formData)
+  }
+}
+
+/**
+ * Like userFormAction, for operators only (lib/admin/operators.ts): anyone else gets the 404
+ * the console answers everywhere, before the form is even read.
+ */
+export function operatorFormAction<S extends z.ZodType, T>(
+  schema: S,
+  handler: (operator: OperatorActor, input: z.infer<S>) => Promise<ActionResult<T>>,
+) {
+  return async (_previous: ActionResult<T> | null, formData: FormData): Promise<ActionResult<T>> => {
+    const operator = await requireOperator()
+    const result = await failureAsState(async () => {
+      const parsed = parseForm(schema, formData)
+      return parsed.ok ? await handler(operator, parsed.data) : parsed
     })
     return withValues(result, formData)
   }

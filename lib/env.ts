@@ -127,6 +127,15 @@ const schema = z
      * where the signup trigger reads it, so every way a user is created gets it (Supabase Auth too).
      */
     SIGNUP_PLAN: z.enum(PLAN_IDS).default('demo'),
+    /**
+     * Operators for a first deploy, before anyone has run `npm run tollgate -- operator grant`:
+     * comma-separated emails of users who get the operator role while they are listed.
+     */
+    TOLLGATE_OPERATORS: z
+      .string()
+      .transform((v) => v.split(',').map((e) => e.trim().toLowerCase()).filter(Boolean))
+      .pipe(z.array(z.email({ error: 'TOLLGATE_OPERATORS must be comma-separated email addresses' })))
+      .default([]),
     /** Days a `past_due` subscription keeps its plan; then (and for unpaid, incomplete, paused, canceled) Free limits apply. */
     PAST_DUE_GRACE_DAYS: z.coerce.number().int().min(0).max(365).default(7),
   })

@@ -19,6 +19,8 @@ export const ERROR_CODES = {
   invalid_api_key: { status: 401, type: 'authentication_error' },
   invalid_credentials: { status: 401, type: 'authentication_error' },
   cross_site_request: { status: 403, type: 'permission_error' },
+  /** Authenticated, but this credential may not do that (act for another user, say). */
+  permission_denied: { status: 403, type: 'permission_error' },
   not_found: { status: 404, type: 'invalid_request_error' },
   /** A path under /api/v1 that no route serves (OpenAI answers the same code). */
   unknown_url: { status: 404, type: 'invalid_request_error' },
@@ -26,6 +28,8 @@ export const ERROR_CODES = {
   method_not_allowed: { status: 405, type: 'invalid_request_error' },
   email_taken: { status: 409, type: 'invalid_request_error' },
   price_overlap: { status: 409, type: 'invalid_request_error' },
+  /** The write contradicts what is stored (an external id already naming another user). */
+  conflict: { status: 409, type: 'invalid_request_error' },
   payload_too_large: { status: 413, type: 'invalid_request_error' },
   unsupported_media_type: { status: 415, type: 'invalid_request_error' },
   usage_limit_exceeded: { status: 429, type: 'usage_limit_error' },

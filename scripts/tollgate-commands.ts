@@ -1,11 +1,15 @@
 // The operator commands behind `npm run tollgate` (see scripts/tollgate.ts, which makes sure a
 // database is there). Users are named by email or id.
-import { applyPlan, setBudget, setEnforcement, setLimit, setRequestsPerMinute, setTokensPerMinute } from '../lib/billing/apply-plan'
+import type { Actor } from '../lib/admin/actor'
+import { createOperatorKey, listOperatorKeys, revokeOperatorKey } from '../lib/admin/keys'
+import { fixUserCounters, setUserBudget, setUserEnforcement, setUserLimit, setUserPlan, setUserRequestsPerMinute, setUserTokensPerMinute } from '../lib/admin/manage'
+import { grantOperator, listOperators, revokeOperator } from '../lib/admin/operators'
 import { isPlanId, PLANS } from '../lib/billing/plans'
 import { closeDatabase, db } from '../lib/db/prisma'
 import { listDeadLetters, listSpooled, replaySpool, retryDeadLetters } from '../lib/metering/spool'
 import { UnsafeUrlError } from '../lib/net/public-https'
 import { setAlertWebhook } from '../lib/usage/alert-webhooks'
+import { AppError } from '../lib/errors'
 import { getUserUsage } from '../lib/usage/summary'
 import { reconcileUsage, releaseHolds } from '../lib/usage/reconcile'
 import { hasQuotaColumns, isServiceType, SERVICE_TYPE_IDS as SERVICES, type ServiceType } from '../lib/services'
@@ -22,12 +26,21 @@ const HELP = `Usage: npm run tollgate -- <command>
   webhook <user> <https url|none>            set where alerts are POSTed (prints the signing secret)
   usage <user>                               plan, use against limits, costs
   holds release <user|--all> [--expired]     release stuck holds of calls that will never settle
-  reconcile [user]                           check counters against the usage rows; exit 1 on drift
+  reconcile [user] [--fix]                   check counters against the usage rows; exit 1 on drift
+                                             (--fix: set the user's drifted counters to what the rows say)
+  operator grant|revoke <email>              give or take the operator role (the console at /admin)
+  operator list                              who has the role (TOLLGATE_OPERATORS adds more)
+  operator-key create <admin|service> <name> issue a key (shown once): admin for /api/admin/v1,
+                                             service to call the gateway for your own users
+  operator-key list | revoke <id>            the issued keys; revoke one for good
   spool                                      usage rows waiting in DATA_DIR's spool, and dead letters with their reason
   spool replay                               replay the spool now (the app does it every 5 s)
   spool retry                                retry the dead letters (after fixing their cause); exit 1 if any stay dead`
 
 class UsageError extends Error {}
+
+/** Every change made here is audited as the command line's. */
+const CLI: Actor = { kind: 'cli' }
 
 async function userId(ref: string | undefined): Promise<string> {
   if (!ref) throw new UsageError('missing <user>')
@@ -53,37 +66,36 @@ async function run(args: string[]): Promise<number> {
   switch (command) {
     case 'plan': {
       if (!isPlanId(rest[1] ?? '')) throw new UsageError(`plan must be one of ${Object.keys(PLANS).join(', ')}`)
-      // An operator's plan is in force whatever Stripe last said (an unpaid status would hold the user to Free limits).
-      await applyPlan(await userId(rest[0]), rest[1] as keyof typeof PLANS, { status: 'active' })
+      await setUserPlan(CLI, await userId(rest[0]), rest[1]!)
       console.log(`${rest[0]} is now on ${PLANS[rest[1] as keyof typeof PLANS].name}`)
       return 0
     }
     case 'limit': {
       const which = service(rest[1])
       if (rest[2] === 'none' && hasQuotaColumns(which)) throw new UsageError(`${which} always has a limit: give a number`)
-      await setLimit(await userId(rest[0]), which, rest[2] === 'none' ? null : count(rest[2]))
+      await setUserLimit(CLI, await userId(rest[0]), which, rest[2] === 'none' ? null : count(rest[2]))
       console.log(`${rest[1]} limit of ${rest[0]} set to ${rest[2]}`)
       return 0
     }
     case 'rpm':
-      await setRequestsPerMinute(await userId(rest[0]), service(rest[1]), Math.max(1, count(rest[2])))
+      await setUserRequestsPerMinute(CLI, await userId(rest[0]), service(rest[1]), Math.max(1, count(rest[2])))
       console.log(`${rest[1]} requests per minute of ${rest[0]} set to ${rest[2]}`)
       return 0
     case 'tpm':
-      await setTokensPerMinute(await userId(rest[0]), service(rest[1]), rest[2] === 'none' ? null : Math.max(1, count(rest[2])))
+      await setUserTokensPerMinute(CLI, await userId(rest[0]), service(rest[1]), rest[2] === 'none' ? null : Math.max(1, count(rest[2])))
       console.log(`${rest[1]} tokens per minute of ${rest[0]} set to ${rest[2]}`)
       return 0
     case 'enforcement': {
       const mode = rest[1]
       if (mode !== 'off' && mode !== 'soft' && mode !== 'hard') throw new UsageError('mode must be off, soft or hard')
-      await setEnforcement(await userId(rest[0]), mode)
+      await setUserEnforcement(CLI, await userId(rest[0]), mode)
       console.log(`enforcement of ${rest[0]} set to ${mode}`)
       return 0
     }
     case 'budget': {
       const value = rest[1]
       if (value !== 'none' && !/^\d{1,12}(\.\d{1,12})?$/.test(value ?? '')) throw new UsageError('budget must be a decimal amount in USD, or none')
-      await setBudget(await userId(rest[0]), value === 'none' ? null : value!)
+      await setUserBudget(CLI, await userId(rest[0]), value === 'none' ? null : value!)
       console.log(`budget of ${rest[0]} set to ${value}`)
       return 0
     }
@@ -109,7 +121,16 @@ async function run(args: string[]): Promise<number> {
       return 0
     }
     case 'reconcile': {
-      const lines = await reconcileUsage(rest[0] ? await userId(rest[0]) : undefined)
+      const fix = rest.includes('--fix')
+      const who = rest.find((r) => r !== '--fix')
+      if (fix) {
+        if (!who) throw new UsageError('reconcile <user> --fix: name the user')
+        const fixed = await fixUserCounters(CLI, await userId(who))
+        for (const l of fixed) console.log(`fixed ${l.measure}: ${l.counter} → ${l.from_rows}`)
+        console.log(fixed.length ? `${fixed.length} counter(s) set from the usage rows` : 'no counter drifted')
+        return 0
+      }
+      const lines = await reconcileUsage(who ? await userId(who) : undefined)
       for (const l of lines) console.log(`${l.ok ? 'ok   ' : 'DRIFT'} ${l.email ?? l.user_id} ${l.measure}: counter ${l.counter}, rows ${l.from_rows}`)
       const drift = lines.filter((l) => !l.ok).length
       console.log(drift ? `${drift} counter(s) differ from the usage rows` : `all ${lines.length} counters match the usage rows`)
@@ -117,10 +138,41 @@ async function run(args: string[]): Promise<number> {
     }
     case 'spool':
       return spoolCommand(rest[0])
+    case 'operator':
+      return operatorCommand(rest)
+    case 'operator-key':
+      return operatorKeyCommand(rest)
     default:
       console.log(HELP)
       return command && command !== 'help' ? 2 : 0
   }
+}
+
+async function operatorCommand([action, email]: string[]): Promise<number> {
+  if (action === 'list') {
+    for (const o of await listOperators()) console.log(`${o.email ?? o.user_id}  granted ${o.granted_at} by ${o.granted_by}`)
+    return 0
+  }
+  if ((action !== 'grant' && action !== 'revoke') || !email) throw new UsageError('operator grant|revoke <email> | operator list')
+  await (action === 'grant' ? grantOperator(CLI, email) : revokeOperator(CLI, email))
+  console.log(action === 'grant' ? `${email} is an operator: the console is at /admin` : `${email} is no longer an operator`)
+  return 0
+}
+
+async function operatorKeyCommand([action, kind, ...name]: string[]): Promise<number> {
+  if (action === 'list') {
+    for (const k of await listOperatorKeys()) console.log(`${k.id}  ${k.kind.padEnd(7)} ${k.prefix}…  ${k.name}  ${k.revoked_at ? `revoked ${k.revoked_at}` : `last used ${k.last_used_at ?? 'never'}`}`)
+    return 0
+  }
+  if (action === 'revoke') {
+    if (!(await revokeOperatorKey(CLI, kind ?? ''))) throw new UsageError(`no active operator key ${kind}`)
+    console.log(`key ${kind} revoked`)
+    return 0
+  }
+  if (action !== 'create' || (kind !== 'admin' && kind !== 'service') || name.length === 0) throw new UsageError('operator-key create <admin|service> <name> | list | revoke <id>')
+  const created = await createOperatorKey(CLI, kind, name.join(' '))
+  console.log(`${kind} key ${created.id} (${created.name}); shown once, keep it secret:\n${created.key}`)
+  return 0
 }
 
 /** The usage spool of this machine's DATA_DIR: rows the app could not store yet, and the dead letters it never can by itself. */
@@ -145,8 +197,10 @@ async function spoolCommand(action: string | undefined): Promise<number> {
 try {
   process.exitCode = await run(process.argv.slice(2))
 } catch (error) {
-  console.error(error instanceof UsageError ? `tollgate: ${error.message}\n\n${HELP}` : error)
-  process.exitCode = error instanceof UsageError ? 2 : 1
+  // A rule the library enforces (a bad value, an unknown user) is the operator's to fix, as a usage error.
+  const refused = error instanceof AppError && error.status < 500
+  console.error(error instanceof UsageError ? `tollgate: ${error.message}\n\n${HELP}` : refused ? `tollgate: ${error.message}` : error)
+  process.exitCode = error instanceof UsageError || refused ? 2 : 1
 } finally {
   await closeDatabase()
 }

@@ -103,6 +103,22 @@ describe('npm run tollgate', { timeout: 120_000 }, () => {
     const drift = tollgate('reconcile', user.email)
     expect(drift.code).toBe(1)
     expect(drift.out).toMatch(/DRIFT .* chat_messages_used: counter 9, rows 1/)
+    const fixed = tollgate('reconcile', user.email, '--fix')
+    expect(fixed.out).toContain('fixed chat_messages_used: 9 → 1')
+    expect(tollgate('reconcile', user.email)).toMatchObject({ code: 0 })
+  })
+
+  it('grants the operator role and issues operator keys, each audited as the command line', async () => {
+    const user = await userWithEmail()
+    expect(tollgate('operator', 'grant', user.email)).toMatchObject({ code: 0 })
+    expect(tollgate('operator', 'list').out).toContain(user.email)
+    const issued = tollgate('operator-key', 'create', 'service', 'product', 'backend')
+    const key = /tgs_[A-Za-z0-9_-]{43}/.exec(issued.out)?.[0]
+    expect(key).toBeDefined()
+    const audit = await withClient(url(), async (c) => (await c.query(`select actor, action, after::text from public.operator_audit where actor = 'cli' and (target_user = $1 or action = 'operator_key.create') order by id`, [user.id])).rows)
+    expect(audit.map((a) => a.action)).toEqual(expect.arrayContaining(['operator.grant', 'operator_key.create']))
+    expect(JSON.stringify(audit)).not.toContain(key)
+    expect(tollgate('operator', 'grant', 'nobody-here@example.test')).toMatchObject({ code: 2, out: expect.stringContaining('No user with the email') })
   })
 
   it('releases stuck holds', async () => {

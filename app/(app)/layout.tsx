@@ -2,6 +2,7 @@ import { signOutAction } from '@/app/(auth)/actions'
 import { Brand } from '@/components/brand'
 import { NavLinks } from '@/components/shell/nav-links'
 import { UserMenu } from '@/components/shell/user-menu'
+import { isOperator } from '@/lib/admin/operators'
 import { requireUser } from '@/lib/auth'
 
 // The signed-in shell. Pages below still check identity themselves: a layout is not re-run on
@@ -16,7 +17,7 @@ export default async function AppLayout({ children }: { children: React.ReactNod
             <Brand href="/studio" />
             <NavLinks />
           </div>
-          <UserMenu name={user.displayName} email={user.email} signOut={signOutAction} />
+          <UserMenu name={user.displayName} email={user.email} signOut={signOutAction} operator={await isOperator(user)} />
         </div>
       </header>
       <main className="mx-auto w-full min-w-0 max-w-6xl flex-1 px-4 py-6 sm:px-6 sm:py-8">{children}</main>

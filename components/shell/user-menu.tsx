@@ -1,7 +1,7 @@
 'use client'
 
 import Link from 'next/link'
-import { LogOut, Settings } from 'lucide-react'
+import { LayoutDashboard, LogOut, Settings, Sparkles } from 'lucide-react'
 import { Button } from '@/components/ui/button'
 import {
   DropdownMenu,
@@ -13,7 +13,8 @@ import {
 } from '@/components/ui/dropdown-menu'
 import { initials } from '@/lib/initials'
 
-export function UserMenu({ name, email, signOut }: { name: string | null; email: string; signOut: () => Promise<void> }) {
+/** `operator`: the user may open the console (checked again on the server by every console page). */
+export function UserMenu({ name, email, signOut, operator = false }: { name: string | null; email: string; signOut: () => Promise<void>; operator?: boolean }) {
   return (
     <DropdownMenu>
       <DropdownMenuTrigger asChild>
@@ -30,10 +31,22 @@ export function UserMenu({ name, email, signOut }: { name: string | null; email:
         </DropdownMenuLabel>
         <DropdownMenuSeparator />
         <DropdownMenuItem asChild>
+          <Link href="/studio">
+            <Sparkles className="size-4" aria-hidden /> Studio
+          </Link>
+        </DropdownMenuItem>
+        <DropdownMenuItem asChild>
           <Link href="/settings">
             <Settings className="size-4" aria-hidden /> Settings
           </Link>
         </DropdownMenuItem>
+        {operator ? (
+          <DropdownMenuItem asChild>
+            <Link href="/admin">
+              <LayoutDashboard className="size-4" aria-hidden /> Console
+            </Link>
+          </DropdownMenuItem>
+        ) : null}
         <form action={signOut}>
           <DropdownMenuItem asChild>
             <button type="submit" className="w-full">

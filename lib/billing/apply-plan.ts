@@ -68,46 +68,48 @@ function limitFields(limits: Record<Service, number>): Record<string, number> {
  * `setLimit` takes any service type: the seed's four have quota columns; the others keep their
  * quota in the subscription's map (service_limits), where null removes it (budget and rate only).
  */
-export async function setLimit(userId: string, service: ServiceType, limit: number | null): Promise<void> {
+type Client = Prisma.TransactionClient
+
+export async function setLimit(userId: string, service: ServiceType, limit: number | null, client: Client = db()): Promise<void> {
   if (limit !== null && (!Number.isSafeInteger(limit) || limit < 0 || limit > 999_999_999)) throw new RangeError(`a limit is a whole number 0..999999999, not ${limit}`)
   if (hasQuotaColumns(service)) {
     if (limit === null) throw new RangeError(`${service} always has a limit (its plan's, or an operator's)`)
-    await db().userSubscription.update({ where: { userId }, data: { [serviceInfo(service).limitField]: limit } })
+    await client.userSubscription.update({ where: { userId }, data: { [serviceInfo(service).limitField]: limit } })
     return
   }
   // One statement: a concurrent change of another service's quota is not lost.
   const changed = limit === null
-    ? await db().$executeRaw`update public.user_subscriptions set service_limits = service_limits - ${service}::text where user_id = ${userId}::uuid`
-    : await db().$executeRaw`update public.user_subscriptions set service_limits = service_limits || jsonb_build_object(${service}::text, ${limit}::int) where user_id = ${userId}::uuid`
+    ? await client.$executeRaw`update public.user_subscriptions set service_limits = service_limits - ${service}::text where user_id = ${userId}::uuid`
+    : await client.$executeRaw`update public.user_subscriptions set service_limits = service_limits || jsonb_build_object(${service}::text, ${limit}::int) where user_id = ${userId}::uuid`
   if (changed !== 1) throw new Error(`user ${userId} has no subscription`)
 }
 
-export async function setEnforcement(userId: string, mode: EnforcementMode): Promise<void> {
-  await db().userSubscription.update({ where: { userId }, data: { enforcementMode: mode } })
+export async function setEnforcement(userId: string, mode: EnforcementMode, client: Client = db()): Promise<void> {
+  await client.userSubscription.update({ where: { userId }, data: { enforcementMode: mode } })
 }
 
-export async function setBudget(userId: string, budget: string | null): Promise<void> {
-  await db().userSubscription.update({ where: { userId }, data: { monthlyCostBudget: budget } })
+export async function setBudget(userId: string, budget: string | null, client: Client = db()): Promise<void> {
+  await client.userSubscription.update({ where: { userId }, data: { monthlyCostBudget: budget } })
 }
 
-export async function setRequestsPerMinute(userId: string, service: ServiceType, rpm: number): Promise<void> {
-  await db().apiRateLimit.upsert({
+export async function setRequestsPerMinute(userId: string, service: ServiceType, rpm: number, client: Client = db()): Promise<void> {
+  await client.apiRateLimit.upsert({
     where: { userId_serviceType: { userId, serviceType: service } },
-    create: { userId, serviceType: service, requestsPerMinute: rpm, tokensPerMinute: await planTokensPerMinute(userId) },
+    create: { userId, serviceType: service, requestsPerMinute: rpm, tokensPerMinute: await planTokensPerMinute(userId, client) },
     update: { requestsPerMinute: rpm },
   })
 }
 
 /** One service's tokens a minute (input + output) for a user; null: no token limit. */
-export async function setTokensPerMinute(userId: string, service: ServiceType, tpm: number | null): Promise<void> {
+export async function setTokensPerMinute(userId: string, service: ServiceType, tpm: number | null, client: Client = db()): Promise<void> {
   if (tpm !== null && (!Number.isSafeInteger(tpm) || tpm < 1 || tpm > 2_147_483_647)) throw new RangeError(`tokens per minute is a whole number from 1, not ${tpm}`)
-  const rows = await db().$queryRaw<{ requests_per_minute: number }[]>`
+  const rows = await client.$queryRaw<{ requests_per_minute: number }[]>`
     select coalesce(p.requests_per_minute, d.requests_per_minute) as requests_per_minute
       from public.plans d
       left join public.user_subscriptions s on s.user_id = ${userId}::uuid
       left join public.plans p on p.id = s.plan_type
      where d.id = 'demo'`
-  await db().apiRateLimit.upsert({
+  await client.apiRateLimit.upsert({
     where: { userId_serviceType: { userId, serviceType: service } },
     create: { userId, serviceType: service, requestsPerMinute: rows[0].requests_per_minute, tokensPerMinute: tpm },
     update: { tokensPerMinute: tpm },
@@ -115,8 +117,8 @@ export async function setTokensPerMinute(userId: string, service: ServiceType, t
 }
 
 /** The token rate of the user's plan (a rate row made by an operator starts with it). */
-async function planTokensPerMinute(userId: string): Promise<number | null> {
-  const rows = await db().$queryRaw<{ tpm: number | null }[]>`
+async function planTokensPerMinute(userId: string, client: Client): Promise<number | null> {
+  const rows = await client.$queryRaw<{ tpm: number | null }[]>`
     select p.tokens_per_minute as tpm from public.user_subscriptions s join public.plans p on p.id = s.plan_type where s.user_id = ${userId}::uuid`
   return rows[0]?.tpm ?? null
 }

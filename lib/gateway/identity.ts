@@ -1,8 +1,8 @@
 import 'server-only'
-import { createHash } from 'node:crypto'
 import { getUser } from '@/lib/auth'
 import { pool } from '@/lib/db/prisma'
 import { AppError } from '@/lib/errors'
+import { hashKey as hashApiKey } from '@/lib/keys/hash'
 
 /** Who is calling. `fromCache`: an API key resolved from memory, not yet re-checked in the database. */
 export type Identity = { userId: string; apiKeyId: string | null; via: 'api_key' | 'session'; fromCache?: boolean }
@@ -10,9 +10,7 @@ export type Identity = { userId: string; apiKeyId: string | null; via: 'api_key'
 /** tg_ followed by 43 URL-safe base64 characters (32 random bytes). */
 const API_KEY_PATTERN = /^tg_[A-Za-z0-9_-]{43}$/
 
-export function hashApiKey(key: string): string {
-  return createHash('sha256').update(key).digest('hex')
-}
+export { hashKey as hashApiKey } from '@/lib/keys/hash'
 
 export const invalidKey = () => new AppError('invalid_api_key', 'Invalid API key. Create one in Settings → Security → API keys.')
 

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto'
 import { z } from 'zod'
 import { db } from '@/lib/db/prisma'
 import { withUser } from '@/lib/db/with-user'
-import { hashApiKey } from '@/lib/gateway/identity'
+import { hashKey } from '@/lib/keys/hash'
 
 export const CreateApiKeySchema = z.object({
   name: z.string({ error: 'is required' }).trim().min(1, { error: 'is required' }).max(100, { error: 'must be at most 100 characters' }),
@@ -14,10 +14,10 @@ export type ApiKeySummary = { id: string; name: string; prefix: string; created_
 const PREFIX_LENGTH = 12
 
 /** Creates a key for the user. The full key is returned here and never again: only its hash is kept. */
-export async function createApiKey(userId: string, name: string): Promise<ApiKeySummary & { key: string }> {
+export async function createApiKey(userId: string, name: string, client: Pick<ReturnType<typeof db>, 'apiKey'> = db()): Promise<ApiKeySummary & { key: string }> {
   const key = `tg_${randomBytes(32).toString('base64url')}`
-  const row = await db().apiKey.create({
-    data: { userId, name, keyPrefix: key.slice(0, PREFIX_LENGTH), keyHash: hashApiKey(key) },
+  const row = await client.apiKey.create({
+    data: { userId, name, keyPrefix: key.slice(0, PREFIX_LENGTH), keyHash: hashKey(key) },
   })
   return { id: row.id, name: row.name, prefix: row.keyPrefix, created_at: row.createdAt.toISOString(), last_used_at: null, key }
 }

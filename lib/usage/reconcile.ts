@@ -19,10 +19,10 @@ export type ReconcileLine = {
  * columns in the service_used map) and the period's cost.
  * Every mismatch means a counter drifted from the audit log.
  */
-export async function reconcileUsage(userId?: string): Promise<ReconcileLine[]> {
+export async function reconcileUsage(userId?: string, client: Pick<ReturnType<typeof db>, '$queryRaw'> = db()): Promise<ReconcileLine[]> {
   // Which counter each service books, and how many units a row is: public.service_counters(),
   // the mapping record_usage books through.
-  const rows = await db().$queryRaw<Omit<ReconcileLine, 'ok'>[]>`
+  const rows = await client.$queryRaw<Omit<ReconcileLine, 'ok'>[]>`
     with subs as (
       select s.*, u.email from public.user_subscriptions s join auth.users u on u.id = s.user_id
        where ${userId ?? null}::uuid is null or s.user_id = ${userId ?? null}::uuid
@@ -50,8 +50,8 @@ export async function reconcileUsage(userId?: string): Promise<ReconcileLine[]> 
 }
 
 /** Releases holds (all of a user's, or every expired one): for requests that will never settle. */
-export async function releaseHolds(options: { userId?: string; expiredOnly: boolean }): Promise<number> {
-  return db().$executeRaw`
+export async function releaseHolds(options: { userId?: string; expiredOnly: boolean }, client: Pick<ReturnType<typeof db>, '$executeRaw'> = db()): Promise<number> {
+  return client.$executeRaw`
     delete from public.usage_holds
      where (${options.userId ?? null}::uuid is null or user_id = ${options.userId ?? null}::uuid)
        and (not ${options.expiredOnly} or expires_at <= now())`
