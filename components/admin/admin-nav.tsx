@@ -2,7 +2,7 @@
 
 import Link from 'next/link'
 import { usePathname } from 'next/navigation'
-import { Boxes, ClipboardList, Gauge, Inbox, Layers, Server, Users } from 'lucide-react'
+import { Boxes, ClipboardList, Gauge, Inbox, KeyRound, Layers, Server, Users } from 'lucide-react'
 import { cn } from '@/lib/utils'
 
 const LINKS = [
@@ -12,6 +12,7 @@ const LINKS = [
   { href: '/admin/models', label: 'Models', icon: Boxes },
   { href: '/admin/providers', label: 'Providers', icon: Server },
   { href: '/admin/deliveries', label: 'Deliveries', icon: Inbox },
+  { href: '/admin/access', label: 'Access', icon: KeyRound },
   { href: '/admin/audit', label: 'Audit', icon: ClipboardList },
 ] as const
 
