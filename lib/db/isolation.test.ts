@@ -35,6 +35,11 @@ const FIXTURES: Record<string, Fixture> = {
   'public.auth_attempt_buckets': { bRows: null, authenticated: 'none' },
   'public.auth_login_throttle': { bRows: `email_hash = encode(sha256(convert_to(lower(bob_email), 'UTF8')), 'hex')`, authenticated: 'none' },
   'public.stripe_events': { bRows: `id = 'evt_' || bob_id`, authenticated: 'none' },
+  // Operators' tables: server only (the console and operator API read them as the app's login).
+  'public.operators': { bRows: 'user_id = bob_id', authenticated: 'none' },
+  'public.operator_audit': { bRows: 'target_user = bob_id', authenticated: 'none' },
+  'public.operator_keys': { bRows: `created_by = 'operator:' || bob_email`, authenticated: 'none' },
+  'public.user_external_ids': { bRows: 'user_id = bob_id', authenticated: 'none' },
   'public.model_prices': { bRows: null, authenticated: 'all' },
   'public.plans': { bRows: null, authenticated: 'all' },
   'public.app_settings': { bRows: null, authenticated: 'none' },
@@ -75,6 +80,10 @@ async function insertServerOnlyRows(client: pg.Client, userId: string, email: st
   await client.query(`insert into public.auth_ended_sessions (session_id, user_id, expires_at) values (gen_random_uuid(), $1, now() + interval '1 day')`, [userId])
   await client.query(`insert into public.auth_login_throttle (email_hash, failures) values ($1, 2)`, [createHash('sha256').update(email.toLowerCase()).digest('hex')])
   await client.query(`insert into public.stripe_events (id, type, created_at_stripe, outcome) values ('evt_' || $1, 'invoice.paid', now(), 'applied')`, [userId])
+  await client.query(`insert into public.operators (user_id, granted_by) values ($1, 'cli')`, [userId])
+  await client.query(`insert into public.operator_audit (actor, action, target_user, before, after) values ('cli', 'user.plan', $1, '{}', '{}')`, [userId])
+  await client.query(`insert into public.operator_keys (kind, name, key_prefix, key_hash, created_by) values ('admin', 'b', 'tga_b', encode(sha256(convert_to($1, 'UTF8')), 'hex'), 'operator:' || $2)`, [userId, email])
+  await client.query(`insert into public.user_external_ids (external_id, user_id) values ('ext-' || $1, $1::uuid)`, [userId])
 }
 
 beforeAll(async () => {
