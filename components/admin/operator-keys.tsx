@@ -1,9 +1,10 @@
 'use client'
 
-import { useActionState, useState } from 'react'
-import { Check, Copy, KeyRound, Loader2 } from 'lucide-react'
+import { useActionState } from 'react'
+import { KeyRound, Loader2 } from 'lucide-react'
 import type { FormActionFn } from '@/components/admin/action-types'
 import { Badge } from '@/components/ui/badge'
+import { ShownOnceKey } from '@/components/shell/shown-once-key'
 import { Button } from '@/components/ui/button'
 import { Input } from '@/components/ui/input'
 import { Label } from '@/components/ui/label'
@@ -15,7 +16,6 @@ import { formatDateTime } from '@/lib/format'
 export function OperatorKeys({ keys, createAction, revokeAction }: { keys: OperatorKeySummary[]; createAction: FormActionFn<{ key: string; prefix: string }>; revokeAction: FormActionFn }) {
   const [state, create, creating] = useActionState(createAction, null)
   const [revoked, revoke, revoking] = useActionState(revokeAction, null)
-  const [copied, setCopied] = useState(false)
   const created = state?.ok ? state.data : null
   return (
     <div className="grid gap-4">
@@ -42,21 +42,7 @@ export function OperatorKeys({ keys, createAction, revokeAction }: { keys: Opera
       </form>
       {state && !state.ok ? <p role="alert" className="text-sm text-destructive">{state.error}</p> : null}
       {revoked && !revoked.ok ? <p role="alert" className="text-sm text-destructive">{revoked.error}</p> : null}
-      {created ? (
-        <div data-testid="new-operator-key" className="grid gap-2 rounded-lg border border-primary/30 bg-primary/5 p-3 text-sm">
-          <p className="font-medium">Copy the key now. It will not be shown again.</p>
-          <div className="flex items-center gap-2">
-            <code className="flex-1 truncate rounded bg-muted px-2 py-1 font-mono text-xs">{created.key}</code>
-            <Button type="button" variant="outline" size="sm" onClick={async () => {
-              await navigator.clipboard?.writeText(created.key).catch(() => {})
-              setCopied(true)
-            }}>
-              {copied ? <Check className="size-4" aria-hidden /> : <Copy className="size-4" aria-hidden />}
-              {copied ? 'Copied' : 'Copy'}
-            </Button>
-          </div>
-        </div>
-      ) : null}
+      {created ? <ShownOnceKey secret={created.key} testId="new-operator-key" /> : null}
       {keys.length === 0 ? (
         <p className="text-sm text-muted-foreground">No operator keys yet.</p>
       ) : (

@@ -1,7 +1,8 @@
 'use client'
 
 import { useActionState, useState, useTransition } from 'react'
-import { Check, Copy, KeyRound, Loader2, Trash2 } from 'lucide-react'
+import { KeyRound, Loader2, Trash2 } from 'lucide-react'
+import { ShownOnceKey } from '@/components/shell/shown-once-key'
 import { Button } from '@/components/ui/button'
 import { Dialog, DialogClose, DialogContent, DialogDescription, DialogFooter, DialogHeader, DialogTitle, DialogTrigger } from '@/components/ui/dialog'
 import { Input } from '@/components/ui/input'
@@ -23,7 +24,6 @@ export function ApiKeys({
   revokeAction: (id: string) => Promise<Result<undefined>>
 }) {
   const [state, formAction, pending] = useActionState(createAction, null)
-  const [copied, setCopied] = useState(false)
   const created = state?.ok ? state.data : null
   return (
     <div className="grid gap-4">
@@ -38,26 +38,7 @@ export function ApiKeys({
         </Button>
       </form>
       {state && !state.ok ? <p role="alert" className="text-sm text-destructive">{state.error}</p> : null}
-      {created ? (
-        <div data-testid="new-api-key" className="grid gap-2 rounded-lg border border-primary/30 bg-primary/5 p-3 text-sm">
-          <p className="font-medium">Copy your key now. It will not be shown again.</p>
-          <div className="flex items-center gap-2">
-            <code className="flex-1 truncate rounded bg-muted px-2 py-1 font-mono text-xs">{created.key}</code>
-            <Button
-              type="button"
-              variant="outline"
-              size="sm"
-              onClick={async () => {
-                await navigator.clipboard?.writeText(created.key).catch(() => {})
-                setCopied(true)
-              }}
-            >
-              {copied ? <Check className="size-4" aria-hidden /> : <Copy className="size-4" aria-hidden />}
-              {copied ? 'Copied' : 'Copy'}
-            </Button>
-          </div>
-        </div>
-      ) : null}
+      {created ? <ShownOnceKey secret={created.key} testId="new-api-key" /> : null}
       {keys.length === 0 ? (
         <p className="text-sm text-muted-foreground">No API keys yet. Create one to call the gateway from your code.</p>
       ) : (
