@@ -24,6 +24,9 @@ async function insertEverything(client: pg.Client, email: string): Promise<strin
   await client.query(`insert into public.auth_session_epochs (user_id, valid_after) values ($1, now())`, [id])
   await client.query(`insert into public.auth_ended_sessions (session_id, user_id, expires_at) values (gen_random_uuid(), $1, now() + interval '1 day')`, [id])
   await client.query(`insert into public.auth_login_throttle (email_hash, failures) values ($1, 2)`, [createHash('sha256').update(email).digest('hex')])
+  // An operator with a product-side id: both go with the account.
+  await client.query(`insert into public.operators (user_id, granted_by) values ($1, 'cli')`, [id])
+  await client.query(`insert into public.user_external_ids (external_id, user_id) values ('ext-' || $1, $1::uuid)`, [id])
   await client.query(`select public.record_usage($1::jsonb)`, [
     JSON.stringify({
       user_id: id, service_type: 'chat', provider: 'openai', model: 'gpt-4o', endpoint: '/api/v1/chat/completions', request_id: `req_${randomUUID()}`,
