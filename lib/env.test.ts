@@ -37,7 +37,7 @@ describe('parseEnv', () => {
     [{ DATABASE_URL: 'mysql://u@h/db' }, 'DATABASE_URL'],
     [{ PORT: '70000' }, 'PORT'],
     [{ MIGRATE_ON_START: 'maybe' }, 'MIGRATE_ON_START'],
-    [{ SIGNUP_PLAN: 'enterprise' }, 'SIGNUP_PLAN'],
+    [{ SIGNUP_PLAN: 'Enterprise Plan' }, 'SIGNUP_PLAN'],
     [{ SIGNUP_PLAN: 'toString' }, 'SIGNUP_PLAN'],
     [{ PAST_DUE_GRACE_DAYS: '1.5' }, 'PAST_DUE_GRACE_DAYS'],
     [{ AUTH_SECRET: 'short' }, 'AUTH_SECRET must be at least 32 characters'],

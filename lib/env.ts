@@ -2,7 +2,6 @@
 // and validated here at boot; everything else imports `env`.
 import { z } from 'zod'
 import { trimEndOf } from '@/lib/text'
-import { PLAN_IDS } from '@/lib/billing/plans'
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -126,7 +125,8 @@ const schema = z
      * The plan new users start on. Each app process writes it to public.app_settings at boot,
      * where the signup trigger reads it, so every way a user is created gets it (Supabase Auth too).
      */
-    SIGNUP_PLAN: z.enum(PLAN_IDS).default('demo'),
+    // A plan id; that it names a plan in public.plans is checked where it is written (a foreign key).
+    SIGNUP_PLAN: z.string().regex(/^[a-z][a-z0-9_]{0,49}$/, { error: 'SIGNUP_PLAN must be a plan id (lower case letters, digits, _)' }).default('demo'),
     /**
      * Operators for a first deploy, before anyone has run `npm run tollgate -- operator grant`:
      * comma-separated emails of users who get the operator role while they are listed.

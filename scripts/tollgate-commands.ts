@@ -4,7 +4,7 @@ import type { Actor } from '../lib/admin/actor'
 import { createOperatorKey, listOperatorKeys, revokeOperatorKey } from '../lib/admin/keys'
 import { fixUserCounters, setUserBudget, setUserEnforcement, setUserLimit, setUserPlan, setUserRequestsPerMinute, setUserTokensPerMinute } from '../lib/admin/manage'
 import { grantOperator, listOperators, revokeOperator } from '../lib/admin/operators'
-import { isPlanId, PLANS } from '../lib/billing/plans'
+import { getPlan, isPlanId, listPlans } from '../lib/billing/plans'
 import { closeDatabase, db } from '../lib/db/prisma'
 import { listDeadLetters, listSpooled, replaySpool, retryDeadLetters } from '../lib/metering/spool'
 import { UnsafeUrlError } from '../lib/net/public-https'
@@ -16,7 +16,8 @@ import { hasQuotaColumns, isServiceType, SERVICE_TYPE_IDS as SERVICES, type Serv
 
 const HELP = `Usage: npm run tollgate -- <command>
 
-  plan <user> <${Object.keys(PLANS).join('|')}>   move a user to a plan (a period of its length)
+  plan <user> <plan id>                      move a user to a plan (a period of its length)
+  plan list                                  the plans (edit them in the console: /admin/plans)
   limit <user> <service> <n|none>            set one service's limit per period (${SERVICES.join(', ')});
                                              none: no quota (services without a quota column)
   rpm <user> <service> <n>                   set one service's requests per minute
@@ -65,9 +66,15 @@ async function run(args: string[]): Promise<number> {
   const [command, ...rest] = args
   switch (command) {
     case 'plan': {
-      if (!isPlanId(rest[1] ?? '')) throw new UsageError(`plan must be one of ${Object.keys(PLANS).join(', ')}`)
+      if (rest[0] === 'list' && rest.length === 1) {
+        for (const p of await listPlans()) {
+          console.log(`${p.id.padEnd(16)} ${p.name.padEnd(32)} ${p.price} ${p.currency}/${p.periodMonths} mo  ${p.enforcement}  ${p.requestsPerMinute} rpm`)
+        }
+        return 0
+      }
+      if (!(await isPlanId(rest[1] ?? ''))) throw new UsageError(`plan must be one of ${(await listPlans()).map((p) => p.id).join(', ')}`)
       await setUserPlan(CLI, await userId(rest[0]), rest[1]!)
-      console.log(`${rest[0]} is now on ${PLANS[rest[1] as keyof typeof PLANS].name}`)
+      console.log(`${rest[0]} is now on ${(await getPlan(rest[1]!))?.name}`)
       return 0
     }
     case 'limit': {

@@ -5,7 +5,7 @@ import type { Actor } from '@/lib/admin/actor'
 import { auditedWrite } from '@/lib/admin/audit'
 import type { OperatorTx } from '@/lib/admin/db'
 import { applyPlan, setBudget, setEnforcement, setLimit, setRequestsPerMinute, setTokensPerMinute } from '@/lib/billing/apply-plan'
-import { isPlanId, PLANS, type EnforcementMode, type PlanId } from '@/lib/billing/plans'
+import { isPlanId, listPlans, type EnforcementMode } from '@/lib/billing/plans'
 import { createApiKey, CreateApiKeySchema, type ApiKeySummary } from '@/lib/keys/api-keys'
 import { hasQuotaColumns, isServiceType, SERVICE_TYPE_IDS, SERVICES, type ServiceType } from '@/lib/services'
 import { reconcileUsage, releaseHolds, type ReconcileLine } from '@/lib/usage/reconcile'
@@ -77,9 +77,9 @@ export const BudgetSchema = z.string().trim().regex(/^\d{1,12}(\.\d{1,12})?$/, {
 
 /** Moves a user to a plan now (its limits, budget, enforcement, rates; a period of its length when the length changes). */
 export async function setUserPlan(actor: Actor, userId: string, planId: string): Promise<UserTerms> {
-  if (!isPlanId(planId)) throw new AppError('invalid_request', `plan must be one of ${Object.keys(PLANS).join(', ')}`, { param: 'plan' })
+  if (!(await isPlanId(planId))) throw new AppError('invalid_request', `plan must be one of ${(await listPlans()).map((p) => p.id).join(', ')}`, { param: 'plan' })
   // An operator's plan is in force whatever Stripe last said (an unpaid status would hold the user to Free limits).
-  return changeTerms(actor, 'user.plan', requireUserId(userId), (tx) => applyPlan(userId, planId as PlanId, { status: 'active' }, tx))
+  return changeTerms(actor, 'user.plan', requireUserId(userId), (tx) => applyPlan(userId, planId, { status: 'active' }, tx))
 }
 
 /** One service's quota per period; null removes it (services without quota columns only). */

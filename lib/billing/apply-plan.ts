@@ -1,8 +1,8 @@
 import 'server-only'
 import { db } from '@/lib/db/prisma'
 import type { Prisma } from '@/lib/generated/prisma/client'
-import { PLANS, periodMonths, type EnforcementMode, type PlanId } from '@/lib/billing/plans'
-import { hasQuotaColumns, SERVICES, serviceInfo, type Service, type ServiceType } from '@/lib/services'
+import type { EnforcementMode, PlanId } from '@/lib/billing/plans'
+import { hasQuotaColumns, serviceInfo, type ServiceType } from '@/lib/services'
 
 export type PlanChange = {
   /**
@@ -25,42 +25,44 @@ export type PlanChange = {
  * Stripe webhooks); `within`: an open transaction to join.
  */
 export async function applyPlan(userId: string, planId: PlanId, change: PlanChange = {}, within?: Prisma.TransactionClient): Promise<void> {
-  const plan = PLANS[planId]
   const run = within ? (fn: (tx: Prisma.TransactionClient) => Promise<void>) => fn(within) : (fn: (tx: Prisma.TransactionClient) => Promise<void>) => db().$transaction(fn)
   await run(async (tx) => {
+    // The plan's terms are read from public.plans here, in the transaction (never a cache), so
+    // what a subscriber gets is the plan as it is now, whichever process applies it.
+    const plans = await tx.$queryRaw<{ id: string }[]>`select id from public.plans where id = ${planId} for share`
+    if (plans.length === 0) throw new Error(`no plan ${planId} in public.plans`)
     if (!change.period) {
       // In SQL, so months are calendar months exactly as the period roll counts them.
-      const months = periodMonths(plan)
       await tx.$executeRaw`
-        update public.user_subscriptions
-           set billing_period_start = now(), billing_period_end = now() + make_interval(months => ${months}::int),
+        update public.user_subscriptions s
+           set billing_period_start = now(), billing_period_end = now() + make_interval(months => p.period_months),
                content_generations_used = 0, image_generations_used = 0, video_generations_used = 0, chat_messages_used = 0,
                service_used = '{}'::jsonb, period_cost = 0
-         where user_id = ${userId}::uuid and billing_period_start + make_interval(months => ${months}::int) <> billing_period_end`
+          from public.plans p
+         where s.user_id = ${userId}::uuid and p.id = ${planId}
+           and s.billing_period_start + make_interval(months => p.period_months) <> s.billing_period_end`
     }
-    await tx.userSubscription.update({
-      where: { userId },
-      data: {
-        planType: plan.id,
-        planName: plan.name,
-        ...limitFields(plan.limits),
-        serviceLimits: plan.serviceLimits,
-        monthlyCostBudget: plan.monthlyBudget,
-        enforcementMode: plan.enforcement,
+    // plan_terms: the terms given, which the next period compares against (20241126).
+    const changed = await tx.$executeRaw`
+      update public.user_subscriptions s set
+        plan_type = p.id, plan_name = p.name,
+        content_generations_limit = p.content_generations_limit, image_generations_limit = p.image_generations_limit,
+        video_generations_limit = p.video_generations_limit, chat_messages_limit = p.chat_messages_limit,
+        service_limits = p.service_limits, monthly_cost_budget = p.monthly_cost_budget, enforcement_mode = p.enforcement_mode,
+        plan_terms = public.plan_terms(p)
+        from public.plans p
+       where s.user_id = ${userId}::uuid and p.id = ${planId}`
+    if (changed !== 1) throw new Error(`user ${userId} has no subscription`)
+    const data = {
         ...(change.period ? { billingPeriodStart: change.period.start, billingPeriodEnd: change.period.end } : {}),
         ...(change.status ? { status: change.status } : {}),
         ...(change.stripeCustomerId !== undefined ? { stripeCustomerId: change.stripeCustomerId } : {}),
         ...(change.stripeSubscriptionId !== undefined ? { stripeSubscriptionId: change.stripeSubscriptionId } : {}),
-      },
-    })
+    }
+    if (Object.keys(data).length > 0) await tx.userSubscription.update({ where: { userId }, data })
     // The same as public.set_plan_rates (which the end of a Demo calls).
-    await tx.$executeRaw`select public.set_plan_rates(${userId}::uuid, ${plan.requestsPerMinute}::int, ${plan.tokensPerMinute}::int)`
+    await tx.$executeRaw`select public.set_plan_rates(${userId}::uuid, p.requests_per_minute, p.tokens_per_minute) from public.plans p where p.id = ${planId}`
   })
-}
-
-/** A plan's per-service limits as the subscription's Prisma fields. */
-function limitFields(limits: Record<Service, number>): Record<string, number> {
-  return Object.fromEntries(SERVICES.map((s) => [s.limitField, limits[s.id]]))
 }
 
 /**

@@ -30,7 +30,7 @@ async function ensureCustomer(user: AuthUser): Promise<string> {
 /** A Stripe Checkout Session (subscription mode) for `plan`; the webhook applies the result. */
 export async function createCheckoutSession(user: AuthUser, plan: PlanId): Promise<BillingRedirect> {
   if (!billingConfigured) return { ok: false, error: BILLING_OFF }
-  const price = priceForPlan(plan)
+  const price = await priceForPlan(plan)
   if (!price) return { ok: false, error: `The ${plan} plan is not sold on this deployment.` }
   const session = await stripe().checkout.sessions.create({
     mode: 'subscription',

@@ -4,11 +4,14 @@
 import { randomUUID } from 'node:crypto'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { PLANS } from '@/lib/billing/plans'
+import { catalog } from '@/test/plans'
 import { writeSignupPlan } from '@/lib/billing/signup-plan'
 import { SERVICE_TYPE_IDS } from '@/lib/services'
 import { withClient } from '@/test/databases'
 import { insertUser } from '@/test/fixtures'
+
+// The seed's plans as this file's database has them (public.plans is the catalog).
+const PLANS = await catalog()
 
 // Every service type has its rate row, in the order the queries sort them.
 const ALL_SERVICE_TYPES = [...SERVICE_TYPE_IDS].sort()

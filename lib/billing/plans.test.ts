@@ -1,38 +1,26 @@
-// The plan catalog lives twice: in lib/billing/plans.ts for the app, and in public.plans for
-// admission, the end of the Demo and the signup trigger (SQL). They must agree, plan by plan.
+// public.plans is the plan catalog. The seed's four plans are its first rows with the seed's
+// terms (docs/seed-names.md) and the prices the pricing page has always shown.
 import { describe, expect, it } from 'vitest'
-import { PLAN_IDS, PLANS } from '@/lib/billing/plans'
+import { listPlans } from '@/lib/billing/plans'
 import { withClient } from '@/test/databases'
 import { insertUser } from '@/test/fixtures'
 
-const MONTHS = { '1 month': 1, '1 year': 12 } as const
+const PLANS = Object.fromEntries((await listPlans()).map((p) => [p.id, p]))
 
 describe('the plan catalog', () => {
-  it('is the same in public.plans as in lib/billing/plans.ts', async () => {
-    const rows = await withClient(process.env.DATABASE_URL!, async (c) =>
-      (await c.query(`select id, name, content_generations_limit, image_generations_limit, video_generations_limit, chat_messages_limit, requests_per_minute,
-                tokens_per_minute, service_limits, monthly_cost_budget::text as monthly_cost_budget, enforcement_mode, period_months
-           from public.plans where id in ('demo', 'free', 'pro', 'business') order by id`)).rows,
-    )
-    expect(Object.keys(PLANS).sort()).toEqual([...PLAN_IDS].sort())
-    expect(rows).toEqual(
-      Object.values(PLANS)
-        .sort((a, b) => a.id.localeCompare(b.id))
-        .map((p) => ({
-          id: p.id,
-          name: p.name,
-          content_generations_limit: p.limits.content,
-          image_generations_limit: p.limits.image,
-          video_generations_limit: p.limits.video,
-          chat_messages_limit: p.limits.chat,
-          requests_per_minute: p.requestsPerMinute,
-          tokens_per_minute: p.tokensPerMinute,
-          service_limits: p.serviceLimits,
-          monthly_cost_budget: p.monthlyBudget === null ? null : `${p.monthlyBudget}.000000000000`,
-          enforcement_mode: p.enforcement,
-          period_months: MONTHS[p.period],
-        })),
-    )
+  it('starts with the seed plans and their terms', async () => {
+    const seed = (await listPlans()).slice(0, 4).map((p) => ({
+      id: p.id, price: p.price, currency: p.currency, limits: p.limits, rpm: p.requestsPerMinute, tpm: p.tokensPerMinute,
+      budget: p.monthlyBudget, enforcement: p.enforcement, months: p.periodMonths, services: p.serviceLimits, stripe: p.stripePriceId,
+    }))
+    const common = { currency: 'usd', services: {}, stripe: null }
+    expect(seed).toEqual([
+      { id: 'demo', price: '0', limits: { content: 999_999, image: 999_999, video: 999_999, chat: 999_999 }, rpm: 600, tpm: 20_000_000, budget: null, enforcement: 'off', months: 12, ...common },
+      { id: 'free', price: '0', limits: { content: 25, image: 10, video: 2, chat: 200 }, rpm: 10, tpm: 200_000, budget: '1', enforcement: 'hard', months: 1, ...common },
+      { id: 'pro', price: '29', limits: { content: 500, image: 250, video: 25, chat: 5_000 }, rpm: 60, tpm: 1_000_000, budget: '50', enforcement: 'hard', months: 1, ...common },
+      { id: 'business', price: '199', limits: { content: 5_000, image: 2_500, video: 250, chat: 50_000 }, rpm: 300, tpm: 5_000_000, budget: '500', enforcement: 'soft', months: 1, ...common },
+    ])
+    expect(PLANS.demo.name).toBe('Demo Plan - Unlimited Access')
   })
 })
 

@@ -31,7 +31,9 @@ export async function syncSignupPlan(): Promise<void> {
     try {
       await writeSignupPlan(env.SIGNUP_PLAN)
     } catch (error) {
-      if (first) console.error(`[signup-plan] SIGNUP_PLAN=${env.SIGNUP_PLAN} not written yet (${(error as Error).message}); retrying every ${RETRY_MS / 1000} s`)
+      // 23503: the foreign key to public.plans. Kept retrying: an operator may create that plan.
+      const why = (error as { code?: string }).code === '23503' ? 'no such plan in public.plans' : (error as Error).message
+      if (first) console.error(`[signup-plan] SIGNUP_PLAN=${env.SIGNUP_PLAN} not written yet (${why}); retrying every ${RETRY_MS / 1000} s`)
       setTimeout(() => void attempt(false), RETRY_MS).unref()
     }
   }

@@ -1,20 +1,31 @@
 import 'server-only'
 import Stripe from 'stripe'
 import { env } from '@/lib/env'
-import type { PlanId } from '@/lib/billing/plans'
+import { getPlan, type PlanId } from '@/lib/billing/plans'
+import { pool } from '@/lib/db/prisma'
 
 /** Checkout and the portal need a key and at least one paid plan's price. */
 export const billingConfigured = Boolean(env.STRIPE_SECRET_KEY && (env.STRIPE_PRICE_PRO || env.STRIPE_PRICE_BUSINESS))
 
-const PRICES: Partial<Record<PlanId, string>> = { pro: env.STRIPE_PRICE_PRO, business: env.STRIPE_PRICE_BUSINESS }
+// STRIPE_PRICE_PRO / STRIPE_PRICE_BUSINESS: the seed's paid plans' prices for a deployment that
+// has not set them in the catalog. A plan's own stripe_price_id (public.plans) wins.
+const ENV_PRICES: Partial<Record<PlanId, string>> = { pro: env.STRIPE_PRICE_PRO, business: env.STRIPE_PRICE_BUSINESS }
 
-export function priceForPlan(plan: PlanId): string | null {
-  return PRICES[plan] ?? null
+/** The Stripe price `plan` is sold at; null when it is not sold through Stripe. */
+export async function priceForPlan(plan: PlanId): Promise<string | null> {
+  return (await getPlan(plan))?.stripePriceId ?? ENV_PRICES[plan] ?? null
 }
 
-export function planForPrice(priceId: string | null): PlanId | null {
+/** The plan a Stripe price sells: the catalog (read now, not cached), then the environment's two. */
+export async function planForPrice(priceId: string | null): Promise<PlanId | null> {
   if (!priceId) return null
-  return (Object.entries(PRICES).find(([, price]) => price === priceId)?.[0] as PlanId | undefined) ?? null
+  const rows = (await pool().query<{ id: string; stripe_price_id: string | null }>(
+    `select id, stripe_price_id from public.plans where stripe_price_id = $1 or id in ('pro', 'business')`, [priceId])).rows
+  const own = rows.find((r) => r.stripe_price_id === priceId)
+  if (own) return own.id
+  // An environment price counts for its plan only while the catalog gives that plan no price of its own.
+  const byEnv = Object.entries(ENV_PRICES).find(([id, price]) => price === priceId && rows.some((r) => r.id === id && r.stripe_price_id === null))
+  return byEnv?.[0] ?? null
 }
 
 let client: Stripe | undefined

@@ -136,7 +136,9 @@ async function subscriptionChanged(tx: Tx, type: SubscriptionEventType, created:
   })
   if (verdict === 'other_subscription') return 'ignored: not the current subscription'
   if (verdict !== 'apply') return verdict
-  const state = stateFromSubscription(effective, sub, planForPrice)
+  // Mapped before: the catalog is read asynchronously.
+  const mapped = await planForPrice(sub.items?.data[0]?.price?.id ?? null)
+  const state = stateFromSubscription(effective, sub, () => mapped)
   // A deleted subscription's period is over: the free plan starts a month of its own.
   const period = state.period ?? (effective === 'customer.subscription.deleted' ? { start: new Date(), end: new Date(Date.now() + 30 * 86_400_000) } : undefined)
   await applyPlan(userId, state.planId, { period, status: state.status, stripeCustomerId: customerId(sub.customer), stripeSubscriptionId: sub.id }, tx)

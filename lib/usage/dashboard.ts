@@ -1,6 +1,6 @@
 import 'server-only'
 import { withUser } from '@/lib/db/with-user'
-import { PLANS, isPlanId } from '@/lib/billing/plans'
+import { getPlan } from '@/lib/billing/plans'
 import { formatUsd, parseUsd } from '@/lib/pricing/money'
 import { OTHER_SERVICES, SERVICE_IDS, SERVICE_TYPE_IDS as SERVICES, type ServiceType as ServiceKey } from '@/lib/services'
 import { getUserUsage, type UsageSummary } from '@/lib/usage/summary'
@@ -68,7 +68,7 @@ export async function getUsageDashboard(userId: string, now = new Date()): Promi
 
   return {
     summary,
-    planDescription: summary.plan && isPlanId(summary.plan.type) ? PLANS[summary.plan.type].description : null,
+    planDescription: summary.plan ? ((await getPlan(summary.plan.type))?.description ?? null) : null,
     daily: [...byDate].map(([date, v]) => ({
       date,
       // Charts need numbers; the exact figure stays in total_cost.

@@ -4,10 +4,13 @@
 import { randomUUID } from 'node:crypto'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { PLANS } from '@/lib/billing/plans'
+import { catalog } from '@/test/plans'
 import { checkUsageLimit, type UsageLimitCheck } from '@/lib/usage/limit-check'
 import { withClient } from '@/test/databases'
 import { insertUser } from '@/test/fixtures'
+
+// The seed's plans as this file's database has them (public.plans is the catalog).
+const PLANS = await catalog()
 
 const url = () => process.env.DATABASE_URL!
 let pool: pg.Pool

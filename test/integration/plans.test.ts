@@ -2,10 +2,13 @@
 // truly parallel burst, an ended Demo is Free at the next call and on the usage read, an
 // unpaid paid plan gets Free limits (and is told why), and SIGNUP_PLAN picks new users' plan.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { PLANS } from '@/lib/billing/plans'
+import { catalog } from '@/test/plans'
 import { createMigratedDatabase, withClient } from '@/test/databases'
 import { createGatewayUser, usageRows, type GatewayUser } from '@/test/gateway'
 import { startNextServer, type NextServer } from '@/test/next-server'
+
+// The seed's plans as this file's database has them (public.plans is the catalog).
+const PLANS = await catalog()
 
 let server: NextServer
 const db = () => process.env.DATABASE_URL!

@@ -5,6 +5,7 @@ import { redirect } from 'next/navigation'
 import { z } from 'zod'
 import { userFormAction, type ActionResult } from '@/lib/actions'
 import { changePassword, requireUser, signOutEverywhere, updateDisplayName } from '@/lib/auth'
+import { PLAN_ID_PATTERN } from '@/lib/billing/plans'
 import { createCheckoutSession, createPortalSession } from '@/lib/billing/checkout'
 import { CreateApiKeySchema, createApiKey, revokeApiKey } from '@/lib/keys/api-keys'
 
@@ -49,7 +50,7 @@ export async function revokeApiKeyAction(keyId: string): Promise<ActionResult> {
   return { ok: true, data: undefined }
 }
 
-export const upgradeAction = userFormAction(z.object({ plan: z.enum(['pro', 'business'], { error: 'Choose a paid plan' }) }), async (user, { plan }) => {
+export const upgradeAction = userFormAction(z.object({ plan: z.string().regex(PLAN_ID_PATTERN, { error: 'Choose a paid plan' }) }), async (user, { plan }) => {
   const result = await createCheckoutSession(user, plan)
   if (!result.ok) return { ok: false, error: result.error }
   redirect(result.url)

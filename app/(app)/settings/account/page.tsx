@@ -9,7 +9,7 @@ import { ManageBillingButton, UpgradeButton } from '@/components/settings/billin
 import { DeleteAccount } from '@/components/settings/delete-account'
 import { requireUser } from '@/lib/auth'
 import { BILLING_OFF } from '@/lib/billing/checkout'
-import { PLANS } from '@/lib/billing/plans'
+import { listPlans } from '@/lib/billing/plans'
 import { SERVICES } from '@/lib/services'
 import { billingConfigured, priceForPlan } from '@/lib/billing/stripe'
 import { formatCount, formatMoney } from '@/lib/format'
@@ -21,6 +21,7 @@ export const metadata: Metadata = { title: 'Account' }
 export default async function AccountPage() {
   const user = await requireUser('/settings/account')
   const { plan } = await getUserUsage(user.id)
+  const plans = await Promise.all((await listPlans()).map(async (p) => ({ ...p, sold: billingConfigured && (await priceForPlan(p.id)) !== null })))
   return (
     <div className="grid grid-cols-[minmax(0,1fr)] gap-6">
       <Card>
@@ -48,7 +49,7 @@ export default async function AccountPage() {
           )}
         </p>
         <div className="grid gap-4 md:grid-cols-2 xl:grid-cols-4">
-          {Object.values(PLANS).map((p) => {
+          {plans.map((p) => {
             const current = plan?.type === p.id
             return (
               <Card key={p.id} data-testid={`plan-${p.id}`} className={current ? 'border-primary' : undefined}>
@@ -60,7 +61,7 @@ export default async function AccountPage() {
                   <CardDescription>{p.description}</CardDescription>
                 </CardHeader>
                 <CardContent className="grid gap-1 text-sm">
-                  <p className="text-2xl font-semibold">{p.price === '0' ? 'Free' : `${formatMoney(p.price)}/mo`}</p>
+                  <p className="text-2xl font-semibold">{p.price === '0' ? 'Free' : `${formatMoney(p.price)}/${p.periodMonths === 1 ? 'mo' : p.periodMonths === 12 ? 'yr' : `${p.periodMonths} mo`}`}</p>
                   {SERVICES.map((s) => [s.label, p.limits[s.id]] as const).map(([label, n]) => (
                     <p key={label} className="flex items-center gap-2 text-muted-foreground">
                       <Check className="size-3.5" aria-hidden /> {n >= 999_999 ? 'Unlimited' : formatCount(n)} {label.toLowerCase()}
@@ -75,7 +76,7 @@ export default async function AccountPage() {
                     <Button className="w-full" variant="outline" disabled>
                       Your plan
                     </Button>
-                  ) : billingConfigured && priceForPlan(p.id) ? (
+                  ) : p.sold ? (
                     <UpgradeButton plan={p.id} label={`Upgrade to ${p.name}`} action={upgradeAction} />
                   ) : (
                     <Button className="w-full" variant="secondary" disabled title={BILLING_OFF}>

@@ -1,0 +1,45 @@
+'use server'
+
+import { revalidatePath } from 'next/cache'
+import { redirect } from 'next/navigation'
+import { operatorFormAction, type ActionResult } from '@/lib/actions'
+import { ApplyWhenSchema, createPlan, NewPlanSchema, PlanFieldsSchema, PlanIdSchema, updatePlan } from '@/lib/admin/plans'
+import { AppError } from '@/lib/errors'
+
+// The plan forms of the console. The library (lib/admin/plans.ts) validates again, audits and
+// applies; here a refusal that names a field (a taken id or Stripe price: 409) is shown beside
+// that field, not only at the top of the form.
+
+function refusal(thrown: unknown): ActionResult<never> {
+  if (thrown instanceof AppError && thrown.param && thrown.status < 500) {
+    return { ok: false, error: thrown.message, fieldErrors: { [thrown.param]: thrown.message } }
+  }
+  throw thrown
+}
+
+export const createPlanAction = operatorFormAction(NewPlanSchema, async (operator, input): Promise<ActionResult> => {
+  let id: string
+  try {
+    id = (await createPlan(operator, input)).id
+  } catch (thrown) {
+    return refusal(thrown)
+  }
+  revalidatePath('/admin/plans')
+  redirect(`/admin/plans/${id}`)
+})
+
+export type PlanSaved = { applied: 'next_period' | 'now'; subscribersUpdated: number }
+
+export const updatePlanAction = operatorFormAction(
+  PlanFieldsSchema.extend({ id: PlanIdSchema, apply: ApplyWhenSchema.default('next_period') }),
+  async (operator, { id, apply, ...fields }): Promise<ActionResult<PlanSaved>> => {
+    try {
+      const saved = await updatePlan(operator, id, fields, apply)
+      revalidatePath('/admin/plans')
+      revalidatePath(`/admin/plans/${id}`)
+      return { ok: true, data: { applied: saved.applied, subscribersUpdated: saved.subscribersUpdated } }
+    } catch (thrown) {
+      return refusal(thrown)
+    }
+  },
+)
