@@ -24,10 +24,10 @@ function pagesUnder(dir: string): string[] {
   })
 }
 
-/** The URL of a page file, its dynamic segments filled with a real user's id. */
+/** The URL of a page file, its dynamic segments filled with a real id: a plan's under plans, else a user's. */
 function urlOf(file: string, userId: string): string {
   const route = path.dirname(path.relative('app/(admin)', file)).split(path.sep)
-  return `/${route.map((segment) => (segment === '[id]' ? userId : segment)).join('/')}`
+  return `/${route.map((segment, i) => (segment === '[id]' ? (route[i - 1] === 'plans' ? 'free' : userId) : segment)).join('/')}`
 }
 
 beforeAll(async () => {
