@@ -7,6 +7,7 @@ import type { Actor } from '@/lib/admin/actor'
 import { listAudit } from '@/lib/admin/audit'
 import { setUserLimit, setUserPlan, setUserRequestsPerMinute } from '@/lib/admin/manage'
 import { createPlan, getPlanWithSubscribers, planFields, updatePlan } from '@/lib/admin/plans'
+import { applyPlan } from '@/lib/billing/apply-plan'
 import { getPlan, isPlanId, listPlans, requirePlan } from '@/lib/billing/plans'
 import { writeSignupPlan } from '@/lib/billing/signup-plan'
 import { planForPrice, priceForPlan } from '@/lib/billing/stripe'
@@ -136,6 +137,23 @@ describe('a plan change reaches its subscribers', () => {
     // Applied once: the next period has nothing left to apply (the override still stands).
     await rollPeriod(users[1])
     expect(await terms(users[1])).toMatchObject({ chat: 5, end_in_months: 12 })
+  })
+
+  it('at a Stripe renewal, not at another Stripe event about the same plan', async () => {
+    const plan = await newPlan()
+    const user = await subscriber(plan.id)
+    await setUserLimit(operator, user, 'content', 7)
+    const start = new Date(Date.now() - 86_400_000)
+    const end = new Date(start.getTime() + 30 * 86_400_000)
+    const stripe = { status: 'active', stripeSubscriptionId: 'sub_renewal', samePlanKeepsTerms: true }
+    await applyPlan(user, plan.id, { ...stripe, period: { start, end } })
+    await updatePlan(operator, plan.id, { ...planFields(plan), limit_chat: 4000 })
+    // An event in the same period (a changed card, a status): the terms stay.
+    await applyPlan(user, plan.id, { ...stripe, period: { start, end } })
+    expect(await terms(user)).toMatchObject({ chat: 1000, content: 7 })
+    // The renewal: the new terms, the override kept.
+    await applyPlan(user, plan.id, { ...stripe, period: { start: end, end: new Date(end.getTime() + 30 * 86_400_000) } })
+    expect(await terms(user)).toMatchObject({ chat: 4000, content: 7 })
   })
 
   it('leaves subscribers of other plans alone, and the seed plans still carry the seed terms', async () => {

@@ -13,6 +13,13 @@ export type PlanChange = {
   status?: string
   stripeCustomerId?: string | null
   stripeSubscriptionId?: string | null
+  /**
+   * A subscription already on `planId` keeps its terms (Stripe's webhooks: an event about the
+   * same plan is not a plan change). Its period still moves, and a moved period takes the
+   * plan's current terms, overrides kept (the rule of 20241126), so an edited plan reaches a
+   * Stripe subscriber at its renewal, not at whatever event comes first.
+   */
+  samePlanKeepsTerms?: boolean
 }
 
 /**
@@ -29,9 +36,12 @@ export async function applyPlan(userId: string, planId: PlanId, change: PlanChan
   await run(async (tx) => {
     // The plan's terms are read from public.plans here, in the transaction (never a cache), so
     // what a subscriber gets is the plan as it is now, whichever process applies it.
-    const plans = await tx.$queryRaw<{ id: string }[]>`select id from public.plans where id = ${planId} for share`
+    const plans = await tx.$queryRaw<{ id: string }[]>`select id from public.plans where id = ${planId}`
     if (plans.length === 0) throw new Error(`no plan ${planId} in public.plans`)
-    if (!change.period) {
+    const [current] = await tx.$queryRaw<{ plan_type: string }[]>`select plan_type from public.user_subscriptions where user_id = ${userId}::uuid`
+    if (!current) throw new Error(`user ${userId} has no subscription`)
+    const copyTerms = !(change.samePlanKeepsTerms && current.plan_type === planId)
+    if (!change.period && copyTerms) {
       // In SQL, so months are calendar months exactly as the period roll counts them.
       await tx.$executeRaw`
         update public.user_subscriptions s
@@ -43,7 +53,7 @@ export async function applyPlan(userId: string, planId: PlanId, change: PlanChan
            and s.billing_period_start + make_interval(months => p.period_months) <> s.billing_period_end`
     }
     // plan_terms: the terms given, which the next period compares against (20241126).
-    const changed = await tx.$executeRaw`
+    const changed = !copyTerms ? 1 : await tx.$executeRaw`
       update public.user_subscriptions s set
         plan_type = p.id, plan_name = p.name,
         content_generations_limit = p.content_generations_limit, image_generations_limit = p.image_generations_limit,
@@ -61,7 +71,7 @@ export async function applyPlan(userId: string, planId: PlanId, change: PlanChan
     }
     if (Object.keys(data).length > 0) await tx.userSubscription.update({ where: { userId }, data })
     // The same as public.set_plan_rates (which the end of a Demo calls).
-    await tx.$executeRaw`select public.set_plan_rates(${userId}::uuid, p.requests_per_minute, p.tokens_per_minute) from public.plans p where p.id = ${planId}`
+    if (copyTerms) await tx.$executeRaw`select public.set_plan_rates(${userId}::uuid, p.requests_per_minute, p.tokens_per_minute) from public.plans p where p.id = ${planId}`
   })
 }
 

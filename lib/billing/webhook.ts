@@ -141,7 +141,7 @@ async function subscriptionChanged(tx: Tx, type: SubscriptionEventType, created:
   const state = stateFromSubscription(effective, sub, () => mapped)
   // A deleted subscription's period is over: the free plan starts a month of its own.
   const period = state.period ?? (effective === 'customer.subscription.deleted' ? { start: new Date(), end: new Date(Date.now() + 30 * 86_400_000) } : undefined)
-  await applyPlan(userId, state.planId, { period, status: state.status, stripeCustomerId: customerId(sub.customer), stripeSubscriptionId: sub.id }, tx)
+  await applyPlan(userId, state.planId, { period, status: state.status, stripeCustomerId: customerId(sub.customer), stripeSubscriptionId: sub.id, samePlanKeepsTerms: true }, tx)
   // The event stamp only moves forward, so a later payload-only delivery still compares right.
   const applied = current?.created != null ? { created: Number(current.created), rank: current.rank ?? 0 } : null
   const next = isNewer(stamp, applied) ? stamp : applied!
