@@ -17,7 +17,10 @@ function refusal(thrown: unknown): ActionResult<never> {
   throw thrown
 }
 
-export const createPlanAction = operatorFormAction(NewPlanSchema, async (operator, input): Promise<ActionResult> => {
+/** What a saved edit did: the forms of both actions share one result type. */
+export type PlanSaved = { applied: 'next_period' | 'now'; subscribersUpdated: number }
+
+export const createPlanAction = operatorFormAction(NewPlanSchema, async (operator, input): Promise<ActionResult<PlanSaved | undefined>> => {
   let id: string
   try {
     id = (await createPlan(operator, input)).id
@@ -28,11 +31,9 @@ export const createPlanAction = operatorFormAction(NewPlanSchema, async (operato
   redirect(`/admin/plans/${id}`)
 })
 
-export type PlanSaved = { applied: 'next_period' | 'now'; subscribersUpdated: number }
-
 export const updatePlanAction = operatorFormAction(
   PlanFieldsSchema.extend({ id: PlanIdSchema, apply: ApplyWhenSchema.default('next_period') }),
-  async (operator, { id, apply, ...fields }): Promise<ActionResult<PlanSaved>> => {
+  async (operator, { id, apply, ...fields }): Promise<ActionResult<PlanSaved | undefined>> => {
     try {
       const saved = await updatePlan(operator, id, fields, apply)
       revalidatePath('/admin/plans')
