@@ -4,6 +4,7 @@ import type { Actor } from '../lib/admin/actor'
 import { createOperatorKey, listOperatorKeys, revokeOperatorKey } from '../lib/admin/keys'
 import { fixUserCounters, setUserBudget, setUserEnforcement, setUserLimit, setUserPlan, setUserRequestsPerMinute, setUserTokensPerMinute } from '../lib/admin/manage'
 import { grantOperator, listOperators, revokeOperator } from '../lib/admin/operators'
+import { createPlan, planFields, updatePlan } from '../lib/admin/plans'
 import { getPlan, isPlanId, listPlans } from '../lib/billing/plans'
 import { closeDatabase, db } from '../lib/db/prisma'
 import { listDeadLetters, listSpooled, replaySpool, retryDeadLetters } from '../lib/metering/spool'
@@ -18,6 +19,9 @@ const HELP = `Usage: npm run tollgate -- <command>
 
   plan <user> <plan id>                      move a user to a plan (a period of its length)
   plan list                                  the plans (edit them in the console: /admin/plans)
+  plan create <id> <field=value…>            a new plan (fields as the console's: name, price, limit_chat, …)
+  plan set <id> <field=value…> [--now]       change a plan's terms: its subscribers get them at their
+                                             next period, or at once with --now (overrides kept)
   limit <user> <service> <n|none>            set one service's limit per period (${SERVICES.join(', ')});
                                              none: no quota (services without a quota column)
   rpm <user> <service> <n>                   set one service's requests per minute
@@ -39,6 +43,29 @@ const HELP = `Usage: npm run tollgate -- <command>
   spool retry                                retry the dead letters (after fixing their cause); exit 1 if any stay dead`
 
 class UsageError extends Error {}
+
+/** `plan create|set <id> field=value… [--now]`: the fields of lib/admin/plans.ts (empty value: none). */
+async function planCommand(verb: 'create' | 'set', args: string[]): Promise<number> {
+  const [id, ...rest] = args
+  if (!id) throw new UsageError(`missing <plan id>`)
+  const now = rest.includes('--now')
+  const pairs = rest.filter((a) => a !== '--now').map((a) => {
+    const at = a.indexOf('=')
+    if (at < 1) throw new UsageError(`expected field=value, not ${a}`)
+    return [a.slice(0, at), a.slice(at + 1) === '' ? null : a.slice(at + 1)] as const
+  })
+  const fields = Object.fromEntries(pairs)
+  if (verb === 'create') {
+    const plan = await createPlan(CLI, { id, ...Object.fromEntries(pairs.filter(([, v]) => v !== null)) })
+    console.log(`created plan ${plan.id} (${plan.name})`)
+    return 0
+  }
+  const current = await getPlan(id)
+  if (!current) throw new UsageError(`no plan ${id}`)
+  const done = await updatePlan(CLI, id, { ...planFields(current), ...fields }, now ? 'now' : 'next_period')
+  console.log(now ? `plan ${id} changed; ${done.subscribersUpdated} subscriber(s) updated now` : `plan ${id} changed; subscribers get it at their next period`)
+  return 0
+}
 
 /** Every change made here is audited as the command line's. */
 const CLI: Actor = { kind: 'cli' }
@@ -72,6 +99,7 @@ async function run(args: string[]): Promise<number> {
         }
         return 0
       }
+      if (rest[0] === 'create' || rest[0] === 'set') return planCommand(rest[0], rest.slice(1))
       if (!(await isPlanId(rest[1] ?? ''))) throw new UsageError(`plan must be one of ${(await listPlans()).map((p) => p.id).join(', ')}`)
       await setUserPlan(CLI, await userId(rest[0]), rest[1]!)
       console.log(`${rest[0]} is now on ${(await getPlan(rest[1]!))?.name}`)

@@ -67,6 +67,20 @@ describe('npm run tollgate', { timeout: 120_000 }, () => {
     expect(kept).toEqual({ kept: true, chat_messages_used: 9 })
   })
 
+  it('lists, creates and changes plans (now, audited as the command line), and a user moves to a new one', async () => {
+    const user = await userWithEmail()
+    const id = `cli_${randomUUID().slice(0, 8)}`
+    expect(tollgate('plan', 'create', id, 'name=CLI plan', 'price=9.99', 'limit_content=1', 'limit_image=1', 'limit_video=1', 'limit_chat=12',
+      'requests_per_minute=5', 'enforcement_mode=hard', 'period_months=1')).toMatchObject({ code: 0 })
+    expect(tollgate('plan', user.email, id)).toMatchObject({ code: 0 })
+    expect(tollgate('plan', 'set', id, 'limit_chat=24', '--now')).toMatchObject({ code: 0, out: expect.stringContaining('1 subscriber(s) updated now') })
+    expect(await subscription(user.id)).toMatchObject({ plan_type: id, chat_messages_limit: 24 })
+    expect(tollgate('plan', 'list').out).toMatch(new RegExp(`^${id} +CLI plan +9\\.99 usd/1 mo`, 'm'))
+    expect(tollgate('plan', 'set', id, 'price=-3')).toMatchObject({ code: 2, out: expect.stringContaining('price must be a decimal amount') })
+    const audit = await withClient(url(), async (c) => (await c.query(`select actor, action from public.operator_audit where target = $1 order by id`, [id])).rows)
+    expect(audit).toEqual([{ actor: 'cli', action: 'plan.create' }, { actor: 'cli', action: 'plan.update' }])
+  })
+
   it('refuses bad commands with usage help and exit code 2', () => {
     expect(tollgate('plan', 'nobody@example.test', 'pro')).toMatchObject({ code: 2, out: expect.stringContaining('no user nobody@example.test') })
     expect(tollgate('enforcement', 'x', 'maybe').code).toBe(2)
