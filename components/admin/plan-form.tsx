@@ -56,6 +56,19 @@ function FieldInput({ field, value, error }: { field: Field; value: string | und
   )
 }
 
+/** One "when" radio: its accessible name is the label alone ("Apply now"), the explanation its description. */
+function ApplyChoice({ value, label, hint, checked }: { value: string; label: string; hint: string; checked: boolean }) {
+  const id = `plan-apply-${value}`
+  return (
+    <div className="flex items-start gap-2 text-sm">
+      <input type="radio" id={id} name="apply" value={value} defaultChecked={checked} aria-describedby={`${id}-hint`} className="mt-0.5" />
+      <span>
+        <label htmlFor={id} className="font-medium">{label}</label> <span id={`${id}-hint`} className="text-muted-foreground">— {hint}</span>
+      </span>
+    </div>
+  )
+}
+
 const selectClass =
   'h-9 w-full rounded-md border border-input bg-transparent px-3 py-1 text-base shadow-xs outline-none focus-visible:border-ring focus-visible:ring-[3px] focus-visible:ring-ring/50 md:text-sm dark:bg-input/30'
 
@@ -111,18 +124,8 @@ export function PlanForm({ mode, values, subscribers, action }: { mode: 'new' | 
       {mode === 'edit' ? (
         <fieldset className="grid gap-2">
           <legend className="mb-2 text-sm font-semibold">When the change reaches the {subscribers ?? 0} subscriber(s)</legend>
-          <label className="flex items-start gap-2 text-sm">
-            <input type="radio" name="apply" value="next_period" defaultChecked={value('apply') !== 'now'} className="mt-0.5" />
-            <span>
-              Apply at next period <span className="text-muted-foreground">— each subscription takes the new terms when its period rolls over</span>
-            </span>
-          </label>
-          <label className="flex items-start gap-2 text-sm">
-            <input type="radio" name="apply" value="now" defaultChecked={value('apply') === 'now'} className="mt-0.5" />
-            <span>
-              Apply now <span className="text-muted-foreground">— every subscription takes them at once; this period&apos;s use is kept</span>
-            </span>
-          </label>
+          <ApplyChoice value="next_period" label="Apply at next period" hint="each subscription takes the new terms when its period rolls over" checked={value('apply') !== 'now'} />
+          <ApplyChoice value="now" label="Apply now" hint="every subscription takes them at once; this period's use is kept" checked={value('apply') === 'now'} />
           <p className="text-xs text-muted-foreground">Either way, a limit, budget, rate or enforcement set for one user (different from what the plan gave) is kept.</p>
           {errors.apply ? <p className="text-xs text-destructive">{errors.apply}</p> : null}
         </fieldset>

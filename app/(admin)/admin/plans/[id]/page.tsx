@@ -32,8 +32,8 @@ export default async function PlanPage({ params }: { params: Promise<{ id: strin
           </CardDescription>
         </CardHeader>
         <CardContent>
-          {/* Keyed on the last change: a save remounts the form with the saved terms. */}
-          <PlanForm key={plan.updatedAt} mode="edit" values={values} subscribers={plan.subscribers} action={updatePlanAction} />
+          {/* Not keyed: after a save React resets the fields to the saved terms (the new defaults) and keeps the result message. */}
+          <PlanForm mode="edit" values={values} subscribers={plan.subscribers} action={updatePlanAction} />
         </CardContent>
       </Card>
     </div>
