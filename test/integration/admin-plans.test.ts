@@ -47,8 +47,10 @@ describe('the plan pages', () => {
 
   it('creates a plan, refusing bad fields and a taken Stripe price beside the field', async () => {
     const id = `console_${randomUUID().slice(0, 8)}`
-    const bad = await call('createPlanAction', '/admin/plans/new', { id, ...fields({ limit_chat: 'lots', price: '-1' }) })
-    expect(bad.outcome).toMatchObject({ value: { ok: false, fieldErrors: { limit_chat: 'limit_chat must be a whole number', price: expect.stringContaining('decimal amount') } } })
+    const bad = await call('createPlanAction', '/admin/plans/new', { id, ...fields({ limit_chat: 'lots', price: '-1', tokens_per_minute: '5000' }) })
+    expect(bad.outcome).toMatchObject({
+      value: { ok: false, fieldErrors: { limit_chat: 'limit_chat must be a whole number', price: expect.stringContaining('decimal amount') }, values: { limit_chat: 'lots', tokens_per_minute: '5000' } },
+    })
     const price = `price_${randomUUID().replaceAll('-', '')}`
     const made = await call('createPlanAction', '/admin/plans/new', { id, ...fields({ stripe_price_id: price }) })
     expect(made.outcome).toBeNull() // it redirected to the new plan's page

@@ -20,7 +20,16 @@ function refusal(thrown: unknown): ActionResult<never> {
 /** What a saved edit did: the forms of both actions share one result type. */
 export type PlanSaved = { applied: 'next_period' | 'now'; subscribersUpdated: number }
 
-export const createPlanAction = operatorFormAction(NewPlanSchema, async (operator, input): Promise<ActionResult<PlanSaved | undefined>> => {
+// A refused form comes back with what was typed, except fields whose names look secret
+// (lib/actions.ts): tokens_per_minute is not, so it is handed back too.
+type PlanAction = (previous: ActionResult<PlanSaved | undefined> | null, formData: FormData) => Promise<ActionResult<PlanSaved | undefined>>
+async function echoTokens(action: PlanAction, previous: Parameters<PlanAction>[0], formData: FormData) {
+  const result = await action(previous, formData)
+  const typed = formData.get('tokens_per_minute')
+  return result.ok || typeof typed !== 'string' ? result : { ...result, values: { ...result.values, tokens_per_minute: typed } }
+}
+
+const createPlanForm = operatorFormAction(NewPlanSchema, async (operator, input): Promise<ActionResult<PlanSaved | undefined>> => {
   let id: string
   try {
     id = (await createPlan(operator, input)).id
@@ -31,7 +40,7 @@ export const createPlanAction = operatorFormAction(NewPlanSchema, async (operato
   redirect(`/admin/plans/${id}`)
 })
 
-export const updatePlanAction = operatorFormAction(
+const updatePlanForm = operatorFormAction(
   PlanFieldsSchema.extend({ id: PlanIdSchema, apply: ApplyWhenSchema.default('next_period') }),
   async (operator, { id, apply, ...fields }): Promise<ActionResult<PlanSaved | undefined>> => {
     try {
@@ -44,3 +53,11 @@ export const updatePlanAction = operatorFormAction(
     }
   },
 )
+
+export async function createPlanAction(previous: Parameters<PlanAction>[0], formData: FormData) {
+  return echoTokens(createPlanForm, previous, formData)
+}
+
+export async function updatePlanAction(previous: Parameters<PlanAction>[0], formData: FormData) {
+  return echoTokens(updatePlanForm, previous, formData)
+}
