@@ -139,6 +139,17 @@ describe('a plan change reaches its subscribers', () => {
     expect(await terms(users[1])).toMatchObject({ chat: 5, end_in_months: 12 })
   })
 
+  it('now, beside admissions of its subscribers in flight: no deadlock, every call decided', async () => {
+    const plan = await newPlan({ requests_per_minute: 1000 })
+    const users = [await subscriber(plan.id), await subscriber(plan.id), await subscriber(plan.id)]
+    const admit = (user: string) => sql(`select public.gateway_admit($1, 'chat', 1, 0, $2, 60) as a`, [user, `req_${randomUUID()}`])
+    const calls = users.flatMap((u) => Array.from({ length: 8 }, () => admit(u)))
+    const [done, ...answers] = await Promise.all([updatePlan(operator, plan.id, { ...planFields(plan), limit_chat: 999 }, 'now'), ...calls])
+    expect(done.subscribersUpdated).toBe(3)
+    expect(answers.every((rows) => (rows[0].a as { admitted: boolean }).admitted)).toBe(true)
+    for (const u of users) expect(await terms(u)).toMatchObject({ chat: 999 })
+  })
+
   it('at a Stripe renewal, not at another Stripe event about the same plan', async () => {
     const plan = await newPlan()
     const user = await subscriber(plan.id)
