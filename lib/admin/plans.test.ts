@@ -91,6 +91,7 @@ describe('the plan catalog in public.plans', () => {
     expect(refused).toBeInstanceOf(AppError)
     expect(refused).toMatchObject({ status: 409, param: 'stripe_price_id', message: `Stripe price ${price} already sells the ${plan.id} plan: a price sells one plan.` })
     expect(await planForPrice('price_nobody')).toBeNull()
+    expect(await priceForPlan('constructor')).toBeNull()
   })
 
   it('gives new users the signup plan from the table, a plan created later included', async () => {

@@ -4,16 +4,22 @@ import { env } from '@/lib/env'
 import { getPlan, type PlanId } from '@/lib/billing/plans'
 import { pool } from '@/lib/db/prisma'
 
-/** Checkout and the portal need a key and at least one paid plan's price. */
-export const billingConfigured = Boolean(env.STRIPE_SECRET_KEY && (env.STRIPE_PRICE_PRO || env.STRIPE_PRICE_BUSINESS))
+/**
+ * Checkout and the portal need a key; which plans are sold is per plan (its Stripe price in
+ * public.plans, or STRIPE_PRICE_PRO/BUSINESS), so a deployment may set its prices in the console.
+ */
+export const billingConfigured = Boolean(env.STRIPE_SECRET_KEY)
 
 // STRIPE_PRICE_PRO / STRIPE_PRICE_BUSINESS: the seed's paid plans' prices for a deployment that
 // has not set them in the catalog. A plan's own stripe_price_id (public.plans) wins.
-const ENV_PRICES: Partial<Record<PlanId, string>> = { pro: env.STRIPE_PRICE_PRO, business: env.STRIPE_PRICE_BUSINESS }
+// (A Map: a plan id like 'constructor' must not find an inherited property.)
+const ENV_PRICES = new Map<PlanId, string | undefined>([['pro', env.STRIPE_PRICE_PRO], ['business', env.STRIPE_PRICE_BUSINESS]])
 
 /** The Stripe price `plan` is sold at; null when it is not sold through Stripe. */
 export async function priceForPlan(plan: PlanId): Promise<string | null> {
-  return (await getPlan(plan))?.stripePriceId ?? ENV_PRICES[plan] ?? null
+  const own = await getPlan(plan)
+  if (!own) return null
+  return own.stripePriceId ?? ENV_PRICES.get(plan) ?? null
 }
 
 /** The plan a Stripe price sells: the catalog (read now, not cached), then the environment's two. */
@@ -24,7 +30,7 @@ export async function planForPrice(priceId: string | null): Promise<PlanId | nul
   const own = rows.find((r) => r.stripe_price_id === priceId)
   if (own) return own.id
   // An environment price counts for its plan only while the catalog gives that plan no price of its own.
-  const byEnv = Object.entries(ENV_PRICES).find(([id, price]) => price === priceId && rows.some((r) => r.id === id && r.stripe_price_id === null))
+  const byEnv = [...ENV_PRICES].find(([id, price]) => price === priceId && rows.some((r) => r.id === id && r.stripe_price_id === null))
   return byEnv?.[0] ?? null
 }
 
