@@ -68,8 +68,8 @@ function expected(sent: Call[]) {
     u.unpriced += c.costStatus === 'unpriced' ? 1 : 0
     u.estimated += c.costStatus === 'estimated' ? 1 : 0
     users.set(`${dayOf(c.at)}|${c.user}`, u)
-    const m = models.get(`${dayOf(c.at)}|${c.provider}|${c.model}`) ?? { calls: 0, errors: 0, refused: 0, cost: 0n, unpriced: 0, estimated: 0, input: 0, codes: {}, hist: new Array(BUCKETS).fill(0) }
-    const h = hours.get(`${hourOf(c.at)}|${c.provider}`) ?? { calls: 0, errors: 0, codes: {}, hist: new Array(BUCKETS).fill(0), lastErrorAt: null }
+    const m = models.get(`${dayOf(c.at)}|${c.provider}|${c.model}`) ?? { calls: 0, errors: 0, refused: 0, cost: 0n, unpriced: 0, estimated: 0, input: 0, codes: {} as Record<string, number>, hist: new Array<number>(BUCKETS).fill(0) }
+    const h = hours.get(`${hourOf(c.at)}|${c.provider}`) ?? { calls: 0, errors: 0, codes: {} as Record<string, number>, hist: new Array<number>(BUCKETS).fill(0), lastErrorAt: null }
     m.calls++
     h.calls++
     m.errors += c.status === 'error' ? 1 : 0
@@ -92,8 +92,8 @@ function expected(sent: Call[]) {
     models.set(`${dayOf(c.at)}|${c.provider}|${c.model}`, m)
     hours.set(`${hourOf(c.at)}|${c.provider}`, h)
   }
-  const fmt = <T extends { cost?: bigint }>(map: Map<string, T>) =>
-    Object.fromEntries([...map].map(([k, v]) => [k, { ...v, ...(v.cost !== undefined ? { cost: formatUsd(v.cost) } : {}) }]))
+  const fmt = <T extends object>(map: Map<string, T>) =>
+    Object.fromEntries([...map].map(([k, v]) => [k, 'cost' in v && typeof v.cost === 'bigint' ? { ...v, cost: formatUsd(v.cost) } : v]))
   return { users: fmt(users), models: fmt(models), hours: fmt(hours) }
 }
 
