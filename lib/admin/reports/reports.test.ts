@@ -51,9 +51,6 @@ const sent: Call[] = []
 beforeAll(async () => {
   client = new pg.Client({ connectionString: process.env.DATABASE_URL })
   await client.connect()
-  // plans.price/currency come from the plans helper's migration; this database may predate it.
-  await client.query(`alter table public.plans add column if not exists price numeric(24, 12) not null default 0,
-                      add column if not exists currency text default 'usd', add column if not exists stripe_price_id text`)
   await client.query(`insert into public.plans (id, name, content_generations_limit, image_generations_limit, video_generations_limit,
                         chat_messages_limit, requests_per_minute, monthly_cost_budget, enforcement_mode, period_months, price, currency)
                       values ('t_month', 'Monthly', 1, 1, 1, 1, 10, null, 'off', 1, 31, 'usd'),
