@@ -13,7 +13,8 @@ afterAll(() => closeDatabase())
 
 const url = () => process.env.DATABASE_URL!
 /** The accounting tables: they keep a deleted user's rows, with no personal data in them. */
-const LEDGER = ['public.api_usage', 'public.usage_aggregations']
+// Accounting: the ledger, its rollups and what Stripe was paid keep their rows (nothing in them describes a person).
+const LEDGER = ['public.api_usage', 'public.usage_aggregations', 'public.console_user_days', 'public.stripe_invoices']
 const PERSONAL_COLUMNS = ['ip_address', 'user_agent', 'request_payload', 'response_payload']
 
 /** Everything a user can leave behind: owned rows, server-only rows, a recorded call with its details. */
@@ -27,6 +28,11 @@ async function insertEverything(client: pg.Client, email: string): Promise<strin
   // An operator with a product-side id: both go with the account.
   await client.query(`insert into public.operators (user_id, granted_by) values ($1, 'cli')`, [id])
   await client.query(`insert into public.user_external_ids (external_id, user_id) values ('ext-' || $1, $1::uuid)`, [id])
+  await client.query(
+    `insert into public.stripe_invoices (id, user_id, customer, amount_paid, currency, period_start, period_end, paid_at)
+     values ('in_' || $1, $1::uuid, 'cus_' || $1, 2000, 'usd', now(), now() + interval '1 month', now())`,
+    [id],
+  )
   await client.query(`select public.record_usage($1::jsonb)`, [
     JSON.stringify({
       user_id: id, service_type: 'chat', provider: 'openai', model: 'gpt-4o', endpoint: '/api/v1/chat/completions', request_id: `req_${randomUUID()}`,
@@ -51,11 +57,13 @@ async function userTables(client: pg.Client): Promise<string[]> {
 
 const ledgerOf = (client: pg.Client, userId: string) =>
   client
-    .query<{ calls: number; cost: string; rollups: number; rollup_cost: string }>(
+    .query<{ calls: number; cost: string; rollups: number; rollup_cost: string; console_cost: string; paid: string }>(
       `select (select count(*)::int from public.api_usage where user_id = $1) as calls,
               (select sum(total_cost)::text from public.api_usage where user_id = $1) as cost,
               (select count(*)::int from public.usage_aggregations where user_id = $1) as rollups,
-              (select sum(total_cost)::text from public.usage_aggregations where user_id = $1) as rollup_cost`,
+              (select sum(total_cost)::text from public.usage_aggregations where user_id = $1) as rollup_cost,
+              (select sum(cost)::text from public.console_user_days where user_id = $1) as console_cost,
+              (select sum(amount_paid)::text from public.stripe_invoices where user_id = $1) as paid`,
       [userId],
     )
     .then((r) => r.rows[0])
@@ -76,6 +84,8 @@ describe('deleting an account', () => {
     const before = await withClient(url(), (c) => ledgerOf(c, bob))
     expect(before.calls).toBe(2)
     expect(before.rollups).toBeGreaterThan(0)
+    expect(before.console_cost).toBe('0.000075000000')
+    expect(before.paid).toBe('2000')
 
     expect(await eraseAccount(bob)).toBe('deleted')
 
@@ -95,7 +105,7 @@ describe('deleting an account', () => {
       expect(await ledgerOf(client, bob)).toEqual(before)
       const personal = await client.query(
         `select table_name, column_name from information_schema.columns
-          where table_schema = 'public' and table_name in ('api_usage', 'usage_aggregations') and column_name = any($1)`,
+          where table_schema = 'public' and table_name in ('api_usage', 'usage_aggregations', 'console_user_days', 'stripe_invoices') and column_name = any($1)`,
         [PERSONAL_COLUMNS],
       )
       expect(personal.rows).toEqual([])

@@ -2,6 +2,7 @@ import 'server-only'
 import Stripe from 'stripe'
 import { z } from 'zod'
 import { applyPlan } from '@/lib/billing/apply-plan'
+import { recordPaidInvoice } from '@/lib/billing/invoices'
 import { planForPrice, stripe } from '@/lib/billing/stripe'
 import {
   ENDED_STATUSES,
@@ -158,6 +159,8 @@ async function subscriptionChanged(tx: Tx, type: SubscriptionEventType, created:
 
 async function invoiceSettled(tx: Tx, type: 'invoice.paid' | 'invoice.payment_failed', created: number, invoice: Stripe.Invoice): Promise<string> {
   const userId = await userFor(tx, undefined, customerId(invoice.customer))
+  // What Stripe was paid is revenue whatever the subscription's state (stale event included).
+  if (type === 'invoice.paid') await recordPaidInvoice(tx, invoice, userId, created)
   if (!userId) return 'ignored: unknown customer'
   const [sub] = await tx.$queryRaw<{ status: string; period_start: Date; created: bigint | null; rank: number | null }[]>`
     select status, billing_period_start as period_start, stripe_event_created as created, stripe_event_rank as rank
