@@ -1,5 +1,8 @@
 import 'server-only'
+import { usageByModel, type ModelUsage } from '@/lib/admin/reports/models'
+import type { ReportRange } from '@/lib/admin/reports/range'
 import { listModels, type ModelListing } from '@/lib/gateway/models'
+import { formatUsd, parseUsd, sumUsd } from '@/lib/pricing/money'
 import { listPriceOverrides } from '@/lib/pricing/model-prices'
 import type { PriceOverride } from '@/lib/pricing/types'
 
@@ -87,4 +90,48 @@ export function effectivePrice(models: readonly ServedModel[], model: string, un
   const wanted = model.toLowerCase()
   const found = models.find((m) => m.id.toLowerCase() === wanted)
   return found?.prices.find((p) => p.unit === unit && p.variant === variant) ?? null
+}
+
+export type ServedModelWithUsage = ServedModel & { calls: number; cost: string | null }
+export type UnpricedCalls = ModelUsage & { /** The deployment serves no model of that name now (an unknown or retired id). */ unknown: boolean }
+
+export type ModelsReport = {
+  models: ServedModelWithUsage[]
+  /** Served models matching the search, before the page's cap. */
+  matching: number
+  usage: ModelUsage[]
+  unpriced: UnpricedCalls[]
+}
+
+/**
+ * The Models page: served models (called ones first, then by name; `q` filters id, provider
+ * and owner; at most `limit`) with calls and cost in `range` from the console rollups, usage by
+ * model × provider, and the calls no price covered (unpriced or estimated).
+ */
+export async function getModelsReport(range: ReportRange, options: { q?: string; limit?: number; sources?: ReadonlyMap<string, string> } = {}): Promise<ModelsReport> {
+  const [served, usage] = await Promise.all([listServedModels(options.sources), usageByModel(range)])
+  // Usage rows name the model as sent upstream and the provider that answered (the simulator
+  // while a key is missing): the served list matches them by model id.
+  const byModel = new Map<string, { calls: number; cost: bigint[] }>()
+  for (const u of usage) {
+    const entry = byModel.get(u.model.toLowerCase()) ?? { calls: 0, cost: [] }
+    entry.calls += u.calls
+    entry.cost.push(parseUsd(u.cost))
+    byModel.set(u.model.toLowerCase(), entry)
+  }
+  const q = options.q?.trim().toLowerCase() ?? ''
+  const matching = served
+    .filter((m) => !q || m.id.toLowerCase().includes(q) || m.provider.includes(q) || m.owner.toLowerCase().includes(q))
+    .map((m) => {
+      const u = byModel.get(m.id.toLowerCase())
+      return { ...m, calls: u?.calls ?? 0, cost: u ? formatUsd(sumUsd(u.cost)) : null }
+    })
+    .sort((a, b) => b.calls - a.calls || a.id.localeCompare(b.id))
+  const known = new Set(served.map((m) => m.id.toLowerCase()))
+  return {
+    models: matching.slice(0, options.limit ?? 100),
+    matching: matching.length,
+    usage,
+    unpriced: usage.filter((u) => u.unpriced > 0 || u.estimated > 0).map((u) => ({ ...u, unknown: !known.has(u.model.toLowerCase()) })),
+  }
 }
