@@ -5,11 +5,14 @@ import { randomUUID } from 'node:crypto'
 import { afterAll, describe, expect, it } from 'vitest'
 import type { Actor } from '@/lib/admin/actor'
 import { listAudit } from '@/lib/admin/audit'
-import { effectivePrice, listServedModels } from '@/lib/admin/models'
+import { effectivePrice, getModelsReport, listServedModels } from '@/lib/admin/models'
+import { rangeFor } from '@/lib/admin/reports/range'
 import { createOverride, endOverride, listOverrides } from '@/lib/admin/price-overrides'
 import { closeDatabase } from '@/lib/db/prisma'
 import { listPriceOverrides } from '@/lib/pricing/model-prices'
 import { calculateOpenAICost } from '@/lib/pricing/text'
+import { withClient } from '@/test/databases'
+import { insertUser } from '@/test/fixtures'
 
 const operator: Actor = { kind: 'operator', userId: randomUUID(), email: 'prices@example.test' }
 const DAY = 86_400_000
@@ -83,5 +86,26 @@ describe('models and prices', () => {
     expect((globalThis as { __tollgatePriceOverrides?: unknown }).__tollgatePriceOverrides).toBeDefined()
     await endOverride(operator, { id: o.id })
     expect(await cost()).toBe(catalog)
+  })
+})
+
+describe('the Models page report', () => {
+  it('joins calls and cost from the rollups to served models, and lists unpriced calls, flagging models not served', async () => {
+    await withClient(process.env.DATABASE_URL!, async (c) => {
+      const user = await insertUser(c)
+      const call = (model: string, cost: string | null) =>
+        c.query('select public.record_usage($1::jsonb)', [
+          JSON.stringify({ user_id: user, service_type: 'chat', provider: 'simulator', model, endpoint: '/t', request_id: `req_${randomUUID()}`, input_tokens: 1, output_tokens: 1, total_cost: cost, input_cost: cost, output_cost: cost === null ? null : '0', generation_cost: cost === null ? null : '0', cost_status: cost === null ? 'unpriced' : 'priced', status: 'success' }),
+        ])
+      await call('gpt-4.1', '0.25')
+      await call('gpt-4.1', '0.5')
+      await call('mystery-model-x', null)
+    })
+    const report = await getModelsReport(rangeFor('month'), { q: 'gpt-4.1' })
+    expect(report.models[0]).toMatchObject({ id: 'gpt-4.1', calls: 2, cost: '0.75' })
+    expect(report.models.every((m) => m.id.includes('gpt-4.1'))).toBe(true)
+    const all = await getModelsReport(rangeFor('month'))
+    expect(all.unpriced).toEqual([expect.objectContaining({ model: 'mystery-model-x', provider: 'simulator', calls: 1, unpriced: 1, unknown: true })])
+    expect(all.usage.map((u) => u.model).sort()).toEqual(['gpt-4.1', 'mystery-model-x'])
   })
 })
