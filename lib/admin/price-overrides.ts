@@ -154,8 +154,10 @@ export async function endOverride(actor: Actor, input: unknown): Promise<PriceOv
       row = await readOverride(tx, id)
       if (!locked[0] || !row) throw new AppError('not_found', 'No such price override.', { param: 'id' })
       const now = locked[0].now
-      const at = parsed.data.at ?? now
-      if (at < new Date(now.getTime() - 1000)) throw new AppError('invalid_request', 'The end cannot be in the past: prices already charged stay as they were.', { param: 'at' })
+      // A form's datetime field has minute precision: an end within the last minute means now.
+      const asked = parsed.data.at ?? now
+      const at = asked < now && now.getTime() - asked.getTime() <= 60_000 ? now : asked
+      if (at < now) throw new AppError('invalid_request', 'The end cannot be in the past: prices already charged stay as they were.', { param: 'at' })
       if (row.effective_to && new Date(row.effective_to) <= now) throw new AppError('conflict', `The override for ${what(row)} already ended on ${when(row.effective_to)}.`, { param: 'id' })
       if (at <= new Date(row.effective_from)) {
         throw new AppError('invalid_request', `The override for ${what(row)} starts on ${when(row.effective_from)}: choose an end after that.`, { param: 'at' })
