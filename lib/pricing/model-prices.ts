@@ -6,13 +6,19 @@ import { AppError } from '@/lib/errors'
 import type { PriceOverride } from '@/lib/pricing/types'
 
 // Operator overrides live in public.model_prices. The table is tiny and read on every priced
-// call, so each process keeps it for CACHE_MS: a new price reaches every instance within that.
-const CACHE_MS = 30_000
-let cache: { at: number; rows: Promise<PriceOverride[]> } | undefined
+// call, so each process keeps it for CACHE_MS: a new price reaches every instance within that,
+// and the process that wrote it at once (the writers call invalidatePriceOverrides).
+export const PRICE_CACHE_MS = 30_000
+// On globalThis, not in a module variable: Next may bundle this module twice (the gateway's
+// route handlers and the console's server actions), and an invalidation made through one copy
+// must reach the cache the other copy reads.
+type PriceCache = { at: number; rows: Promise<PriceOverride[]> }
+const holder = globalThis as typeof globalThis & { __tollgatePriceOverrides?: PriceCache }
 
 /** Every override row, newest data at most CACHE_MS old. Pass the result to the calculators. */
 export function listPriceOverrides(): Promise<PriceOverride[]> {
-  if (!cache || Date.now() - cache.at > CACHE_MS) {
+  const cache = holder.__tollgatePriceOverrides
+  if (!cache || Date.now() - cache.at > PRICE_CACHE_MS) {
     const rows = db()
       .modelPrice.findMany({ orderBy: { effectiveFrom: 'asc' } })
       .then((list) =>
@@ -27,14 +33,20 @@ export function listPriceOverrides(): Promise<PriceOverride[]> {
           effectiveTo: r.effectiveTo,
         })),
       )
-    cache = { at: Date.now(), rows }
-    rows.catch(() => (cache = undefined)) // a failed read is retried on the next call
+    const entry: PriceCache = { at: Date.now(), rows }
+    holder.__tollgatePriceOverrides = entry
+    // A failed read is retried on the next call (unless a newer read has replaced it).
+    rows.catch(() => {
+      if (holder.__tollgatePriceOverrides === entry) holder.__tollgatePriceOverrides = undefined
+    })
+    return rows
   }
   return cache.rows
 }
 
-function invalidatePriceOverrides(): void {
-  cache = undefined
+/** Drops this process's copy: call after a committed write to model_prices. Other processes catch up within PRICE_CACHE_MS. */
+export function invalidatePriceOverrides(): void {
+  holder.__tollgatePriceOverrides = undefined
 }
 
 const PriceOverrideSchema = z.object({

@@ -12,10 +12,12 @@ import { parsePublicHttpsUrl, postToPublicUrl, resolvePublicAddresses, type Netw
 // addresses just checked (lib/net/public-https.ts), so it cannot be turned on this server's
 // own network, even by a DNS answer that changes between the check and the send.
 
-const MAX_ATTEMPTS = 8
+/** A delivery is given up after this many attempts (an operator may re-queue it: lib/admin/deliveries.ts). */
+export const MAX_ATTEMPTS = 8
 const BATCH = 20
 const TIMEOUT_MS = 5_000
-const LEASE_SECONDS = (BATCH * TIMEOUT_MS) / 1000 + 60
+/** How long a claimed row may be in flight. lib/admin/deliveries.ts derives a claim's time from it and the backoff below: change them together. */
+export const LEASE_SECONDS = (BATCH * TIMEOUT_MS) / 1000 + 60
 
 type Due = {
   id: string
