@@ -28,7 +28,7 @@ export async function requireAdminKey(request: Request): Promise<AdminKeyActor> 
 }
 
 /** A handler that runs only for an admin key. */
-export function adminRoute<P = Record<string, never>>(handle: (context: AdminContext<P>) => Promise<Response>) {
+export function adminRoute<P = unknown>(handle: (context: AdminContext<P>) => Promise<Response>) {
   return apiRoute<'none', P>({ auth: 'none' }, async ({ request, params }) => handle({ request, params, actor: await requireAdminKey(request) }))
 }
 
@@ -38,7 +38,7 @@ export function adminRoute<P = Record<string, never>>(handle: (context: AdminCon
  * naming the allowed methods with one.
  */
 export function adminNotAllowed(allowed: readonly Method[]) {
-  return apiRoute({ auth: 'none' }, async ({ request }) => {
+  return apiRoute<'none', unknown>({ auth: 'none' }, async ({ request }) => {
     await requireAdminKey(request)
     const path = new URL(request.url).pathname.slice(0, 200)
     const error = new AppError('method_not_allowed', `Invalid method for URL (${request.method} ${path}): this endpoint serves ${allowed.join(' and ')}.`)

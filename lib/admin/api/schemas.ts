@@ -15,7 +15,11 @@ function strict<T extends z.ZodRawShape>(shape: T) {
 /** A map keyed by service type; an unknown service is refused naming the services there are. */
 function perService<T extends z.ZodType>(value: T) {
   return z.partialRecord(z.enum(SERVICE_TYPE_IDS), value, {
-    error: (issue) => (issue.code === 'unrecognized_keys' ? `unknown service ${issue.keys.join(', ')}; services are ${services}` : issue.code === 'invalid_type' ? `must be an object keyed by service (${services})` : undefined),
+    // A partial record reports an unknown key as unrecognized_keys, a code its issue type does not list.
+    error: (issue) => {
+      const { code, keys } = issue as { code: string; keys?: string[] }
+      return code === 'unrecognized_keys' ? `unknown service ${keys?.join(', ')}; services are ${services}` : code === 'invalid_type' ? `must be an object keyed by service (${services})` : undefined
+    },
   })
 }
 

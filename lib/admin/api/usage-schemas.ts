@@ -7,7 +7,10 @@ import { HistoryQuerySchema } from '@/lib/usage/history'
 /** Calls: limit, cursor (next_cursor of the previous page), service, status, model, request_id, from, to. */
 export const AdminHistoryQuerySchema = z.strictObject(HistoryQuerySchema.omit({ campaign: true }).shape, { error: unknownParameter })
 /** Rollups: period (day, week, month), from, to (YYYY-MM-DD; the last 30 days by default). */
-export const AdminRollupQuerySchema = z.strictObject(AggregationQuerySchema.in.shape, { error: unknownParameter }).pipe(AggregationQuerySchema)
+export const AdminRollupQuerySchema = z.strictObject(AggregationQuerySchema.in.shape, { error: unknownParameter })
+  // Through any: the strict copy's output (period defaulted) and the original's input differ only in optionality.
+  .pipe(z.any())
+  .pipe(AggregationQuerySchema)
 
 function unknownParameter(issue: z.core.$ZodRawIssue): string | undefined {
   return issue.code === 'unrecognized_keys' ? `unknown query parameter ${issue.keys.join(', ')}` : undefined
