@@ -68,8 +68,9 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
 
 /** A zod schema as an OpenAPI 3.1 schema: JSON Schema 2020-12 without its own `$schema`. */
 export function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
-  const { $schema: _drop, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Record<string, unknown>
-  return rest
+  const out = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Record<string, unknown>
+  delete out.$schema
+  return out
 }
 
 const REF_PARAMETER = {
