@@ -65,7 +65,7 @@ export async function proxy(request: NextRequest) {
 }
 
 export const config = {
-  // Pages, and the two dynamic API routes for the path check above: the gateway and auth APIs
+  // Pages, and the dynamic API routes for the path check above: the gateway and auth APIs
   // authenticate each request themselves, and static files need no session.
-  matcher: ['/((?!api/|_next/static|_next/image|favicon.ico|.*\\.(?:svg|png|jpg|jpeg|gif|webp|ico)$).*)', '/api/keys/:id*', '/api/v1/videos/generations/:id*'],
+  matcher: ['/((?!api/|_next/static|_next/image|favicon.ico|.*\\.(?:svg|png|jpg|jpeg|gif|webp|ico)$).*)', '/api/keys/:id*', '/api/v1/videos/generations/:id*', '/api/admin/v1/:path*'],
 }

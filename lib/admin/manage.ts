@@ -28,7 +28,8 @@ export type UserTerms = {
   rates: Record<string, { requests_per_minute: number; tokens_per_minute: number | null }>
 }
 
-async function readTerms(tx: OperatorTx, userId: string): Promise<UserTerms> {
+/** A user's terms as the audit keeps them (404 when the user has no subscription). */
+export async function readTerms(tx: OperatorTx, userId: string): Promise<UserTerms> {
   const rows = await tx.$queryRaw<UserTerms[]>`
     select s.plan_type, s.status,
            jsonb_build_object('content', s.content_generations_limit, 'image', s.image_generations_limit,
