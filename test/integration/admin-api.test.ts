@@ -81,6 +81,20 @@ describe('who gets in', () => {
     expect(await sql(`select 1 from auth.users where email = 'intruder@example.test'`)).toEqual([])
   })
 
+  it('every documented route: 404 without an admin key, nothing written', async () => {
+    const before = await sql(`select count(*)::int as n from public.operator_audit`)
+    for (const route of ADMIN_API_ROUTES) {
+      const path = route.path.replace('{ref}', member.id).replace('{id}', randomUUID())
+      const body = route.body ? { email: email(), external_id: 'x', plan: 'pro', name: 'k' } : undefined
+      for (const key of [null, keys.service, member.key, keys.revoked]) {
+        const answer = await api(route.method.toUpperCase(), path, { key, body })
+        expect(answer.status, `${route.method} ${path}`).toBe(404)
+        expect(answer.body.error.code).toBe('not_found')
+      }
+    }
+    expect(await sql(`select count(*)::int as n from public.operator_audit`)).toEqual(before)
+  })
+
   it('answers an admin key, and a wrong method with a JSON 405 naming the allowed ones', async () => {
     const doc = await api('GET', '/openapi.json')
     expect(doc.status).toBe(200)
