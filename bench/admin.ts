@@ -11,7 +11,7 @@ import path from 'node:path'
 import pg from 'pg'
 import { startProductionServer } from '../test/next-server'
 import { seedConsole } from './admin-seed'
-import { benchDatabase } from './common'
+import { benchDatabase, median } from './common'
 
 const rows = Number(process.argv[2] ?? 10_000_000)
 const users = Number(process.argv[3] ?? 10_000)
@@ -97,6 +97,30 @@ try {
   console.log(`api_usage ${counts.usage} rows, ${counts.users} users; rollups: console_model_days ${counts.model_days}, console_user_days ${counts.user_days}, console_provider_hours ${counts.hours}; seeded in ${seedSeconds.toFixed(0)} s`)
   console.table(results.map((r) => ({ page: r.page, status: r.status, 'p50 ms': r.p50.toFixed(1), 'p95 ms': r.p95.toFixed(1), [`< ${TARGET_MS} ms`]: r.ok ? 'yes' : 'NO' })))
   writeFileSync('bench/results/admin-latest.json', JSON.stringify({ machine, rows, users, requests, counts, seedSeconds, results }, null, 2))
+  // The data layer of the heaviest reads in this process (median of 10 after 2 warm-ups): where
+  // a page's time goes.
+  process.env.DATABASE_URL = url
+  const { withOperatorRead } = await import('../lib/admin/db')
+  const { rangeFor } = await import('../lib/admin/reports/range')
+  const { overview } = await import('../lib/admin/reports/overview')
+  const { revenueByDay } = await import('../lib/admin/reports/revenue')
+  const { topUsers } = await import('../lib/admin/reports/top-users')
+  const { usageByModel } = await import('../lib/admin/reports/models')
+  const { providerHealth } = await import('../lib/admin/reports/providers')
+  const { closeDatabase } = await import('../lib/db/prisma')
+  const layer: Record<string, string> = {}
+  for (const period of ['month', '90d'] as const) {
+    const range = rangeFor(period)
+    layer[`overview(${period})`] = `${(await median(() => overview(range), 10, 2)).toFixed(1)} ms`
+    layer[`  top users (${period})`] = `${(await median(() => withOperatorRead((tx) => topUsers(tx, range, 10)), 10, 2)).toFixed(1)} ms`
+    layer[`  revenue (${period})`] = `${(await median(() => withOperatorRead((tx) => revenueByDay(tx, range)), 10, 2)).toFixed(1)} ms`
+    layer[`usageByModel(${period})`] = `${(await median(() => usageByModel(range), 10, 2)).toFixed(1)} ms`
+  }
+  layer['providerHealth()'] = `${(await median(() => providerHealth(), 10, 2)).toFixed(1)} ms`
+  console.table(layer)
+  await closeDatabase()
+  writeFileSync('bench/results/admin-latest.json', JSON.stringify({ machine, rows, users, requests, counts, seedSeconds, results, layer }, null, 2))
+
   const missed = results.filter((r) => !r.ok)
   if (missed.length) console.log(`${missed.length} page(s) missed the target: ${missed.map((r) => r.page).join(', ')}`)
   process.exitCode = missed.length ? 1 : 0

@@ -14,7 +14,7 @@ afterAll(() => closeDatabase())
 const url = () => process.env.DATABASE_URL!
 /** The accounting tables: they keep a deleted user's rows, with no personal data in them. */
 // Accounting: the ledger, its rollups and what Stripe was paid keep their rows (nothing in them describes a person).
-const LEDGER = ['public.api_usage', 'public.usage_aggregations', 'public.console_user_days', 'public.stripe_invoices']
+const LEDGER = ['public.api_usage', 'public.usage_aggregations', 'public.console_user_days', 'public.console_user_months', 'public.stripe_invoices']
 const PERSONAL_COLUMNS = ['ip_address', 'user_agent', 'request_payload', 'response_payload']
 
 /** Everything a user can leave behind: owned rows, server-only rows, a recorded call with its details. */
@@ -105,7 +105,7 @@ describe('deleting an account', () => {
       expect(await ledgerOf(client, bob)).toEqual(before)
       const personal = await client.query(
         `select table_name, column_name from information_schema.columns
-          where table_schema = 'public' and table_name in ('api_usage', 'usage_aggregations', 'console_user_days', 'stripe_invoices') and column_name = any($1)`,
+          where table_schema = 'public' and table_name in ('api_usage', 'usage_aggregations', 'console_user_days', 'console_user_months', 'stripe_invoices') and column_name = any($1)`,
         [PERSONAL_COLUMNS],
       )
       expect(personal.rows).toEqual([])

@@ -94,7 +94,13 @@ function expected(sent: Call[]) {
   }
   const fmt = <T extends object>(map: Map<string, T>) =>
     Object.fromEntries([...map].map(([k, v]) => [k, 'cost' in v && typeof v.cost === 'bigint' ? { ...v, cost: formatUsd(v.cost) } : v]))
-  return { users: fmt(users), models: fmt(models), hours: fmt(hours) }
+  const months = new Map<string, { calls: number; errors: number; cost: bigint; unpriced: number; estimated: number }>()
+  for (const [k, u] of users) {
+    const key = `${k.slice(0, 7)}-01|${k.split('|')[1]}`
+    const m = months.get(key) ?? { calls: 0, errors: 0, cost: 0n, unpriced: 0, estimated: 0 }
+    months.set(key, { calls: m.calls + u.calls, errors: m.errors + u.errors, cost: m.cost + u.cost, unpriced: m.unpriced + u.unpriced, estimated: m.estimated + u.estimated })
+  }
+  return { users: fmt(users), months: fmt(months), models: fmt(models), hours: fmt(hours) }
 }
 
 /** The rollups as stored, shards summed, in the shape of expected(). */
@@ -103,6 +109,9 @@ async function stored(users: string[]) {
     const u = await c.query(
       `select to_char(day, 'YYYY-MM-DD') || '|' || user_id as k, calls::int, errors::int, cost::text, unpriced::int, estimated::int
          from public.console_user_days where user_id = any($1)`, [users])
+    const mo = await c.query(
+      `select to_char(month, 'YYYY-MM-DD') || '|' || user_id as k, calls::int, errors::int, cost::text, unpriced::int, estimated::int
+         from public.console_user_months where user_id = any($1)`, [users])
     const m = await c.query(
       `select to_char(day, 'YYYY-MM-DD') || '|' || provider || '|' || model as k, sum(calls)::int calls, sum(errors)::int errors,
               sum(refused)::int refused, sum(cost)::text cost, sum(unpriced)::int unpriced, sum(estimated)::int estimated,
@@ -120,6 +129,7 @@ async function stored(users: string[]) {
     const sumHists = (list: string[][]) => Array.from({ length: BUCKETS }, (_, i) => list.reduce((a, h) => a + Number(h[i]), 0))
     return {
       users: Object.fromEntries(u.rows.map(({ k, ...v }) => [k, { ...v, cost: formatUsd(parseUsd(v.cost)) }])),
+      months: Object.fromEntries(mo.rows.map(({ k, ...v }) => [k, { ...v, cost: formatUsd(parseUsd(v.cost)) }])),
       models: Object.fromEntries(m.rows.map(({ k, codes, hists, ...v }) => [k, { ...v, cost: formatUsd(parseUsd(v.cost)), codes: sumCodes(codes), hist: sumHists(hists) }])),
       hours: Object.fromEntries(h.rows.map(({ k, codes, hists, last_error_at, last_error, ...v }) => {
         expect(last_error === null || last_error.endsWith(': boom')).toBe(true)

@@ -42,6 +42,7 @@ const FIXTURES: Record<string, Fixture> = {
   'public.user_external_ids': { bRows: 'user_id = bob_id', authenticated: 'none' },
   // Console rollups and Stripe's paid invoices: server only (operators read them).
   'public.console_user_days': { bRows: 'user_id = bob_id', authenticated: 'none' },
+  'public.console_user_months': { bRows: 'user_id = bob_id', authenticated: 'none' },
   'public.console_model_days': { bRows: null, authenticated: 'none' },
   'public.console_provider_hours': { bRows: null, authenticated: 'none' },
   'public.stripe_invoices': { bRows: 'user_id = bob_id', authenticated: 'none' },
@@ -90,6 +91,7 @@ async function insertServerOnlyRows(client: pg.Client, userId: string, email: st
   await client.query(`insert into public.operator_keys (kind, name, key_prefix, key_hash, created_by) values ('admin', 'b', 'tga_b', encode(sha256(convert_to($1, 'UTF8')), 'hex'), 'operator:' || $2)`, [userId, email])
   await client.query(`insert into public.user_external_ids (external_id, user_id) values ('ext-' || $1, $1::uuid)`, [userId])
   await client.query(`insert into public.console_user_days (day, user_id, calls, cost) values (current_date, $1, 1, 0.5)`, [userId])
+  await client.query(`insert into public.console_user_months (month, user_id, calls, cost) values (date_trunc('month', current_date), $1, 1, 0.5)`, [userId])
   await client.query(`insert into public.console_model_days (day, provider, model, shard, calls) values (current_date, 'isolation', $1, 0, 1)`, [userId])
   await client.query(`insert into public.console_provider_hours (hour, provider, shard, calls) values (date_trunc('hour', now()), 'isolation-' || $1, 0, 1)`, [userId])
   await client.query(

@@ -94,10 +94,29 @@ alter table public.console_user_days enable row level security;
 revoke all on public.console_user_days from anon, authenticated;
 grant all on public.console_user_days to service_role;
 
+-- Per UTC month and user: the same numbers, so top users over a range read whole months from
+-- here and only the shorter side of each partial month from console_user_days (at most about
+-- half a month of days), instead of every user's every day. Accounting like console_user_days.
+create table if not exists public.console_user_months (
+  month date not null check (month = date_trunc('month', month)::date),
+  user_id uuid not null,
+  calls bigint not null default 0,
+  errors bigint not null default 0,
+  cost numeric(24, 12) not null default 0,
+  unpriced bigint not null default 0,
+  estimated bigint not null default 0,
+  primary key (month, user_id)
+);
+comment on table public.console_user_months is
+  'Console rollup per UTC month x user: calls and cost, for top users over long ranges. Kept when the user is erased. Server only (operators).';
+alter table public.console_user_months enable row level security;
+revoke all on public.console_user_months from anon, authenticated;
+grant all on public.console_user_months to service_role;
+
 -- Alerts raised in a period, for every user (the existing index is per user).
 create index if not exists usage_alerts_created_idx on public.usage_alerts (created_at desc);
 
--- console_record: books one usage row in the three rollups. Called by record_usage after it
+-- console_record: books one usage row in the console rollups. Called by record_usage after it
 -- has locked the user's subscription, so the per-user row is locked after user_subscriptions
 -- (admission's order), then the global rows, always in the same table order: two settlements
 -- each hold at most one row per table and take them in one order, so they cannot deadlock.
@@ -122,6 +141,16 @@ begin
   values (v_day, r.user_id, 1, (r.status = 'error')::integer, coalesce(r.total_cost, 0),
           (r.cost_status = 'unpriced')::integer, (r.cost_status = 'estimated')::integer)
   on conflict (day, user_id) do update set
+    calls = t.calls + 1,
+    errors = t.errors + excluded.errors,
+    cost = t.cost + excluded.cost,
+    unpriced = t.unpriced + excluded.unpriced,
+    estimated = t.estimated + excluded.estimated;
+
+  insert into public.console_user_months as t (month, user_id, calls, errors, cost, unpriced, estimated)
+  values (date_trunc('month', v_day)::date, r.user_id, 1, (r.status = 'error')::integer, coalesce(r.total_cost, 0),
+          (r.cost_status = 'unpriced')::integer, (r.cost_status = 'estimated')::integer)
+  on conflict (month, user_id) do update set
     calls = t.calls + 1,
     errors = t.errors + excluded.errors,
     cost = t.cost + excluded.cost,
@@ -312,7 +341,7 @@ revoke all on function public.record_usage(jsonb) from public, anon, authenticat
 grant execute on function public.record_usage(jsonb) to service_role;
 
 -- ---------------------------------------------------------------------------------------
--- console_rebuild: the three console rollups recomputed from the ledger (api_usage), for a
+-- console_rebuild: the console rollups recomputed from the ledger (api_usage), for a
 -- deployment that had usage before they existed, or after a restore. One transaction; it
 -- locks the rollups against record_usage first (a settlement meanwhile waits, then adds its
 -- row on top of the rebuilt totals, which do not include it: nothing counted twice or lost).
@@ -322,8 +351,9 @@ create or replace function public.console_rebuild() returns void
   set search_path = ''
   as $$
 begin
-  lock table public.console_user_days, public.console_model_days, public.console_provider_hours in exclusive mode;
+  lock table public.console_user_days, public.console_user_months, public.console_model_days, public.console_provider_hours in exclusive mode;
   delete from public.console_user_days;
+  delete from public.console_user_months;
   delete from public.console_model_days;
   delete from public.console_provider_hours;
 
@@ -332,6 +362,11 @@ begin
          coalesce(sum(u.total_cost), 0), count(*) filter (where u.cost_status = 'unpriced'),
          count(*) filter (where u.cost_status = 'estimated')
     from public.api_usage u
+   group by 1, 2;
+
+  insert into public.console_user_months (month, user_id, calls, errors, cost, unpriced, estimated)
+  select date_trunc('month', d.day)::date, d.user_id, sum(d.calls), sum(d.errors), sum(d.cost), sum(d.unpriced), sum(d.estimated)
+    from public.console_user_days d
    group by 1, 2;
 
   -- One pass grouped finely (bucket and error code included), then folded per table.
@@ -392,7 +427,7 @@ begin
 end
 $$;
 comment on function public.console_rebuild() is
-  'Recomputes the console rollups (console_user_days, console_model_days, console_provider_hours) from api_usage. Server only; takes a lock that pauses settlement while it runs.';
+  'Recomputes the console rollups (console_user_days, console_user_months, console_model_days, console_provider_hours) from api_usage. Server only; takes a lock that pauses settlement while it runs.';
 revoke all on function public.console_rebuild() from public, anon, authenticated;
 
 -- Existing deployments: the rollups start from everything the ledger already holds.

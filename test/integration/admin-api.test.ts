@@ -81,6 +81,20 @@ describe('who gets in', () => {
     expect(await sql(`select 1 from auth.users where email = 'intruder@example.test'`)).toEqual([])
   })
 
+  it('every documented route: 404 without an admin key, nothing written', async () => {
+    const before = await sql(`select count(*)::int as n from public.operator_audit`)
+    for (const route of ADMIN_API_ROUTES) {
+      const path = route.path.replace('{ref}', member.id).replace('{id}', randomUUID())
+      const body = route.body ? { email: email(), external_id: 'x', plan: 'pro', name: 'k' } : undefined
+      for (const key of [null, keys.service, member.key, keys.revoked]) {
+        const answer = await api(route.method.toUpperCase(), path, { key, body })
+        expect(answer.status, `${route.method} ${path}`).toBe(404)
+        expect(answer.body.error.code).toBe('not_found')
+      }
+    }
+    expect(await sql(`select count(*)::int as n from public.operator_audit`)).toEqual(before)
+  })
+
   it('answers an admin key, and a wrong method with a JSON 405 naming the allowed ones', async () => {
     const doc = await api('GET', '/openapi.json')
     expect(doc.status).toBe(200)
@@ -254,5 +268,36 @@ describe('hostile requests get a precise 4xx', () => {
     const answer = await api(method, path.replace('REF', member.id), options)
     expect(answer.status, JSON.stringify(answer.body)).toBe(status)
     expect(answer.body.error.message).toMatch(message)
+  })
+})
+
+describe('fuzzed bodies and queries', () => {
+  // Deterministic: a failure names a body that can be replayed.
+  let seed = 17
+  const rand = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31)
+  const pick = <T>(list: readonly T[]): T => list[Math.floor(rand() * list.length)]
+  const scalars = [null, true, 0, -1, 1.5, 1e308, -0, '', 'x', '0', '1e3', '\u0000', '💥'.repeat(50), 'pro', 'chat', 'hard', '12.50', 'a@b.co', 'ext:x', '9'.repeat(40)]
+  const fields = ['plan', 'limits', 'budget', 'enforcement', 'rates', 'email', 'external_id', 'name', 'chat', 'embedding', 'requests_per_minute', 'tokens_per_minute', '__proto__', 'constructor']
+  function value(depth: number): unknown {
+    const roll = rand()
+    if (depth > 3 || roll < 0.5) return pick(scalars)
+    if (roll < 0.65) return Array.from({ length: Math.floor(rand() * 3) }, () => value(depth + 1))
+    return Object.fromEntries(Array.from({ length: 1 + Math.floor(rand() * 3) }, () => [pick(fields), value(depth + 1)]))
+  }
+
+  it('never answers 5xx to 300 random bodies and queries', async () => {
+    const target = (await api('POST', '/users', { body: { external_id: `fuzz-${randomUUID()}` } })).body.user.id
+    const statuses: number[] = []
+    for (let i = 0; i < 300; i++) {
+      const [method, path] = pick([['PATCH', `/users/${target}`], ['POST', '/users'], ['POST', `/users/${target}/keys`]] as const)
+      const body = value(0)
+      const answer = await api(method, path, { raw: JSON.stringify(body) })
+      expect(answer.status, `${method} ${path} ${JSON.stringify(body)}`).toBeLessThan(500)
+      statuses.push(answer.status)
+      const query = Object.entries({ [pick(['limit', 'cursor', 'service', 'from', 'to', 'period', 'x'])]: String(pick(scalars)) })
+      const read = await api('GET', `/users/${target}/${pick(['usage', 'rollups'])}?${new URLSearchParams(query)}`)
+      expect(read.status, JSON.stringify(query)).toBeLessThan(500)
+    }
+    expect(statuses.filter((s) => s === 400).length).toBeGreaterThan(100)
   })
 })

@@ -3,11 +3,12 @@ import { withOperatorRead } from '@/lib/admin/db'
 import { addHistograms, percentile } from '@/lib/admin/histogram'
 import type { ReportRange } from '@/lib/admin/reports/range'
 import { revenueByDay } from '@/lib/admin/reports/revenue'
+import { topUsers as readTopUsers, type TopUserRow } from '@/lib/admin/reports/top-users'
 import { formatUsd, parseUsd } from '@/lib/pricing/money'
 
 // The Overview's numbers for a range of UTC days, read from the console rollups (never from
 // api_usage, which is too large to scan per page view): console_model_days for calls, cost,
-// errors and latency; console_user_days for top users; usage_alerts by its created_at index;
+// errors and latency; console_user_months/days for top users (top-users.ts); usage_alerts by its created_at index;
 // revenue from plan prices and Stripe invoices (revenue.ts). Money as exact decimal strings.
 
 export type Stats = {
@@ -26,7 +27,7 @@ export type Stats = {
   p95: number | null
 }
 export type DayStats = Stats & { day: string }
-export type TopUser = { userId: string; email: string | null; plan: string | null; calls: number; cost: string }
+export type TopUser = TopUserRow
 export type UnpricedModel = { provider: string; model: string; calls: number; unpriced: number; estimated: number }
 export type RaisedAlert = { id: string; userId: string; email: string | null; alertType: string; serviceType: string | null; threshold: number; message: string; createdAt: string }
 export type Overview = {
@@ -84,16 +85,7 @@ export async function overview(range: ReportRange, opts: { topUsers?: number; al
           join h using (day)`,
     ),
     withOperatorRead((tx) => revenueByDay(tx, range)),
-    withOperatorRead((tx) =>
-      tx.$queryRaw<TopUser[]>`
-        select t.user_id::text as "userId", u.email, s.plan_type as plan, t.calls, t.cost::text as cost
-          from (select user_id, sum(cost) as cost, sum(calls)::float8 as calls
-                  from public.console_user_days where day >= ${from}::date and day < ${to}::date
-                 group by user_id order by sum(cost) desc, user_id limit ${opts.topUsers ?? 10}) t
-          left join auth.users u on u.id = t.user_id
-          left join public.user_subscriptions s on s.user_id = t.user_id
-         order by t.cost desc, t.user_id`,
-    ),
+    withOperatorRead((tx) => readTopUsers(tx, range, opts.topUsers ?? 10)),
     withOperatorRead((tx) =>
       tx.$queryRaw<UnpricedModel[]>`
         select provider, model, sum(calls)::float8 as calls, sum(unpriced)::float8 as unpriced, sum(estimated)::float8 as estimated

@@ -9,6 +9,7 @@ import { usageByModel } from '@/lib/admin/reports/models'
 import { overview } from '@/lib/admin/reports/overview'
 import { providerHealth } from '@/lib/admin/reports/providers'
 import type { ReportRange } from '@/lib/admin/reports/range'
+import { readPlan } from '@/lib/admin/reports/top-users'
 import { closeDatabase } from '@/lib/db/prisma'
 import { formatUsd, parseUsd } from '@/lib/pricing/money'
 import { insertUser } from '@/test/fixtures'
@@ -120,13 +121,32 @@ describe('overview', () => {
     expect(o.days.reduce((a, d) => a + parseUsd(d.revenue), 0n)).toBe(parseUsd('75'))
   })
 
-  it('ranks the top users by cost, limited, with their email and plan', async () => {
-    const o = await overview(JAN, { topUsers: 3 })
-    const byUser = Object.values(users).map((id) => ({ id, cost: parseUsd(sum(inJan().filter((c) => c.user === id))) }))
-    const expected = byUser.filter((u) => u.cost > 0n).sort((x, y) => (y.cost > x.cost ? 1 : y.cost < x.cost ? -1 : x.id.localeCompare(y.id))).slice(0, 3)
-    expect(o.topUsers.map((u) => [u.userId, u.cost])).toEqual(expected.map((u) => [u.id, formatUsd(u.cost)]))
-    expect(o.topUsers[0].email).toMatch(/@example\.test$/)
-    expect(o.topUsers[0].plan).toMatch(/^t_/)
+  it('ranks the top users by cost, limited, with their email and plan, over whole and partial months', async () => {
+    // Whole month; within a month (days added); most of a month (month less days); across a year's end.
+    for (const [from, to] of [['2025-01-01', '2025-02-01'], ['2025-01-05', '2025-01-20'], ['2025-01-03', '2025-02-01'], ['2024-12-20', '2025-01-10']]) {
+      const range = { ...JAN, from, to }
+      const inRange = sent.filter((c) => c.at >= from && c.at < to)
+      const o = await overview(range, { topUsers: 3 })
+      const byUser = Object.values(users).map((id) => ({ id, calls: inRange.filter((c) => c.user === id).length, cost: parseUsd(sum(inRange.filter((c) => c.user === id))) }))
+      const expected = byUser.filter((u) => u.calls > 0).sort((x, y) => (y.cost > x.cost ? 1 : y.cost < x.cost ? -1 : x.id.localeCompare(y.id))).slice(0, 3)
+      expect(o.topUsers.map((u) => [u.userId, u.cost, u.calls]), `${from}..${to}`).toEqual(expected.map((u) => [u.id, formatUsd(u.cost), u.calls]))
+      expect(o.topUsers[0].email).toMatch(/@example\.test$/)
+      expect(o.topUsers[0].plan).toMatch(/^t_/)
+    }
+  })
+
+  it('reads whole months and the fewer days of each partial month', () => {
+    const now = new Date('2026-03-03T12:00:00Z')
+    expect(readPlan({ from: '2026-03-01', to: '2026-03-04' }, now)).toEqual({ months: ['2026-03-01'], days: [] })
+    expect(readPlan({ from: '2025-12-04', to: '2026-03-04' }, now)).toEqual({
+      months: ['2025-12-01', '2026-01-01', '2026-02-01', '2026-03-01'],
+      days: [{ from: '2025-12-01', to: '2025-12-04', sign: -1 }],
+    })
+    expect(readPlan({ from: '2026-02-25', to: '2026-03-04' }, now)).toEqual({
+      months: ['2026-03-01'],
+      days: [{ from: '2026-02-25', to: '2026-03-01', sign: 1 }],
+    })
+    expect(readPlan({ from: '2026-01-05', to: '2026-01-20' }, now).days).toEqual([{ from: '2026-01-05', to: '2026-01-20', sign: 1 }])
   })
 
   it('lists unpriced and estimated calls by model, and the alerts raised in the range', async () => {
