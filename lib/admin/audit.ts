@@ -6,8 +6,11 @@ import type { OperatorTx } from '@/lib/admin/db'
 export type AuditTarget = { userId?: string | null; label?: string | null }
 
 /** What a write hands back: the state before and after (recorded) and what the caller gets. */
-/** `unchanged`: nothing was written after all (someone else made it first), so nothing is recorded. */
-export type AuditedChange<T> = { before: unknown; after: unknown; result: T; unchanged?: boolean }
+/**
+ * `unchanged`: nothing was written after all (someone else made it first), so nothing is recorded.
+ * `targetUserId`: the user the write made (not known before it), recorded as the row's target.
+ */
+export type AuditedChange<T> = { before: unknown; after: unknown; result: T; unchanged?: boolean; targetUserId?: string }
 
 export type AuditEntry = {
   id: string
@@ -36,7 +39,7 @@ export async function auditedWrite<T>(
     if (change.unchanged) return change.result
     await tx.$executeRaw`
       insert into public.operator_audit (actor_id, actor, action, target_user, target, before, after)
-      values (${actorUserId(actor)}::uuid, ${actorLabel(actor)}, ${action}, ${target.userId ?? null}::uuid, ${target.label ?? null},
+      values (${actorUserId(actor)}::uuid, ${actorLabel(actor)}, ${action}, ${change.targetUserId ?? target.userId ?? null}::uuid, ${target.label ?? null},
               ${jsonText(change.before)}::jsonb, ${jsonText(change.after)}::jsonb)`
     return change.result
   })

@@ -124,6 +124,8 @@ describe('users by the product\'s own id', () => {
     expect(await findUserByRef(external)).toMatchObject({ id: ids[0], external_id: external, email: null })
     const creations = (await listAudit({ limit: 200 })).filter((e) => e.action === 'user.create' && e.target === external)
     expect(creations).toHaveLength(1)
+    // The made user is the row's target, so their page in the console lists it.
+    expect(creations[0].target_user).toBe(ids[0])
   })
 
   it('links an external id to the user with that email, and refuses one naming another user', async () => {

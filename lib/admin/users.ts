@@ -72,7 +72,7 @@ export async function findOrCreateUser(actor: Actor, input: FindOrCreateInput): 
       if (linked === 0) throw new AppError('conflict', `The user with the email ${email} already has another external id.`)
     }
     const user = (await lookUp(undefined, undefined, tx, userId))!
-    return { before: null, after: user, result: { user, created } }
+    return { before: null, after: user, result: { user, created }, targetUserId: user.id }
   })
 }
 
