@@ -1,9 +1,6 @@
 import 'server-only'
 import { z } from 'zod'
-import { actorLabel, type Actor } from '@/lib/admin/actor'
-import { auditedWrite } from '@/lib/admin/audit'
 import { withOperatorRead } from '@/lib/admin/db'
-import { AppError } from '@/lib/errors'
 import { SERVICE_TYPE_IDS, SERVICES } from '@/lib/services'
 import { usd } from '@/lib/usage/money'
 
@@ -103,15 +100,6 @@ export async function getUserDetail(userId: string): Promise<UserDetail | null> 
       keys: keys.map((k) => ({ id: k.id, name: k.name, prefix: k.keyPrefix, last_used_at: k.lastUsedAt?.toISOString() ?? null, revoked_at: k.revokedAt?.toISOString() ?? null, created_at: k.createdAt.toISOString() })),
     }
   })
-}
-
-/**
- * "Act as support": records that an operator opened a user's Usage tab. A read, but one the
- * user would want to know about, so it is audited like a write (no before, no after).
- */
-export async function recordSupportView(actor: Actor, userId: string): Promise<void> {
-  if (!z.uuid().safeParse(userId).success) throw new AppError('not_found', `No user ${userId}.`)
-  await auditedWrite(actor, 'user.support_view', { userId, label: actorLabel(actor) }, async () => ({ before: null, after: null, result: undefined }))
 }
 
 /** A Stripe object's page in the dashboard (test mode's pages with a test key). */

@@ -33,7 +33,8 @@ export default async function UserPage({ params }: PageProps<'/admin/users/[id]'
     <div className="grid gap-6">
       <div className="flex flex-wrap items-center gap-3">
         <h1 className="text-xl font-semibold">{user.email ?? user.external_id ?? user.id}</h1>
-        <Link className="ml-auto inline-flex items-center gap-1.5 text-sm font-medium underline underline-offset-4" href={`/admin/users/${user.id}/usage`}>
+        {/* Not prefetched: opening the view is audited, and only a click means someone looked. */}
+        <Link className="ml-auto inline-flex items-center gap-1.5 text-sm font-medium underline underline-offset-4" href={`/admin/users/${user.id}/usage`} prefetch={false}>
           <Eye className="size-4" aria-hidden /> View as the user
         </Link>
       </div>
