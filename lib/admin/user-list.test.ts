@@ -11,6 +11,7 @@ import { insertUser } from '@/test/fixtures'
 const url = () => process.env.DATABASE_URL!
 const token = `ul${randomUUID().slice(0, 8)}`
 const users: { id: string; email: string }[] = []
+let lastCall = ''
 
 afterAll(() => closeDatabase())
 
@@ -20,17 +21,17 @@ beforeAll(async () => {
       const email = `${token}-${String.fromCharCode(97 + i)}@example.test`
       users.push({ id: await insertUser(c, email), email })
     }
-    // Ties: three users share a period cost, two their creation time; two have calls.
+    // Ties: three users share a period cost, two their creation time; two have calls, the rest none (a tie too).
     await c.query(`update public.user_subscriptions set period_cost = 1.5 where user_id = any($1::uuid[])`, [users.slice(0, 3).map((u) => u.id)])
     await c.query(`update public.user_subscriptions set period_cost = 0.25 where user_id = $1`, [users[5].id])
     await c.query(`update auth.users set created_at = '2024-01-01T00:00:00Z' where id = any($1::uuid[])`, [[users[3].id, users[4].id]])
-    for (const [user, at] of [[users[6], '2024-05-01T00:00:00Z'], [users[2], '2024-06-01T00:00:00Z'], [users[2], '2024-04-01T00:00:00Z']] as const) {
-      await c.query(
-        `insert into public.api_usage (user_id, service_type, provider, model, endpoint, request_id, status, total_cost, created_at)
-         values ($1, 'chat', 'simulator', 'sim-chat', '/api/v1/chat/completions', gen_random_uuid()::text, 'success', 0, $2)`,
-        [user.id, at],
-      )
+    // Calls through settlement (record_usage), which keeps the subscription's last_call_at.
+    for (const user of [users[2], users[6], users[2]]) {
+      await c.query(`select public.record_usage($1::jsonb)`, [
+        JSON.stringify({ user_id: user.id, service_type: 'chat', provider: 'simulator', model: 'sim-chat', endpoint: '/api/v1/chat/completions', request_id: randomUUID(), status: 'success', total_cost: '0' }),
+      ])
     }
+    lastCall = (await c.query<{ at: string }>(`select to_char(max(created_at) at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as at from public.api_usage where user_id = $1`, [users[2].id])).rows[0].at
     await c.query(`insert into public.user_external_ids (external_id, user_id) values ($1, $2)`, [`${token}-ext-42`, users[4].id])
   })
 })
@@ -60,8 +61,8 @@ describe('listUsers', () => {
 
   it('shows plan, status, use per service, period cost, budget and last call', async () => {
     const row = (await listUsers({ q: `${token}-c@` })).rows[0]
-    expect(row).toMatchObject({ plan: 'demo', status: 'active', period_cost: '1.5', last_call: '2024-06-01T00:00:00.000Z' })
-    expect(row.services?.chat).toEqual({ used: 0, limit: 999_999 })
+    expect(row).toMatchObject({ plan: 'demo', status: 'active', period_cost: '1.5', last_call: lastCall })
+    expect(row.services?.chat).toEqual({ used: 2, limit: 999_999 })
     expect((await listUsers({ q: `${token}-a@` })).rows[0].last_call).toBeNull()
   })
 
