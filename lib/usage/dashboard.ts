@@ -3,7 +3,7 @@ import { withUser } from '@/lib/db/with-user'
 import { getPlan } from '@/lib/billing/plans'
 import { formatUsd, parseUsd } from '@/lib/pricing/money'
 import { OTHER_SERVICES, SERVICE_IDS, SERVICE_TYPE_IDS as SERVICES, type ServiceType as ServiceKey } from '@/lib/services'
-import { getUserUsage, type UsageSummary } from '@/lib/usage/summary'
+import { getUserUsage, type ReadAs, type UsageSummary } from '@/lib/usage/summary'
 import { usd } from '@/lib/usage/money'
 
 export type DailyPoint = { date: string } & Record<`${ServiceKey}_cost` | `${ServiceKey}_calls`, number> & { total_cost: string }
@@ -23,14 +23,14 @@ export type UsageDashboard = {
 const DAY = 86_400_000
 
 /**
- * Everything the Usage & Costs tab shows, read through RLS. Charts come from the day rollups
+ * Everything the Usage & Costs tab shows, read through RLS (or `read`, lib/usage/summary.ts). Charts come from the day rollups
  * only (30 rows per series at most, however many calls there were); "recent" reads ten rows by
  * the (user_id, created_at) index, never a scan.
  */
-export async function getUsageDashboard(userId: string, now = new Date()): Promise<UsageDashboard> {
-  const summary = await getUserUsage(userId, now)
+export async function getUsageDashboard(userId: string, now = new Date(), read: ReadAs = withUser): Promise<UsageDashboard> {
+  const summary = await getUserUsage(userId, now, read)
   const since = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()) - 29 * DAY)
-  const [days, recent] = await withUser(userId, (tx) =>
+  const [days, recent] = await read(userId, (tx) =>
     Promise.all([
       tx.usageAggregation.findMany({
         where: { userId, periodType: 'day', periodStart: { gte: since } },

@@ -1,12 +1,18 @@
 import 'server-only'
 import { pool } from '@/lib/db/prisma'
-import { withUser } from '@/lib/db/with-user'
+import { withUser, type UserTx } from '@/lib/db/with-user'
 import { env } from '@/lib/env'
 import { OTHER_SERVICES, perService, type OtherService, type Service } from '@/lib/services'
 import { usd } from '@/lib/usage/money'
 
 /** Limits at or above this read as "unlimited" (the Demo plan's 999,999). */
 const UNLIMITED = 999_999
+
+/**
+ * How the Usage reads run: as the user under RLS (their own pages, the default), or on the
+ * operators' read path for the console's "act as support" view. Same queries either way.
+ */
+export type ReadAs = <T>(userId: string, fn: (tx: UserTx) => Promise<T>) => Promise<T>
 
 export type ServiceUsage = { used: number; limit: number; unlimited: boolean }
 
@@ -48,12 +54,12 @@ type Effective = {
  * costs. Through RLS, after rolling a period that has ended (a Demo year ends on Free here as
  * at the next call), so the page shows what the next call would get.
  */
-export async function getUserUsage(userId: string, now = new Date()): Promise<UsageSummary> {
+export async function getUserUsage(userId: string, now = new Date(), read: ReadAs = withUser): Promise<UsageSummary> {
   // Rollups bucket by UTC calendar month (record_usage), so this month is one period_start.
   const monthStart = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1))
   // The app's own login: users may not write their subscription (this only does what their next call would).
   await pool().query('select public.roll_user_subscription($1::uuid)', [userId])
-  const [sub, lifetime, month, [effective]] = await withUser(userId, (tx) =>
+  const [sub, lifetime, month, [effective]] = await read(userId, (tx) =>
     Promise.all([
       tx.userSubscription.findUnique({ where: { userId } }),
       // Month rollups cover every call exactly once: their sum is the lifetime.
@@ -67,7 +73,7 @@ export async function getUserUsage(userId: string, now = new Date()): Promise<Us
     ]),
   )
   const alerts = sub
-    ? await withUser(userId, (tx) =>
+    ? await read(userId, (tx) =>
         // The period's start has microseconds in PostgreSQL and milliseconds here: equality
         // would miss it, so take the alerts from the (truncated) start to the period's end.
         tx.usageAlert.findMany({ where: { userId, periodStart: { gte: sub.billingPeriodStart, lt: sub.billingPeriodEnd } }, orderBy: { createdAt: 'desc' }, take: 20 }),

@@ -73,7 +73,7 @@ describe('operator console actions', () => {
   it.each(actions.map(([id, a]) => [`${a.filename} ${a.exportedName}`, id]))('%s: 404 signed out and for a non-operator, nothing written', async (_name, id) => {
     const before = await auditCount()
     // Fields that would make each action write if its guard were missing (the audit count would move).
-    const fields = form({ userId: member.id, id: member.id, email: memberEmail, kind: 'admin', name: 'intruder', plan: 'business', service: 'chat', limit: '1', budget: '1', mode: 'off' })
+    const fields = form({ userId: member.id, id: member.id, email: memberEmail, kind: 'admin', name: 'intruder', plan: 'business', service: 'chat', limit: '1', budget: '1', mode: 'off', enforcement: 'hard', requests_per_minute: '5', tokens_per_minute: '5', fix: 'yes' })
     const [signedOut, nonOperator] = await Promise.all([
       callServerAction(server.url, '/admin/audit', id, [null, fields]),
       callServerAction(server.url, '/admin/audit', id, [null, fields], { cookie: member.cookie }),
