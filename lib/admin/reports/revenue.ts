@@ -19,8 +19,8 @@ export type RevenueDay = { day: string; revenue: string; invoiced: string; accru
 
 /** Revenue by day of the range (every day present), and which part came from Stripe. */
 export async function revenueByDay(tx: OperatorTx, range: ReportRange): Promise<RevenueDay[]> {
-  // The accrual's subscriptions are grouped by plan and start day before meeting the days, so
-  // the join is (plans × start days × days), not (users × days).
+  // The accrual's subscriptions are counted by plan and start day, then run along the days:
+  // (paid plans × days) rows, however many users there are.
   return tx.$queryRaw<RevenueDay[]>`with days as (
        select g::date as day from generate_series(${range.from}::date, ${range.to}::date - 1, interval '1 day') g
      ), invoiced as (
@@ -29,24 +29,32 @@ export async function revenueByDay(tx: OperatorTx, range: ReportRange): Promise<
          from public.stripe_invoices i
         where i.currency = 'usd' and i.period_start < ${range.to}::date::timestamptz
           and greatest(i.period_end, i.period_start + interval '1 day') > ${range.from}::date::timestamptz
+     ), steps as (
+       -- Each invoice's daily amount starts on its first day (or the range's) and stops after
+       -- its last: a running sum over the days gives each day's total in (invoices + days) rows.
+       select greatest(first_day, ${range.from}::date) as day, amount_paid / 100.0 / (end_day - first_day) as delta from invoiced
+       union all
+       select end_day, -(amount_paid / 100.0 / (end_day - first_day)) from invoiced where end_day < ${range.to}::date
      ), paid as (
-       select d.day, sum(i.amount_paid / 100.0 / (i.end_day - i.first_day)) as amount
-         from invoiced i join days d on d.day >= i.first_day and d.day < i.end_day
-        group by d.day
+       select d.day, sum(x.delta) over (order by d.day) as amount
+         from days d left join (select day, sum(delta) as delta from steps group by day) x using (day)
      ), subs as (
-         select s.plan_type, (s.created_at at time zone 'UTC')::date as since, count(*) as n
-           from public.user_subscriptions s
-          where s.status = 'active'
-            and not exists (select 1 from invoiced i where i.user_id = s.user_id)
-          group by 1, 2
-       ), accrued as (
-         select d.day, sum(s.n * p.price / ((date_trunc('month', d.day) + make_interval(months => p.period_months))::date
-                                             - date_trunc('month', d.day)::date)) as amount
-           from subs s
-           join public.plans p on p.id = s.plan_type and p.price > 0 and p.currency = 'usd'
-           join days d on d.day >= s.since
-          group by d.day
-       )
+       -- Active subscriptions without invoices, counted by plan and the day they start accruing.
+       select s.plan_type, greatest((s.created_at at time zone 'UTC')::date, ${range.from}::date) as since, count(*) as n
+         from public.user_subscriptions s
+        where s.status = 'active'
+          and not exists (select 1 from invoiced i where i.user_id = s.user_id)
+        group by 1, 2
+     ), grid as (
+       -- Per paid plan and day: how many subscriptions accrue (a running count) and the day's rate.
+       select d.day, p.price / ((date_trunc('month', d.day) + make_interval(months => p.period_months))::date - date_trunc('month', d.day)::date) as rate,
+              sum(coalesce(s.n, 0)) over (partition by p.id order by d.day) as subscribers
+         from public.plans p cross join days d
+         left join subs s on s.plan_type = p.id and s.since = d.day
+        where p.price > 0 and p.currency = 'usd'
+     ), accrued as (
+       select day, sum(subscribers * rate) as amount from grid group by day
+     )
      select to_char(d.day, 'YYYY-MM-DD') as day,
             (round(coalesce(p.amount, 0), 12) + round(coalesce(a.amount, 0), 12))::text as revenue,
             round(coalesce(p.amount, 0), 12)::text as invoiced,
