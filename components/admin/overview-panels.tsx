@@ -135,13 +135,16 @@ export function RaisedAlerts({ alerts }: { alerts: Overview['alerts'] }) {
 }
 
 export function Section({ title, description, children }: { title: string; description?: string; children: React.ReactNode }) {
+  // A named region, so assistive technology (and the browser tests) can go straight to it.
   return (
-    <Card>
-      <CardHeader>
-        <CardTitle className="text-base">{title}</CardTitle>
-        {description && <CardDescription>{description}</CardDescription>}
-      </CardHeader>
-      <CardContent>{children}</CardContent>
-    </Card>
+    <section aria-label={title}>
+      <Card className="h-full">
+        <CardHeader>
+          <CardTitle className="text-base">{title}</CardTitle>
+          {description && <CardDescription>{description}</CardDescription>}
+        </CardHeader>
+        <CardContent>{children}</CardContent>
+      </Card>
+    </section>
   )
 }
