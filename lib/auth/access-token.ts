@@ -9,6 +9,8 @@ export type AccessTokenConfig = {
   supabaseUrl: string
   /** The project's legacy HS256 secret; absent when the project signs with asymmetric keys only. */
   jwtSecret?: string
+  /** How soon an unknown kid may refetch the JWKS (default 30 s; tests shorten it). */
+  jwksCooldownMs?: number
 }
 
 export type AccessTokenClaims = { sub: string; iat: number; exp: number; session_id?: string }
@@ -26,13 +28,15 @@ type JwkSet = ReturnType<typeof createRemoteJWKSet>
 // Per process (on globalThis so dev-server module reloads share it): one key set per project.
 const store = globalThis as typeof globalThis & { __tollgateJwks?: Map<string, JwkSet> }
 
-function jwks(supabaseUrl: string): JwkSet {
+function jwks(supabaseUrl: string, cooldownMs = 30_000): JwkSet {
   store.__tollgateJwks ??= new Map()
-  let set = store.__tollgateJwks.get(supabaseUrl)
+  const name = `${supabaseUrl} ${cooldownMs}`
+  let set = store.__tollgateJwks.get(name)
   if (!set) {
-    // jose caches the keys, refetches on an unknown kid (at most every 30 s) and times out after 5 s.
-    set = createRemoteJWKSet(new URL('auth/v1/.well-known/jwks.json', withSlash(supabaseUrl)), { cooldownDuration: 30_000, cacheMaxAge: 10 * 60_000, timeoutDuration: 5_000 })
-    store.__tollgateJwks.set(supabaseUrl, set)
+    // jose caches the keys for 10 minutes, refetches when a token names an unknown kid (a
+    // rotation; at most once per cooldown, so junk kids cannot hammer Supabase) and gives up after 5 s.
+    set = createRemoteJWKSet(new URL('auth/v1/.well-known/jwks.json', withSlash(supabaseUrl)), { cooldownDuration: cooldownMs, cacheMaxAge: 10 * 60_000, timeoutDuration: 5_000 })
+    store.__tollgateJwks.set(name, set)
   }
   return set
 }
@@ -59,7 +63,7 @@ export async function verifyAccessToken(token: string, config: AccessTokenConfig
       if (!config.jwtSecret) return null
       ;({ payload } = await jwtVerify(token, new TextEncoder().encode(config.jwtSecret), { ...options, algorithms: ['HS256'] }))
     } else if ((ASYMMETRIC as readonly string[]).includes(alg ?? '')) {
-      ;({ payload } = await jwtVerify(token, jwks(config.supabaseUrl), { ...options, algorithms: [...ASYMMETRIC] }))
+      ;({ payload } = await jwtVerify(token, jwks(config.supabaseUrl, config.jwksCooldownMs), { ...options, algorithms: [...ASYMMETRIC] }))
     } else {
       return null
     }
