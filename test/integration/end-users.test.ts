@@ -107,7 +107,7 @@ describe('a service key acting for the product’s users', () => {
     expect(tooLong.message).toMatch(/x-tollgate-user header: an external id is 1 to 255 characters/)
     const notString = await refusal(service().chat.completions.create({ ...chat, user: 42 as unknown as string }))
     expect(notString.status).toBe(400)
-    expect(notString.message).toMatch(/^user must be a string/)
+    expect(notString.message).toMatch(/user must be a string: the id of your user/)
   })
 })
 
