@@ -39,6 +39,8 @@ const schema = z
     NEXT_PUBLIC_SUPABASE_URL: z.url().optional(),
     /** Supabase anon (public) key. */
     NEXT_PUBLIC_SUPABASE_ANON_KEY: z.string().min(1).optional(),
+    /** The Supabase project's legacy JWT secret (HS256): lets a user's access token be the gateway bearer. Without it, tokens are checked against the project's JWKS. */
+    SUPABASE_JWT_SECRET: z.string().min(32, 'SUPABASE_JWT_SECRET must be at least 32 characters').optional(),
 
     // AI vendors: a key switches a vendor from the simulator to the real API; the base URL
     // points it at a proxy, a regional endpoint or any compatible server.

@@ -171,6 +171,7 @@ export class GatewayCall {
       requestPayload: this.requestPayload,
       auth: this.identity.via,
       apiKeyId: this.identity.apiKeyId,
+      serviceKeyId: this.identity.serviceKeyId ?? null,
       at: this.receivedAt,
       latencyMs: this.elapsedMs(),
     }

@@ -62,8 +62,10 @@ export type CallContext = {
   userAgent: string | null
   /** Already sanitized (lib/gateway/sanitize.ts). */
   requestPayload: unknown
-  auth: 'api_key' | 'session'
+  auth: 'api_key' | 'session' | 'service_key'
   apiKeyId: string | null
+  /** The service key that acted for this user (one of the product's own users), if any. */
+  serviceKeyId?: string | null
   /** The row's time: when the call arrived (a video job: when it ended), even if written late. */
   at: Date
   latencyMs: number
@@ -141,7 +143,7 @@ export function buildUsageRow(context: CallContext, outcome: Outcome): UsageRow 
     ...measured,
     status: usageStatus(errorCode),
     error_code: errorCode,
-    metadata: { auth: context.auth, ...(context.apiKeyId ? { api_key_id: context.apiKeyId } : {}), ...metadata },
+    metadata: { auth: context.auth, ...(context.apiKeyId ? { api_key_id: context.apiKeyId } : {}), ...(context.serviceKeyId ? { service_key_id: context.serviceKeyId } : {}), ...metadata },
   }
   return clampCounts(row) as UsageRow
 }

@@ -13,6 +13,8 @@ export type FakeGoTrue = {
   /** The Supabase project URL (NEXT_PUBLIC_SUPABASE_URL). */
   url: string
   anonKey: string
+  /** The project's JWT secret (HS256) its access tokens are signed with: SUPABASE_JWT_SECRET. */
+  jwtSecret: string
   /** Every request seen, as 'METHOD /path?query', in order. */
   calls: string[]
   /** Lifetime in seconds of the access tokens issued from now on (tests shorten it). */
@@ -78,7 +80,8 @@ const toUserJson = (u: UserRow) => ({
 
 export async function startFakeGoTrue(databaseUrl: string, anonKey = 'fake-anon-key'): Promise<FakeGoTrue> {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 4 })
-  const secret = randomBytes(32)
+  const jwtSecret = randomBytes(32).toString('hex')
+  const secret = new TextEncoder().encode(jwtSecret)
   const sessions = new Map<string, string>() // session_id -> user id
   const refreshTokens = new Map<string, string>() // refresh token -> session_id
   const server = createServer((req, res) => {
@@ -93,6 +96,7 @@ export async function startFakeGoTrue(databaseUrl: string, anonKey = 'fake-anon-
   const fake: FakeGoTrue = {
     url,
     anonKey,
+    jwtSecret,
     calls: [],
     accessTokenTtl: 3600,
     outage: false,

@@ -24,6 +24,7 @@ beforeAll(async () => {
       DATABASE_URL: databaseUrl,
       NEXT_PUBLIC_SUPABASE_URL: gotrue.url,
       NEXT_PUBLIC_SUPABASE_ANON_KEY: gotrue.anonKey,
+      SUPABASE_JWT_SECRET: gotrue.jwtSecret,
       // A Supabase deployment needs no secret of its own: leaving it out proves nothing signs
       // or verifies built-in sessions on this path.
       AUTH_SECRET: undefined,
@@ -236,5 +237,29 @@ describe('Supabase Auth backend', () => {
     const cleared = authCookies(settings)
     expect(cleared.length).toBeGreaterThan(0)
     for (const c of cleared) expect(c).toMatch(/^sb-127-auth-token(\.\d+)?=;.*(Max-Age=0|Expires=Thu, 01 Jan 1970)/i)
+  })
+
+  it('takes the user\'s access token as the gateway bearer: metered to that user; forged or naming another user refused', async () => {
+    const response = await signUp(newEmail())
+    const { user } = await response.json()
+    const token = sessionIn(cookieHeader(response)).access_token
+    const call = (bearer: string, headers: Record<string, string> = {}) =>
+      fetch(`${base}/api/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json', ...headers },
+        body: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }], max_tokens: 10 }),
+      })
+    expect((await call(token)).status).toBe(200)
+    const rows = async () =>
+      withClient(databaseUrl, async (c) => (await c.query("select metadata->>'auth' as auth from public.api_usage where user_id = $1", [user.id])).rows)
+    for (let i = 0; i < 50 && (await rows()).length === 0; i++) await new Promise((r) => setTimeout(r, 100))
+    expect(await rows()).toEqual([{ auth: 'session' }])
+    const [header, payload] = token.split('.')
+    const forged = `${header}.${payload}.${'A'.repeat(43)}`
+    expect((await call(forged)).status).toBe(401)
+    const denied = await call(token, { 'x-tollgate-user': randomUUID() })
+    expect(denied.status).toBe(403)
+    expect((await denied.json()).error.code).toBe('permission_denied')
+    expect(await rows()).toHaveLength(1)
   })
 })
