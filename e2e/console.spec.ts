@@ -31,7 +31,7 @@ test('an operator moves a customer to Pro from the console and the customer sees
   })
   const call = await customerPage.request.post('/api/v1/chat/completions', {
     headers: { authorization: `Bearer ${key}` },
-    data: { model: 'sim-chat', messages: [{ role: 'user', content: 'Hello' }] },
+    data: { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hello' }], max_tokens: 8 },
   })
   expect(call.status()).toBe(200)
 
