@@ -65,7 +65,8 @@ test('an operator moves a customer to Pro from the console and the customer sees
 
   // The change is in the audit, under the operator's name.
   await operatorPage.goto('/admin/audit')
-  await expect(operatorPage.getByRole('table').getByText(customer).first()).toBeVisible()
+  const planRow = operatorPage.getByRole('table', { name: 'Audit log' }).getByRole('row').filter({ hasText: 'user.plan' }).filter({ hasText: customer })
+  await expect(planRow).toContainText(`operator:${operator}`)
 
   // Plans, Models and Providers, for the README.
   await operatorPage.goto('/admin/plans')

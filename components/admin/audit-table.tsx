@@ -28,7 +28,7 @@ export function AuditTable({ entries, olderHref, showTarget = true }: { entries:
               <TableCell className="font-mono text-xs">{e.action}</TableCell>
               {showTarget ? (
                 <TableCell className="max-w-48 truncate text-xs">
-                  {e.target_user ? <Link className="underline-offset-4 hover:underline" href={`/admin/users/${e.target_user}`}>{e.target ?? e.target_user}</Link> : (e.target ?? '—')}
+                  {e.target_user ? <Link className="underline-offset-4 hover:underline" href={`/admin/users/${e.target_user}`}>{e.target_email ?? e.target ?? e.target_user}</Link> : (e.target ?? '—')}
                 </TableCell>
               ) : null}
               <TableCell className="text-xs">

@@ -19,6 +19,8 @@ export type AuditEntry = {
   action: string
   target_user: string | null
   target: string | null
+  /** The target user's email now (null once they are deleted): read beside the row, never stored in it. */
+  target_email: string | null
   before: unknown
   after: unknown
 }
@@ -55,13 +57,14 @@ export async function listAudit(options: { targetUserId?: string; limit?: number
   const limit = Math.min(Math.max(options.limit ?? 50, 1), 200)
   const before = options.before && /^\d{1,19}$/.test(options.before) ? options.before : null
   const rows = await db().$queryRaw<AuditEntry[]>`
-    select id::text, to_char(at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as at, actor, action,
-           target_user::text, target, before, after
-      from public.operator_audit
-     where (${options.targetUserId ?? null}::uuid is null or target_user = ${options.targetUserId ?? null}::uuid)
-       and (${before}::bigint is null or id < ${before}::bigint)
+    select a.id::text, to_char(a.at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as at, a.actor, a.action,
+           a.target_user::text, a.target, u.email as target_email, a.before, a.after
+      from public.operator_audit a
+      left join auth.users u on u.id = a.target_user
+     where (${options.targetUserId ?? null}::uuid is null or a.target_user = ${options.targetUserId ?? null}::uuid)
+       and (${before}::bigint is null or a.id < ${before}::bigint)
      -- The table's id (a number), not the selected text column of the same name.
-     order by public.operator_audit.id desc
+     order by a.id desc
      limit ${limit}`
   return rows
 }

@@ -8,6 +8,7 @@ import { listOperatorKeys } from '@/lib/admin/keys'
 import { listOperators } from '@/lib/admin/operators'
 import { requireOperator } from '@/lib/admin/session'
 import { env } from '@/lib/env'
+import { PageTitle } from '@/components/admin/page-title'
 
 export const metadata: Metadata = { title: 'Access — Console' }
 
@@ -16,6 +17,7 @@ export default async function AccessPage() {
   const [operators, keys] = await Promise.all([listOperators(), listOperatorKeys()])
   return (
     <div className="grid gap-6">
+      <PageTitle title="Access" />
       <Card>
         <CardHeader>
           <CardTitle className="text-base">Operators</CardTitle>

@@ -4,6 +4,7 @@ import { AuditTable } from '@/components/admin/audit-table'
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from '@/components/ui/card'
 import { listAudit } from '@/lib/admin/audit'
 import { requireOperator } from '@/lib/admin/session'
+import { PageTitle } from '@/components/admin/page-title'
 
 export const metadata: Metadata = { title: 'Audit — Console' }
 
@@ -12,14 +13,17 @@ export default async function AuditPage({ searchParams }: PageProps<'/admin/audi
   const { before } = await searchParams
   const entries = await listAudit({ limit: 50, before: typeof before === 'string' ? before : undefined })
   return (
-    <Card>
-      <CardHeader>
-        <CardTitle className="text-base">Audit log</CardTitle>
-        <CardDescription>Every change an operator made, from the console, the operator API or the command line. It cannot be edited or deleted.</CardDescription>
-      </CardHeader>
-      <CardContent>
-        <AuditTable entries={entries} olderHref={entries.length === 50 ? `/admin/audit?before=${entries[entries.length - 1].id}` : null} />
-      </CardContent>
-    </Card>
+    <div className="grid gap-6">
+      <PageTitle title="Audit" />
+      <Card>
+        <CardHeader>
+          <CardTitle className="text-base">Audit log</CardTitle>
+          <CardDescription>Every change an operator made, from the console, the operator API or the command line. It cannot be edited or deleted.</CardDescription>
+        </CardHeader>
+        <CardContent>
+          <AuditTable entries={entries} olderHref={entries.length === 50 ? `/admin/audit?before=${entries[entries.length - 1].id}` : null} />
+        </CardContent>
+      </Card>
+    </div>
   )
 }

@@ -7,6 +7,7 @@ import { Card, CardContent, CardDescription, CardHeader, CardTitle } from '@/com
 import { DeliveryFilterSchema, listAlertDeliveries, listStripeEvents, StripeOutcomeSchema } from '@/lib/admin/deliveries'
 import { requireOperator } from '@/lib/admin/session'
 import { cn } from '@/lib/utils'
+import { PageTitle } from '@/components/admin/page-title'
 
 export const metadata: Metadata = { title: 'Deliveries — Console' }
 
@@ -37,6 +38,7 @@ export default async function DeliveriesPage({ searchParams }: PageProps<'/admin
   const link = (extra: Record<string, string>) => `/admin/deliveries?${new URLSearchParams({ status, outcome, ...extra })}`
   return (
     <div className="grid gap-6">
+      <PageTitle title="Deliveries" />
       <Card>
         <CardHeader>
           <CardTitle className="text-base">Alert webhooks</CardTitle>

@@ -13,6 +13,7 @@ import { PERIOD_LABELS, PERIODS, PeriodSchema, rangeFor } from '@/lib/admin/repo
 import { requireOperator } from '@/lib/admin/session'
 import { PRICE_CACHE_MS } from '@/lib/pricing/model-prices'
 import { cn } from '@/lib/utils'
+import { PageTitle } from '@/components/admin/page-title'
 
 export const metadata: Metadata = { title: 'Models — Console' }
 
@@ -26,6 +27,7 @@ export default async function ModelsPage({ searchParams }: PageProps<'/admin/mod
   const href = (p: string) => `/admin/models?${new URLSearchParams({ period: p, ...(q ? { q } : {}) })}`
   return (
     <div className="grid gap-6">
+      <PageTitle title="Models and prices" />
       <nav aria-label="Period" className="flex flex-wrap gap-2 text-sm">
         {PERIODS.map((p) => (
           <Link key={p} href={href(p)} aria-current={p === period ? 'page' : undefined} className={cn('rounded-md border px-3 py-1', p === period ? 'bg-primary text-primary-foreground' : 'hover:bg-accent')}>
