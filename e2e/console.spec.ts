@@ -79,18 +79,19 @@ test('an operator moves a customer to Pro from the console and the customer sees
   await expect(operatorPage.getByRole('heading', { name: /Providers/ }).first()).toBeVisible()
   await shoot(operatorPage, info, 'providers')
 
-  // Support view: the customer's Usage tab as they see it, on the new plan, read only.
+  // Support view: the customer's Usage tab as they see it, on the new plan, read only. Demo's
+  // year → Pro's month starts a fresh period, so the count is back at 0 of Pro's 5,000.
   await operatorPage.goto('/admin/users')
   await operatorPage.getByRole('searchbox').fill(customer)
   await operatorPage.getByRole('searchbox').press('Enter')
   await topUsersOrListLink(operatorPage, customer).click()
   await operatorPage.getByRole('link', { name: /view as the user/i }).click()
-  await expect(operatorPage.getByTestId('usage-card-chat')).toContainText('1 / 5,000')
+  await expect(operatorPage.getByTestId('usage-card-chat')).toContainText('0 / 5,000')
   await expect(operatorPage.getByRole('main')).toContainText('Pro')
 
   // And the customer sees it in their own session.
   await customerPage.goto('/settings/usage')
-  await expect(customerPage.getByTestId('usage-card-chat')).toContainText('1 / 5,000')
+  await expect(customerPage.getByTestId('usage-card-chat')).toContainText('0 / 5,000')
 })
 
 const topUsersOrListLink = (page: Page, email: string) => page.getByRole('link', { name: email }).first()
