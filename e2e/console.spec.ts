@@ -11,9 +11,13 @@ const DOCS = process.env.DOCS_SCREENSHOTS === '1'
 async function shoot(page: Page, info: TestInfo, name: string): Promise<void> {
   await snap(page, info, `console-${name}`)
   if (!DOCS) return
+  // The first screen, as a visitor sees it (a full-page shot repeats the sticky header mid-page),
+  // without `next dev`'s own indicator.
+  await page.addStyleTag({ content: 'nextjs-portal { display: none !important; }' })
+  await page.evaluate(() => window.scrollTo(0, 0))
   for (const scheme of ['light', 'dark'] as const) {
     await page.emulateMedia({ colorScheme: scheme })
-    await page.screenshot({ path: `docs/console-${name}-${scheme}.png`, fullPage: true })
+    await page.screenshot({ path: `docs/console-${name}-${scheme}.png`, animations: 'disabled' })
   }
   await page.emulateMedia({ colorScheme: 'light' })
 }
