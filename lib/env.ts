@@ -121,6 +121,13 @@ const schema = z
     STRIPE_API_BASE: z.url().optional(),
     /** Characters of prompt and output kept in a usage row's sanitized payloads. */
     USAGE_PAYLOAD_MAX_CHARS: z.coerce.number().int().min(0).max(100_000).default(2_000),
+    /**
+     * Settlement in groups: the longest a finished call's row waits for others to be written with
+     * it in one transaction (lib/metering/batch.ts); 0 sends each group as soon as the event loop turns.
+     */
+    SETTLE_WINDOW_MS: z.coerce.number().int().min(0).max(1_000).default(5),
+    /** The most rows settled in one group (one transaction, one round trip). */
+    SETTLE_GROUP_MAX: z.coerce.number().int().min(1).max(1_000).default(64),
     /** Bytes of JSON kept of each stored payload (request and response each): a cap on what one call can add to the ledger. */
     USAGE_PAYLOAD_MAX_BYTES: z.coerce.number().int().min(256).max(1_048_576).default(8_192),
     /**

@@ -1,5 +1,6 @@
 import 'server-only'
 import type { UsageRow } from '@/lib/metering/row'
+import { settleInGroup } from '@/lib/metering/batch'
 import { replaySpool, spoolRow } from '@/lib/metering/spool'
 import { reasonOf, storeUsageRow, type Claim } from '@/lib/metering/store'
 
@@ -7,7 +8,10 @@ import { reasonOf, storeUsageRow, type Claim } from '@/lib/metering/store'
 // stored with record_usage, retried, and — for a call whose row lives only in this process —
 // spooled to disk when the database stays away.
 const RETRY_DELAYS_MS = [100, 500, 2_000]
-const pending = new Map<string, UsageRow>()
+// Rows being recorded, spooled on exit if still here. On globalThis, like the groups
+// (lib/metering/batch.ts): the exit handler is installed from one bundle, rows come from others.
+const store = globalThis as typeof globalThis & { __tollgatePendingRows?: Map<string, UsageRow> }
+const pending = (store.__tollgatePendingRows ??= new Map<string, UsageRow>())
 
 async function withRetries<T>(requestId: string, write: () => Promise<T>): Promise<T> {
   for (let attempt = 0; ; attempt++) {
@@ -22,14 +26,14 @@ async function withRetries<T>(requestId: string, write: () => Promise<T>): Promi
 }
 
 /**
- * The specification's trackAPIUsage (see docs/): writes the row and its rollups in one round
- * trip. Never throws — a failure is logged with the request id, retried, and finally spooled to
+ * The specification's trackAPIUsage (see docs/): writes the row and its rollups, in a group
+ * with the rows of other calls that ended at about the same time (lib/metering/batch.ts). Never throws — a failure is logged with the request id, retried, and finally spooled to
  * disk for replay, so the caller's response is never affected and no row is lost.
  */
 export async function trackAPIUsage(row: UsageRow): Promise<void> {
   pending.set(row.request_id, row)
   try {
-    await withRetries(row.request_id, () => storeUsageRow(row))
+    await withRetries(row.request_id, () => settleInGroup(row))
   } catch {
     spoolRow(row)
     console.error(`[usage] ${row.request_id} spooled for replay`)
