@@ -12,6 +12,9 @@ export async function register() {
     // Usage rows still being written at shutdown go to a spool file, replayed from here on.
     const { installShutdownSpool } = await import('@/lib/metering/record')
     installShutdownSpool()
+    // The ledger's months (api_usage partitions) are created ahead from here, at start and hourly.
+    const { startLedgerMonths } = await import('@/lib/usage/ledger-months')
+    startLedgerMonths()
     // Call details past PAYLOAD_RETENTION_DAYS are deleted from here, hourly.
     const { startPersonalDataRetention } = await import('@/lib/usage/retention')
     startPersonalDataRetention()

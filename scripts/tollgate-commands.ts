@@ -13,6 +13,7 @@ import { setAlertWebhook } from '../lib/usage/alert-webhooks'
 import { AppError } from '../lib/errors'
 import { getUserUsage } from '../lib/usage/summary'
 import { reconcileUsage, releaseHolds } from '../lib/usage/reconcile'
+import { retentionCommand } from './tollgate-retention'
 import { hasQuotaColumns, isServiceType, SERVICE_TYPE_IDS as SERVICES, type ServiceType } from '../lib/services'
 
 const HELP = `Usage: npm run tollgate -- <command>
@@ -40,7 +41,10 @@ const HELP = `Usage: npm run tollgate -- <command>
   operator-key list | revoke <id>            the issued keys; revoke one for good
   spool                                      usage rows waiting in DATA_DIR's spool, and dead letters with their reason
   spool replay                               replay the spool now (the app does it every 5 s)
-  spool retry                                retry the dead letters (after fixing their cause); exit 1 if any stay dead`
+  spool retry                                retry the dead letters (after fixing their cause); exit 1 if any stay dead
+  retention --before <YYYY-MM> [--apply]     drop the ledger's (api_usage) months before that one, whole;
+  retention --keep-months <n> [--apply]      or keep the last n (the current month counts); a dry run
+                                             unless --apply; never the current month; rollups are kept`
 
 class UsageError extends Error {}
 
@@ -173,6 +177,8 @@ async function run(args: string[]): Promise<number> {
     }
     case 'spool':
       return spoolCommand(rest[0])
+    case 'retention':
+      return retentionCommand(rest)
     case 'operator':
       return operatorCommand(rest)
     case 'operator-key':

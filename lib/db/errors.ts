@@ -94,6 +94,19 @@ export function isDataError(error: unknown): boolean {
 }
 
 /**
+ * An insert into a partitioned table found no partition for its row (SQLSTATE 23514 with
+ * PostgreSQL's own wording; a CHECK constraint says "violates check constraint" instead). For
+ * api_usage this means the row's month has not been created yet (lib/usage/ledger-months.ts).
+ */
+export function isMissingPartition(error: unknown): boolean {
+  if (sqlState(error) !== '23514') return false
+  for (const layer of layers(error)) {
+    for (const text of [layer.originalMessage, layer.message]) if (typeof text === 'string' && text.startsWith('no partition of relation')) return true
+  }
+  return false
+}
+
+/**
  * Whether the constraint named `name` refused the statement. PostgreSQL names it in the
  * error's `constraint` field; Prisma keeps only the message, which quotes the name.
  */

@@ -36,7 +36,9 @@ const ENDPOINT = '/api/v1/videos/generations'
 /** What an ended job was charged: its usage row, written in the transaction that ended it. */
 async function chargedFor(job: VideoJob): Promise<{ total_cost: string | null; cost_status: string } | null> {
   if (!job.finishedAt) return null
-  const row = await db().apiUsage.findUnique({ where: { requestId: job.requestId }, select: { totalCost: true, costStatus: true } })
+  // The row's created_at is the job's end, after its start: the bound keeps the lookup to the
+  // months since (api_usage is partitioned by month; request ids are unique per created_at).
+  const row = await db().apiUsage.findFirst({ where: { requestId: job.requestId, createdAt: { gte: job.createdAt } }, select: { totalCost: true, costStatus: true } })
   return row ? { total_cost: row.totalCost === null ? null : row.totalCost.toFixed(), cost_status: row.costStatus } : null
 }
 

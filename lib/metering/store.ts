@@ -1,8 +1,9 @@
 import 'server-only'
 import type { PoolClient } from 'pg'
-import { isDataError, sqlState } from '@/lib/db/errors'
+import { isDataError, isMissingPartition, sqlState } from '@/lib/db/errors'
 import { pool } from '@/lib/db/prisma'
 import type { UsageRow } from '@/lib/metering/row'
+import { createLedgerMonth } from '@/lib/usage/ledger-months'
 
 /**
  * A write that must commit together with the row, or neither happens: run on the row's
@@ -20,14 +21,30 @@ const RECORD = 'select public.record_usage($1::jsonb)'
  */
 export async function storeUsageRow(row: UsageRow, claim?: Claim): Promise<boolean> {
   try {
-    return await storeOnce(row, claim)
+    return await storeInItsMonth(row, claim)
   } catch (error) {
     // A data error (a value the columns refuse, a user deleted meanwhile whose details have
     // nobody to belong to) would fail every retry. The call must still be booked: drop the
     // optional details and write the rest.
     if (!isDataError(error)) throw error
     console.error(`[usage] ${row.request_id}: stored without payloads after a data error: ${reasonOf(error)}`)
-    return storeOnce(withoutDetails(row), claim)
+    return storeInItsMonth(withoutDetails(row), claim)
+  }
+}
+
+/**
+ * storeOnce, creating the row's month of api_usage first if it has none (a spool replay of an
+ * old call, a clock far ahead). The app creates months ahead (lib/usage/ledger-months.ts), so
+ * this costs nothing on the request path: only a row that fails for its month pays for it.
+ * A batch (lib/metering/batch.ts) that fails so is written row by row through here.
+ */
+async function storeInItsMonth(row: UsageRow, claim?: Claim): Promise<boolean> {
+  try {
+    return await storeOnce(row, claim)
+  } catch (error) {
+    if (!isMissingPartition(error)) throw error
+    await createLedgerMonth(row.created_at)
+    return storeOnce(row, claim)
   }
 }
 
