@@ -50,6 +50,7 @@ async function userTables(client: pg.Client): Promise<string[]> {
     `select format('%I.%I', n.nspname, c.relname) as name
        from pg_class c join pg_namespace n on n.oid = c.relnamespace join pg_attribute a on a.attrelid = c.oid
       where c.relkind in ('r', 'p') and a.attname = 'user_id' and not a.attisdropped and n.nspname not in ('pg_catalog', 'information_schema')
+        and not c.relispartition -- a month of api_usage is the ledger, read through its parent
       order by 1`,
   )
   return rows.map((r) => r.name)

@@ -67,7 +67,9 @@ async function publicColumns(): Promise<Column[]> {
         `select c.table_name, c.column_name, c.data_type, c.udt_name, c.is_nullable, c.numeric_precision, c.numeric_scale
            from information_schema.columns c
            join information_schema.tables t using (table_schema, table_name)
-          where c.table_schema = 'public' and t.table_type = 'BASE TABLE'`,
+          where c.table_schema = 'public' and t.table_type = 'BASE TABLE'
+            -- The months of api_usage are the model ApiUsage (the partitioned parent).
+            and not (select relispartition from pg_class where oid = format('public.%I', c.table_name)::regclass)`,
       )
     ).rows,
   )

@@ -73,9 +73,11 @@ describe('the months of api_usage', () => {
     const old = new Date('2019-03-15T12:00:00Z')
     await createLedgerMonth(old)
     await createLedgerMonth(old.toISOString())
+    // Several processes needing the same new month at once: one creates it, the others find it.
+    await Promise.all(Array.from({ length: 8 }, () => createLedgerMonth('2016-06-15T00:00:00Z')))
     const months = (await listLedgerMonths()).map((m) => m.month)
     expect(months).toEqual(expect.arrayContaining([ym(monthStart(2)), ym(monthStart(3)), '2019-03']))
-    expect(months.filter((m) => m === '2019-03')).toHaveLength(1)
+    expect(months.filter((m) => m === '2019-03' || m === '2016-06')).toEqual(['2016-06', '2019-03'])
     expect(months).toEqual([...months].sort())
   })
 

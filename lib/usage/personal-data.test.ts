@@ -63,6 +63,8 @@ describe('retention', () => {
     const ages = [0, 5, 29, 31, 45, 400]
     const lines = ages.map((days) => spooledLine(userId, new Date(Date.now() - days * 86_400_000).toISOString()))
     await withClient(url(), async (c) => {
+      // The ledger has months from the migration's on; the app makes older ones when a row needs one.
+      for (const line of lines) await c.query('select public.api_usage_partition_for($1)', [line.created_at])
       for (const line of lines) await c.query('select public.record_usage($1::jsonb)', [JSON.stringify(line)])
       // A video job from long ago still holds its request; a recent one keeps it.
       await c.query(
@@ -114,8 +116,12 @@ describe('the migration to api_usage_details', () => {
       withClient(db, async (c) => {
         await c.query('checkpoint')
         const { rows } = await c.query<{ hit: boolean }>(
+          // api_usage and its TOAST table, and (once it is partitioned, 20241201) each month's.
           `select position(convert_to($1, 'UTF8') in pg_read_binary_file(pg_relation_filepath(rel))) > 0 as hit
-             from unnest(array['public.api_usage'::regclass, (select reltoastrelid from pg_class where oid = 'public.api_usage'::regclass)::regclass]) rel`,
+             from (select c.oid::regclass as part, c.reltoastrelid from pg_class c
+                    where c.oid = 'public.api_usage'::regclass or c.oid in (select inhrelid from pg_inherits where inhparent = 'public.api_usage'::regclass)) t,
+                  unnest(array[t.part, nullif(t.reltoastrelid, 0)::regclass]) rel
+            where pg_relation_filepath(rel) is not null`,
           [text],
         )
         return rows.some((r) => r.hit)

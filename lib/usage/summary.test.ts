@@ -13,6 +13,8 @@ const url = () => process.env.DATABASE_URL!
 const DAY = 86_400_000
 
 async function settle(userId: string, cost: string, createdAt: Date) {
+  // The ledger has months from the migration's on; the app makes older ones when a row needs one.
+  await withClient(url(), (c) => c.query('select public.api_usage_partition_for($1)', [createdAt.toISOString()]))
   await withClient(url(), (c) =>
     c.query('select public.record_usage($1::jsonb)', [
       JSON.stringify({ user_id: userId, service_type: 'chat', provider: 'simulator', model: 'gpt-4o', endpoint: '/t', request_id: `req_${randomUUID()}`, total_cost: cost, input_cost: '0', output_cost: cost, generation_cost: '0', cost_status: 'priced', status: 'success', created_at: createdAt.toISOString() }),

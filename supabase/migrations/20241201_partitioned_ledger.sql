@@ -56,9 +56,10 @@ begin
   if v_rel is not null then
     return v_rel;
   end if;
-  -- Two processes creating the same month: the second waits, then finds it.
+  -- Two processes creating the same month: the second waits, then finds it. Found by a query
+  -- (a new snapshot), not to_regclass: its catalog cache may not have seen the other's commit.
   perform pg_advisory_xact_lock(hashtext('public.api_usage partitions'));
-  v_rel := to_regclass('public.' || v_name);
+  select c.oid::regclass into v_rel from pg_class c where c.relnamespace = 'public'::regnamespace and c.relname = v_name;
   if v_rel is not null then
     return v_rel;
   end if;
@@ -72,10 +73,14 @@ begin
 
   -- A partition read directly answers to its own policies, not its parent's: the same ones.
   execute format('alter table %s enable row level security', v_rel);
-  for v_pol in select * from pg_policies where schemaname = 'public' and tablename = 'api_usage' loop
-    execute format('create policy %I on %s as %s for %s to %s using (%s)%s', v_pol.policyname, v_rel, v_pol.permissive, v_pol.cmd,
+  for v_pol in select p.*, obj_description(o.oid, 'pg_policy') as description
+                 from pg_policies p join pg_policy o on o.polrelid = v_parent and o.polname = p.policyname
+                where p.schemaname = 'public' and p.tablename = 'api_usage' loop
+    execute format('create policy %I on %s as %s for %s to %s%s%s', v_pol.policyname, v_rel, v_pol.permissive, v_pol.cmd,
                    (select string_agg(case when r = 'public' then 'public' else quote_ident(r) end, ', ') from unnest(v_pol.roles) r),
-                   coalesce(v_pol.qual, 'true'), case when v_pol.with_check is not null then format(' with check (%s)', v_pol.with_check) else '' end);
+                   case when v_pol.qual is not null then format(' using (%s)', v_pol.qual) else '' end,
+                   case when v_pol.with_check is not null then format(' with check (%s)', v_pol.with_check) else '' end);
+    execute format('comment on policy %I on %s is %L', v_pol.policyname, v_rel, v_pol.description);
   end loop;
 
   -- The parent's grants exactly (default privileges may have granted more on creation).

@@ -30,6 +30,8 @@ const JAN: ReportRange = {
 type Call = { user: string; provider: string; model: string; status: string; code?: string; cost: string | null; costStatus?: string; latency: number; at: string }
 
 async function record(c: Call): Promise<void> {
+  // The ledger has months from the migration's on; the app makes older ones when a row needs one.
+  await client.query('select public.api_usage_partition_for($1)', [c.at])
   await client.query('select public.record_usage($1::jsonb)', [
     JSON.stringify({
       user_id: c.user, service_type: 'chat', provider: c.provider, model: c.model, endpoint: '/test', request_id: `req_${randomUUID()}`,
