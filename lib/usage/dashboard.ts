@@ -5,6 +5,7 @@ import { formatUsd, parseUsd } from '@/lib/pricing/money'
 import { OTHER_SERVICES, SERVICE_IDS, SERVICE_TYPE_IDS as SERVICES, type ServiceType as ServiceKey } from '@/lib/services'
 import { getUserUsage, type ReadAs, type UsageSummary } from '@/lib/usage/summary'
 import { usd } from '@/lib/usage/money'
+import { readNewestFirst, recentWindowStart } from '@/lib/usage/recent-window'
 
 export type DailyPoint = { date: string } & Record<`${ServiceKey}_cost` | `${ServiceKey}_calls`, number> & { total_cost: string }
 export type ModelCost = { provider: string; model: string; cost: string; calls: number }
@@ -36,12 +37,15 @@ export async function getUsageDashboard(userId: string, now = new Date(), read: 
         where: { userId, periodType: 'day', periodStart: { gte: since } },
         select: { periodStart: true, serviceType: true, provider: true, model: true, requestCount: true, totalCost: true },
       }),
-      tx.apiUsage.findMany({
-        where: { userId },
-        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-        take: 10,
-        select: { id: true, serviceType: true, provider: true, model: true, totalCost: true, costStatus: true, status: true, createdAt: true },
-      }),
+      // The newest months first (lib/usage/recent-window.ts): the planner plans those only.
+      readNewestFirst(recentWindowStart(now), 10, (floor) =>
+        tx.apiUsage.findMany({
+          where: { userId, ...(floor ? { createdAt: { gte: floor } } : {}) },
+          orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+          take: 10,
+          select: { id: true, serviceType: true, provider: true, model: true, totalCost: true, costStatus: true, status: true, createdAt: true },
+        }),
+      ),
     ]),
   )
 

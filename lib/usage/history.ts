@@ -3,6 +3,7 @@ import { z } from 'zod'
 import { withUser } from '@/lib/db/with-user'
 import { SERVICE_TYPE_IDS } from '@/lib/services'
 import { usd } from '@/lib/usage/money'
+import { readNewestFirst, recentWindowStart } from '@/lib/usage/recent-window'
 
 // PostgreSQL refuses NUL in text and has no year 0 (1 BC precedes AD 1), though zod allows
 // both: passed through, either one failed the query with a 500 instead of a 400.
@@ -95,7 +96,11 @@ export function decodeCursor(cursor: string): [string, string] | null {
  * paginated (stable while new rows arrive), read through RLS. Payloads are left out.
  */
 export async function listUsageHistory(userId: string, query: HistoryQuery, after: [string, string] | null) {
-  const rows = await withUser(userId, (tx) =>
+  // The newest months from the page's start first (lib/usage/recent-window.ts), unless `from`
+  // already bounds the read as tightly.
+  const window = recentWindowStart(after ? new Date(after[0]) : new Date())
+  const floor = query.from && new Date(query.from) >= window ? null : window
+  const rows = await readNewestFirst(floor, query.limit + 1, (since) => withUser(userId, (tx) =>
     tx.$queryRaw<Row[]>`
       select u.id::text, service_type, provider, model, endpoint, request_id, campaign_id::text,
              input_tokens, output_tokens, cached_tokens, reasoning_tokens, images_generated,
@@ -114,9 +119,10 @@ export async function listUsageHistory(userId: string, query: HistoryQuery, afte
          and (${query.from ?? null}::timestamptz is null or u.created_at >= ${query.from ?? null}::timestamptz)
          and (${query.to ?? null}::timestamptz is null or u.created_at < ${query.to ?? null}::timestamptz)
          and (${after?.[0] ?? null}::timestamptz is null or (u.created_at, u.id) < (${after?.[0] ?? null}::timestamptz, ${after?.[1] ?? null}::uuid))
+         and (${since}::timestamptz is null or u.created_at >= ${since}::timestamptz)
        order by u.created_at desc, u.id desc
        limit ${query.limit + 1}`,
-  )
+  ))
   const page = rows.slice(0, query.limit)
   const last = page.at(-1)
   return {
