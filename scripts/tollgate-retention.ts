@@ -5,8 +5,8 @@ import { applyLedgerRetention, planLedgerRetention, type LedgerMonth } from '../
 
 const USAGE = 'retention --before <YYYY-MM> [--apply] | retention --keep-months <n> [--apply]'
 
-function line(m: LedgerMonth): string {
-  return `  ${m.month}  ${m.partition.padEnd(28)} ≈${m.estimatedRows.toLocaleString('en-US').padStart(13)} rows  ${(m.bytes / 1e9).toFixed(2).padStart(8)} GB`
+function line(m: LedgerMonth & { rows: number }): string {
+  return `  ${m.month}  ${m.partition.padEnd(24)} ${m.rows.toLocaleString('en-US').padStart(13)} rows  ${(m.bytes / 1e9).toFixed(2).padStart(8)} GB`
 }
 
 /** Prints the plan (and applies it with --apply); exit code 0. Refusals are AppErrors (exit 2). */

@@ -3,6 +3,7 @@ import { z } from 'zod'
 import { withOperatorRead } from '@/lib/admin/db'
 import { SERVICE_TYPE_IDS, SERVICES } from '@/lib/services'
 import { usd } from '@/lib/usage/money'
+import { readNewestFirst, recentWindowStart } from '@/lib/usage/recent-window'
 
 // What the console's user page (/admin/users/[id]) shows, read on the operators' path: the
 // user, their terms, alerts, recent calls, keys, Stripe ids, and the plans they can be moved to.
@@ -53,12 +54,15 @@ export async function getUserDetail(userId: string): Promise<UserDetail | null> 
       tx.apiRateLimit.findMany({ where: { userId } }),
       tx.usageHold.count({ where: { userId } }),
       tx.usageAlert.findMany({ where: { userId }, orderBy: { createdAt: 'desc' }, take: 20 }),
-      tx.apiUsage.findMany({
-        where: { userId },
-        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-        take: 20,
-        select: { id: true, serviceType: true, provider: true, model: true, totalCost: true, status: true, createdAt: true },
-      }),
+      // The newest months first (lib/usage/recent-window.ts): the planner plans those only.
+      readNewestFirst(recentWindowStart(new Date()), 20, (floor) =>
+        tx.apiUsage.findMany({
+          where: { userId, ...(floor ? { createdAt: { gte: floor } } : {}) },
+          orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+          take: 20,
+          select: { id: true, serviceType: true, provider: true, model: true, totalCost: true, status: true, createdAt: true },
+        }),
+      ),
       tx.apiKey.findMany({ where: { userId }, orderBy: { createdAt: 'desc' }, take: 100 }),
     ])
     const rate = new Map(rates.map((r) => [r.serviceType, r]))

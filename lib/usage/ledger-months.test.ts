@@ -188,7 +188,7 @@ describe('retention', () => {
       (await listLedgerMonths()).filter((m) => m.month < '2017-03').map((m) => [m.month, m.partition]),
     )
     expect(plan.drop.map((m) => m.month)).toEqual(expect.arrayContaining(['2017-01', '2017-02']))
-    expect(plan.drop.find((m) => m.month === '2017-01')!.estimatedRows).toBe(2)
+    expect(plan.drop.find((m) => m.month === '2017-01')!.rows).toBe(2)
     expect(plan.keep.map((m) => m.month)).toEqual(expect.arrayContaining(['2017-03', ym(monthStart(0))]))
     expect(await sql('select count(*)::int as n from public.api_usage where user_id = $1', [userId])).toEqual([{ n: 5 }]) // a plan only
 

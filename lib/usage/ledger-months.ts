@@ -46,14 +46,17 @@ export async function listLedgerMonths(): Promise<LedgerMonth[]> {
   return rows.map((r) => ({ partition: r.partition, month: r.month, estimatedRows: Number(r.estimated_rows), bytes: Number(r.bytes) }))
 }
 
-export const RetentionSchema = z.union([
-  z.object({ before: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, { error: 'must be a month, YYYY-MM' }) }),
-  z.object({ keepMonths: z.coerce.number().int({ error: 'must be a whole number of months' }).min(1, { error: 'must keep at least the current month (1)' }).max(1200) }),
-])
-export type RetentionInput = z.input<typeof RetentionSchema>
+export const RetentionMonthSchema = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, { error: 'must be a month, YYYY-MM' })
+export const RetentionKeepSchema = z.coerce
+  .number({ error: 'must be a whole number of months' })
+  .int({ error: 'must be a whole number of months' })
+  .min(1, { error: 'must keep at least the current month (1)' })
+  .max(1200, { error: 'must be at most 1200 months' })
+/** The first month to keep (`before`), or how many months to keep, the current one included. */
+export type RetentionInput = { before: string } | { keepMonths: string | number }
 
-/** What retention would drop: the months before `firstKept`, oldest first. */
-export type RetentionPlan = { firstKept: string; drop: LedgerMonth[]; keep: LedgerMonth[] }
+/** What retention would drop: the months before `firstKept`, oldest first, each with its exact row count. */
+export type RetentionPlan = { firstKept: string; drop: (LedgerMonth & { rows: number })[]; keep: LedgerMonth[] }
 
 function monthOf(date: Date, minus = 0): string {
   const d = new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth() - minus, 1))
@@ -66,13 +69,20 @@ function monthOf(date: Date, minus = 0): string {
  * month; the database refuses it too (api_usage_drop_month).
  */
 export async function planLedgerRetention(input: RetentionInput, now = new Date()): Promise<RetentionPlan> {
-  const parsed = RetentionSchema.safeParse(input)
-  if (!parsed.success) throw new AppError('invalid_request', parsed.error.issues.map((i) => i.message).join('; '))
+  const parsed = 'before' in input ? RetentionMonthSchema.safeParse(input.before) : RetentionKeepSchema.safeParse(input.keepMonths)
+  if (!parsed.success) throw new AppError('invalid_request', `${'before' in input ? '--before' : '--keep-months'} ${parsed.error.issues[0].message}`)
   const current = monthOf(now)
-  const firstKept = 'before' in parsed.data ? parsed.data.before : monthOf(now, parsed.data.keepMonths - 1)
+  const firstKept = typeof parsed.data === 'string' ? parsed.data : monthOf(now, parsed.data - 1)
   if (firstKept > current) throw new AppError('invalid_request', `refused: dropping the months before ${firstKept} would drop the current month (${current})`)
   const months = await listLedgerMonths()
-  return { firstKept, drop: months.filter((m) => m.month < firstKept), keep: months.filter((m) => m.month >= firstKept) }
+  // Counted, not estimated: an operator about to drop ledger rows is told exactly how many.
+  // (The partition's name comes from the catalog, not from the input.)
+  const drop = []
+  for (const m of months.filter((m) => m.month < firstKept)) {
+    const { rows } = await pool().query<{ n: string }>(`select count(*) as n from ${m.partition}`)
+    drop.push({ ...m, rows: Number(rows[0].n) })
+  }
+  return { firstKept, drop, keep: months.filter((m) => m.month >= firstKept) }
 }
 
 /** Drops the plan's months, oldest first, each in its own transaction. Returns the details rows deleted with them. */
