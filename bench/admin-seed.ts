@@ -35,6 +35,8 @@ export async function seedConsole(sql: pg.Client, users: number, rows: number): 
   )).rows
   await step(`${rows.toLocaleString('en-US')} usage rows`, async () => {
     for (const ix of indexes) await sql.query(`drop index public.${ix.name}`)
+    // The months (partitions of api_usage) the last 90 days fall in.
+    await sql.query(`select public.api_usage_partition_for(now() - make_interval(months => m)) from generate_series(0, 3) m`)
     await sql.query('set session_replication_role = replica')
     // In chunks of a million, so progress shows and no statement holds everything at once.
     for (let start = 1; start <= rows; start += 1_000_000) {
