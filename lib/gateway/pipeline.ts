@@ -4,7 +4,7 @@ import { after } from 'next/server'
 import { env } from '@/lib/env'
 import { extractIPAddress, extractUserAgent } from '@/lib/gateway/client-info'
 import type { z } from 'zod'
-import { admitCall, budgetRoom, countRefusalWithRate, rateHeaders } from '@/lib/gateway/admission'
+import { admitCall, budgetRoom, countRefusalWithRate, rateHeaders, type Admission } from '@/lib/gateway/admission'
 import { BODY_LIMITS, readJsonObject, validate } from '@/lib/http/body'
 import { AppError, errorBody, errorResponse, logFailure as logAs, toAppError } from '@/lib/errors'
 import { authenticate, confirmIdentity, type Identity } from '@/lib/gateway/identity'
@@ -40,6 +40,8 @@ export class GatewayCall {
   private recorded = false
   /** Set once admission has taken this call's hold (and, for an API key, re-checked the key). */
   admitted = false
+  /** What the call took of this process's quota lease, when it was admitted from one (its row gives it back). */
+  private leaseTake: Admission['leaseTake']
   private markSettled!: () => void
   /** Metadata for the row of a call that fails after trying fallbacks: the attempts. */
   private failureMetadata: Record<string, unknown> | undefined
@@ -129,6 +131,7 @@ export class GatewayCall {
       admitCall({
         userId: this.identity.userId,
         apiKeyId: this.identity.apiKeyId,
+        credential: this.identity.apiKeyId ?? (this.identity.serviceKeyId ? `service:${this.identity.serviceKeyId}` : 'session'),
         service: this.service,
         units,
         estimatedCost: cost,
@@ -145,6 +148,7 @@ export class GatewayCall {
         return admitWith(smaller)
       })
       this.admitted = true
+      this.leaseTake = admission.leaseTake
       this.campaignId = this.requestedCampaign
       Object.assign(this.responseHeaders, rateHeaders(admission))
     } catch (error) {
@@ -174,6 +178,7 @@ export class GatewayCall {
       serviceKeyId: this.identity.serviceKeyId ?? null,
       at: this.receivedAt,
       latencyMs: this.elapsedMs(),
+      lease: this.leaseTake,
     }
   }
 
