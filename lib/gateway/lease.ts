@@ -48,7 +48,7 @@ type Lease = {
 type Leases = { byKey: Map<string, Lease>; sizes: Map<string, number>; campaigns: Map<string, number>; closed: boolean; sweeper?: NodeJS.Timeout }
 // On globalThis: every route bundle of the process must share one set of leases.
 const store = globalThis as typeof globalThis & { __tollgateLeases?: Leases }
-const leases = (store.__tollgateLeases ??= { byKey: new Map(), sizes: new Map(), campaigns: new Map(), closed: false })
+const leases: Leases = (store.__tollgateLeases ??= { byKey: new Map(), sizes: new Map(), campaigns: new Map(), closed: false })
 
 // Leases past their time are ended (and given back) by one sweep per process, not a timer each.
 const SWEEP_MS = 250
