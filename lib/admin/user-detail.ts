@@ -51,7 +51,8 @@ export async function getUserDetail(userId: string): Promise<UserDetail | null> 
     const [sub, rates, holds, alerts, recent, keys] = await Promise.all([
       tx.userSubscription.findUnique({ where: { userId } }),
       tx.apiRateLimit.findMany({ where: { userId } }),
-      tx.usageHold.count({ where: { userId } }),
+      // Calls in flight: not the quota leases instances hold (reserved room, not calls).
+      tx.usageHold.count({ where: { userId, NOT: { requestId: { startsWith: 'lease_' } } } }),
       tx.usageAlert.findMany({ where: { userId }, orderBy: { createdAt: 'desc' }, take: 20 }),
       tx.apiUsage.findMany({
         where: { userId },

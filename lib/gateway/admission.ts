@@ -69,13 +69,14 @@ export async function admitCall(input: {
   credential?: string
   service: ServiceType
   units: number
-  estimatedCost: string | null
+  /** The hold; a function is called only when admission needs it (see lease.ts). */
+  estimatedCost: string | null | (() => string | null)
   requestId: string
   upgradeUrl: string
   /** The campaign the call is tagged with (a UUID): must be the caller's and not archived. */
   campaignId?: string | null
   /** Tokens the call may use (prompt estimate + the output cap held), booked against the tokens-per-minute limit; 0 for calls without tokens. */
-  tokens?: number
+  tokens?: number | (() => number)
 }): Promise<Admission> {
   const leaseInput = {
     userId: input.userId, service: input.service, credential: input.credential ?? input.apiKeyId ?? 'session', units: input.units,
@@ -83,6 +84,8 @@ export async function admitCall(input: {
   }
   const local = admitFromLease(leaseInput)
   if (local) return { ...local.admission, leaseTake: local.take }
+  const estimatedCost = typeof input.estimatedCost === 'function' ? input.estimatedCost() : input.estimatedCost
+  const tokens = Math.max(0, Math.ceil((typeof input.tokens === 'function' ? input.tokens() : input.tokens) ?? 0))
   const leaseCalls = leaseCallsWanted(leaseInput)
   const admit = leaseCalls > 0
     ? 'select public.gateway_lease($1::uuid, $2, $3::int, $4::numeric, $5, $6::int, $7::uuid, $8::int, $9::uuid, $10::bigint, $11::int, $12::int) as result'
@@ -91,18 +94,18 @@ export async function admitCall(input: {
     input.userId,
     input.service,
     input.units,
-    input.estimatedCost ?? '0',
+    estimatedCost ?? '0',
     input.requestId,
     holdSeconds(input.service),
     input.apiKeyId,
     env.PAST_DUE_GRACE_DAYS,
     input.campaignId ?? null,
-    Math.max(0, Math.ceil(input.tokens ?? 0)),
+    tokens,
     ...(leaseCalls > 0 ? [leaseCalls, Math.ceil(env.QUOTA_LEASE_MS / 1000)] : []),
   ])
   const admission = rows[0].result
   if (admission.admitted) {
-    keepLease(leaseInput, admission)
+    keepLease({ ...leaseInput, estimatedCost, tokens }, admission)
     return admission
   }
   if (admission.code === 'invalid_campaign') throw campaignRefused(input.campaignId!, admission.campaign ?? 'unknown')

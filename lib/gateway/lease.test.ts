@@ -122,6 +122,18 @@ describe('admission from a lease (lib/gateway/lease.ts)', () => {
     await endLeases((l) => l.userId === user)
   })
 
+  it('never asks a call for its estimate when no budget and no token rate binds (nothing grows with the prompt)', async () => {
+    const user = await newUser() // Demo: enforcement off, no tokens-per-minute limit
+    await admitCall(input(user))
+    const estimate = vi.fn(() => '0.001')
+    const tokens = vi.fn(() => 50)
+    const local = await admitCall({ ...input(user), estimatedCost: estimate, tokens })
+    expect(local.leaseTake).toBeDefined()
+    expect(estimate).not.toHaveBeenCalled()
+    expect(tokens).not.toHaveBeenCalled()
+    await endLeases((l) => l.userId === user)
+  })
+
   it('ends the leases of a key when it is revoked in this process', async () => {
     const user = await newUser()
     await admitCall({ ...input(user), credential: 'key-1' })

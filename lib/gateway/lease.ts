@@ -62,7 +62,18 @@ const FIRST_SIZE = 8
 const MAX_SIZE = 256
 const CAMPAIGN_MS = 30_000
 
-export type LeaseInput = { userId: string; service: ServiceType; credential: string; units: number; estimatedCost: string | null; tokens: number; campaignId: string | null }
+/** A call to admit. The estimate and tokens may be functions: called only when the lease's budget or token rate binds. */
+export type LeaseInput = {
+  userId: string
+  service: ServiceType
+  credential: string
+  units: number
+  estimatedCost: string | null | (() => string | null)
+  tokens: number | (() => number)
+  campaignId: string | null
+}
+
+const value = <T>(v: T | (() => T)): T => (typeof v === 'function' ? (v as () => T)() : v)
 
 const keyOf = (input: { userId: string; service: ServiceType; credential: string }) => `${input.userId}|${input.service}|${input.credential}`
 
@@ -84,9 +95,11 @@ export function admitFromLease(input: LeaseInput): { admission: Admission; take:
     return null
   }
   if (input.campaignId && (leases.campaigns.get(`${input.userId}|${input.campaignId}`) ?? 0) < Date.now()) return null
-  const cost = lease.cost === null || input.estimatedCost === null ? 0n : parseUsd(input.estimatedCost)
-  const tokens = Math.max(0, Math.ceil(input.tokens))
+  const estimate = lease.cost === null ? null : value(input.estimatedCost)
+  const cost = estimate === null ? 0n : parseUsd(estimate)
   const tokensBind = lease.rate.tokens !== null
+  // Without a token rate the call's tokens are not booked here: settlement books the actual count.
+  const tokens = tokensBind ? Math.max(0, Math.ceil(value(input.tokens))) : 0
   if (lease.requests < 1 || lease.units < input.units || (lease.cost !== null && cost > lease.cost) || (tokensBind && tokens > lease.tokens)) {
     // Used up, or this call is bigger than what is left: the database decides, and the next
     // lease of this key is asked bigger.

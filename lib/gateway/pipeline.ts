@@ -124,10 +124,11 @@ export class GatewayCall {
    * budget and may answer a smaller estimate that fits; admission is then asked once more.
    * `tokens`: the most tokens (input + output) the call may use, booked against the
    * tokens-per-minute limit (settlement corrects it to the actual count); read again after a
-   * shrink. Calls without tokens leave it 0.
+   * shrink. Calls without tokens leave it 0. Either may be a function: it is only called when
+   * admission needs the number (a lease under no budget and no token rate does not).
    */
-  async admit(units: number, estimatedCost: string | null, shrink?: (room: string) => string | null, tokens: number | (() => number) = 0): Promise<void> {
-    const admitWith = (cost: string | null) =>
+  async admit(units: number, estimatedCost: string | null | (() => string | null), shrink?: (room: string) => string | null, tokens: number | (() => number) = 0): Promise<void> {
+    const admitWith = (cost: string | null | (() => string | null)) =>
       admitCall({
         userId: this.identity.userId,
         apiKeyId: this.identity.apiKeyId,
@@ -138,7 +139,7 @@ export class GatewayCall {
         requestId: this.requestId,
         upgradeUrl: new URL('/settings/account', this.request.url).toString(),
         campaignId: this.requestedCampaign,
-        tokens: typeof tokens === 'function' ? tokens() : tokens,
+        tokens,
       })
     try {
       const admission = await admitWith(estimatedCost).catch((error: unknown) => {
