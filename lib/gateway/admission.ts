@@ -77,10 +77,12 @@ export async function admitCall(input: {
   campaignId?: string | null
   /** Tokens the call may use (prompt estimate + the output cap held), booked against the tokens-per-minute limit; 0 for calls without tokens. */
   tokens?: number | (() => number)
+  /** A cheap bound on the tokens (never less than them), taken instead by a lease with room for it. */
+  tokensAtMost?: () => number
 }): Promise<Admission> {
   const leaseInput = {
     userId: input.userId, service: input.service, credential: input.credential ?? input.apiKeyId ?? 'session', units: input.units,
-    estimatedCost: input.estimatedCost, tokens: input.tokens ?? 0, campaignId: input.campaignId ?? null,
+    estimatedCost: input.estimatedCost, tokens: input.tokens ?? 0, tokensAtMost: input.tokensAtMost, campaignId: input.campaignId ?? null,
   }
   const local = admitFromLease(leaseInput)
   if (local) return { ...local.admission, leaseTake: local.take }
@@ -88,7 +90,7 @@ export async function admitCall(input: {
   const tokens = Math.max(0, Math.ceil((typeof input.tokens === 'function' ? input.tokens() : input.tokens) ?? 0))
   const leaseCalls = leaseCallsWanted(leaseInput)
   const admit = leaseCalls > 0
-    ? 'select public.gateway_lease($1::uuid, $2, $3::int, $4::numeric, $5, $6::int, $7::uuid, $8::int, $9::uuid, $10::bigint, $11::int, $12::int) as result'
+    ? 'select public.gateway_lease($1::uuid, $2, $3::int, $4::numeric, $5, $6::int, $7::uuid, $8::int, $9::uuid, $10::bigint, $11::int, $12::int, $13::bigint) as result'
     : 'select public.gateway_admit($1::uuid, $2, $3::int, $4::numeric, $5, $6::int, $7::uuid, $8::int, $9::uuid, $10::bigint) as result'
   const { rows } = await pool().query<{ result: Admission }>(admit, [
     input.userId,
@@ -101,7 +103,8 @@ export async function admitCall(input: {
     env.PAST_DUE_GRACE_DAYS,
     input.campaignId ?? null,
     tokens,
-    ...(leaseCalls > 0 ? [leaseCalls, Math.ceil(env.QUOTA_LEASE_MS / 1000)] : []),
+    // The slice is sized for calls at the cheap bound, so the next ones can take it uncounted.
+    ...(leaseCalls > 0 ? [leaseCalls, Math.ceil(env.QUOTA_LEASE_MS / 1000), Math.max(tokens, Math.ceil(input.tokensAtMost?.() ?? 0))] : []),
   ])
   const admission = rows[0].result
   if (admission.admitted) {

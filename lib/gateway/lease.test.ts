@@ -122,15 +122,20 @@ describe('admission from a lease (lib/gateway/lease.ts)', () => {
     await endLeases((l) => l.userId === user)
   })
 
-  it('never asks a call for its estimate when no budget and no token rate binds (nothing grows with the prompt)', async () => {
-    const user = await newUser() // Demo: enforcement off, no tokens-per-minute limit
-    await admitCall(input(user))
+  it('never counts a call\'s prompt under a lease with no budget and room for its token bound', async () => {
+    const user = await newUser() // Demo: enforcement off (no budget binds), 20,000,000 tokens a minute
+    const first = await admitCall({ ...input(user), tokensAtMost: () => 400 })
+    expect(first.lease?.tokens).toBe(8 * 400) // the slice is sized for calls at the bound
     const estimate = vi.fn(() => '0.001')
     const tokens = vi.fn(() => 50)
-    const local = await admitCall({ ...input(user), estimatedCost: estimate, tokens })
-    expect(local.leaseTake).toBeDefined()
+    const local = await admitCall({ ...input(user), estimatedCost: estimate, tokens, tokensAtMost: () => 400 })
+    expect(local.leaseTake).toMatchObject({ tokens: 400, cost: '0' })
     expect(estimate).not.toHaveBeenCalled()
     expect(tokens).not.toHaveBeenCalled()
+    // A bound bigger than what is left: the prompt is counted, and the exact count taken.
+    const counted = await admitCall({ ...input(user), tokens, tokensAtMost: () => 10_000 })
+    expect(counted.leaseTake?.tokens).toBe(50)
+    expect(tokens).toHaveBeenCalledTimes(1)
     await endLeases((l) => l.userId === user)
   })
 

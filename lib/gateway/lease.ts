@@ -70,6 +70,8 @@ export type LeaseInput = {
   units: number
   estimatedCost: string | null | (() => string | null)
   tokens: number | (() => number)
+  /** A cheap bound on the tokens (never less): taken instead when the lease has room for it. */
+  tokensAtMost?: () => number
   campaignId: string | null
 }
 
@@ -79,7 +81,9 @@ const keyOf = (input: { userId: string; service: ServiceType; credential: string
 
 /** How many calls the next lease of this key should ask for: more when the last one ran out early. */
 export function leaseCallsWanted(input: LeaseInput): number {
-  if (env.QUOTA_LEASE_MS === 0 || leases.closed) return 0
+  // Not for video jobs: each is held for hours until a poll finds it ended, and they come few
+  // and dear; a slice of them would sit reserved long after the lease.
+  if (env.QUOTA_LEASE_MS === 0 || leases.closed || input.service === 'video') return 0
   return leases.sizes.get(keyOf(input)) ?? FIRST_SIZE
 }
 
@@ -99,7 +103,10 @@ export function admitFromLease(input: LeaseInput): { admission: Admission; take:
   const cost = estimate === null ? 0n : parseUsd(estimate)
   const tokensBind = lease.rate.tokens !== null
   // Without a token rate the call's tokens are not booked here: settlement books the actual count.
-  const tokens = tokensBind ? Math.max(0, Math.ceil(value(input.tokens))) : 0
+  // With one, a bound that fits is booked rather than counting the prompt (settlement corrects
+  // the window to the actual count either way).
+  const bound = tokensBind && input.tokensAtMost ? Math.ceil(input.tokensAtMost()) : Infinity
+  const tokens = !tokensBind ? 0 : bound <= lease.tokens ? bound : Math.max(0, Math.ceil(value(input.tokens)))
   if (lease.requests < 1 || lease.units < input.units || (lease.cost !== null && cost > lease.cost) || (tokensBind && tokens > lease.tokens)) {
     // Used up, or this call is bigger than what is left: the database decides, and the next
     // lease of this key is asked bigger.

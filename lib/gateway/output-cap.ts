@@ -47,9 +47,13 @@ export async function admitChat(
   // What the call may use of the tokens-per-minute limit: the prompt and every answer's cap
   // (settlement books the actual count instead).
   const tokens = (perChoice: number) => promptTokens() + (options.extraTokens ?? 0) + perChoice * choices
+  // Without counting: an o200k token is at least one UTF-8 byte, at most 3 per UTF-16 unit, and
+  // the JSON around the text (quotes, keys, braces) outweighs the chat framing's few tokens a
+  // message. Images and audio are priced by size, not characters: no bound for them.
+  const atMost = call.bodyChars !== null && textOnly(body.messages) ? (perChoice: number) => 3 * call.bodyChars! + (options.extraTokens ?? 0) + perChoice * choices : null
   const given = body.max_completion_tokens ?? body.max_tokens
   if (given) {
-    await call.admit(1, () => hold(given), undefined, () => tokens(given))
+    await call.admit(1, () => hold(given), undefined, () => tokens(given), atMost ? () => atMost(given) : undefined)
     return body
   }
   // Anthropic requires max_tokens: its models default to their own limit, within the held budget.
@@ -68,6 +72,15 @@ export async function admitChat(
   // Said in a header too: an answer cut by it ends with finish_reason "length".
   call.responseHeaders['x-tollgate-max-completion-tokens'] = String(cap)
   return { ...body, max_completion_tokens: cap }
+}
+
+/** Whether every message is text alone (no image, audio or file part, whose tokens its characters do not bound). */
+function textOnly(messages: unknown): boolean {
+  if (!Array.isArray(messages)) return false
+  return messages.every((m) => {
+    const content = (m as { content?: unknown } | null)?.content
+    return !Array.isArray(content) || content.every((part) => (part as { type?: unknown } | null)?.type === 'text')
+  })
 }
 
 /** The largest of several estimates; null (unpriced) if any is, as admission then holds no budget. */

@@ -35,6 +35,8 @@ export class GatewayCall {
   model = 'unknown'
   provider = 'gateway'
   requestPayload: unknown = null
+  /** The JSON body's length in UTF-16 units (null: not a JSON body): bounds the prompt's tokens without counting them. */
+  bodyChars: number | null = null
   /** Headers every answer to this call carries once it has been admitted or refused (rate limits). */
   readonly responseHeaders: Record<string, string> = {}
   private recorded = false
@@ -93,7 +95,10 @@ export class GatewayCall {
     /** The body cap: the gateway's, or a larger one an endpoint justifies (embeddings). */
     maxBytes: number = BODY_LIMITS.gateway,
   ): Promise<{ input: z.infer<S>; route: Route; overrides: PriceOverride[] }> {
-    return this.openFields(await readJsonObject(this.request, maxBytes), schema, defaultModel, router)
+    const size: { chars?: number } = {}
+    const body = await readJsonObject(this.request, maxBytes, size)
+    this.bodyChars = size.chars ?? null
+    return this.openFields(body, schema, defaultModel, router)
   }
 
   /**
@@ -127,7 +132,14 @@ export class GatewayCall {
    * shrink. Calls without tokens leave it 0. Either may be a function: it is only called when
    * admission needs the number (a lease under no budget and no token rate does not).
    */
-  async admit(units: number, estimatedCost: string | null | (() => string | null), shrink?: (room: string) => string | null, tokens: number | (() => number) = 0): Promise<void> {
+  async admit(
+    units: number,
+    estimatedCost: string | null | (() => string | null),
+    shrink?: (room: string) => string | null,
+    tokens: number | (() => number) = 0,
+    /** A cheap bound on `tokens` (never less): booked instead when a lease has room for it, so the prompt is not counted. */
+    tokensAtMost?: () => number,
+  ): Promise<void> {
     const admitWith = (cost: string | null | (() => string | null)) =>
       admitCall({
         userId: this.identity.userId,
@@ -140,6 +152,7 @@ export class GatewayCall {
         upgradeUrl: new URL('/settings/account', this.request.url).toString(),
         campaignId: this.requestedCampaign,
         tokens,
+        tokensAtMost,
       })
     try {
       const admission = await admitWith(estimatedCost).catch((error: unknown) => {

@@ -22,7 +22,7 @@
 create or replace function public.gateway_lease(
   p_user uuid, p_service text, p_units integer, p_estimated_cost numeric, p_request_id text, p_hold_seconds integer,
   p_api_key uuid, p_past_due_grace_days integer, p_campaign uuid, p_tokens bigint,
-  p_lease_calls integer, p_lease_seconds integer
+  p_lease_calls integer, p_lease_seconds integer, p_lease_tokens bigint default null
 ) returns jsonb
   language plpgsql
   set search_path = ''
@@ -38,6 +38,9 @@ declare
   n integer := least(greatest(coalesce(p_lease_calls, 0), 0), 1000);
   k integer;
   tokens bigint := greatest(coalesce(p_tokens, 0), 0);
+  -- Tokens per call in the slice: the app's cheap bound on calls like this one when it has one
+  -- (so later calls need not count their prompt), else this call's own.
+  per_call_tokens bigint := greatest(coalesce(p_lease_tokens, 0), greatest(coalesce(p_tokens, 0), 0));
   budgeted boolean;
   v_id text;
   v_units integer;
@@ -63,8 +66,8 @@ begin
   -- At most an eighth of what is left in each limit in reach. Quotas and budgets bind only when
   -- enforced (off: never refused; soft: refused never, but warned — a slice stays far from them).
   n := least(n, (a -> 'rate' ->> 'remaining')::integer / 8);
-  if a -> 'rate' -> 'tokens' is not null and a -> 'rate' -> 'tokens' <> 'null'::jsonb and tokens > 0 then
-    n := least(n, ((a -> 'rate' -> 'tokens' ->> 'remaining')::bigint / 8 / tokens)::integer);
+  if a -> 'rate' -> 'tokens' is not null and a -> 'rate' -> 'tokens' <> 'null'::jsonb and per_call_tokens > 0 then
+    n := least(n, ((a -> 'rate' -> 'tokens' ->> 'remaining')::bigint / 8 / per_call_tokens)::integer);
   end if;
   if e.enforcement_mode <> 'off' and q.quota is not null then
     n := least(n, ((q.quota - q.used - in_flight) / 8 / greatest(p_units, 1))::integer);
@@ -80,7 +83,7 @@ begin
   v_id := 'lease_' || replace(gen_random_uuid()::text, '-', '');
   v_units := n * greatest(p_units, 1);
   v_cost := case when budgeted then n * coalesce(p_estimated_cost, 0) else 0 end;
-  v_tokens := n * tokens;
+  v_tokens := n * per_call_tokens;
   -- The slice's requests and tokens, in the second gateway_admit just booked this call in (the newest).
   k := cardinality(rl.window_seconds);
   update public.api_rate_limits
@@ -95,10 +98,10 @@ begin
     'seconds', p_lease_seconds));
 end
 $$;
-comment on function public.gateway_lease(uuid, text, integer, numeric, text, integer, uuid, integer, uuid, bigint, integer, integer) is
+comment on function public.gateway_lease(uuid, text, integer, numeric, text, integer, uuid, integer, uuid, bigint, integer, integer, bigint) is
   'gateway_admit, plus — for a user far from every limit — a slice of the rest reserved for the calling instance to admit up to n more calls itself. Server only.';
-revoke all on function public.gateway_lease(uuid, text, integer, numeric, text, integer, uuid, integer, uuid, bigint, integer, integer) from public, anon, authenticated;
-grant execute on function public.gateway_lease(uuid, text, integer, numeric, text, integer, uuid, integer, uuid, bigint, integer, integer) to service_role;
+revoke all on function public.gateway_lease(uuid, text, integer, numeric, text, integer, uuid, integer, uuid, bigint, integer, integer, bigint) from public, anon, authenticated;
+grant execute on function public.gateway_lease(uuid, text, integer, numeric, text, integer, uuid, integer, uuid, bigint, integer, integer, bigint) to service_role;
 
 -- What an instance did not use of a lease, given back: the hold row shrinks by it (and goes when
 -- nothing is left: no call of the lease is in flight), and the unused requests and tokens leave
