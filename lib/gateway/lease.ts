@@ -5,7 +5,7 @@ import type { Admission, RateState } from '@/lib/gateway/admission'
 import { formatUsd, parseUsd } from '@/lib/pricing/money'
 import type { ServiceType } from '@/lib/services'
 
-// Quota leases, the instance's side (the database's: 20241201_quota_leases.sql). When admission
+// Quota leases, the instance's side (the database's: 20241202_quota_leases.sql). When admission
 // finds a user far from every limit, it reserves a slice of what is left for this process:
 // room for n more calls like the one admitted. Until the lease ends (QUOTA_LEASE_MS), calls of
 // that user, service and credential are admitted here, from the slice, with no round trip;

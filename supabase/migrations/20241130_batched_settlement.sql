@@ -281,7 +281,7 @@ begin
       from (select service_type, rate_second, sum(delta)::bigint as delta from released
              where rate_second is not null group by 1, 2 having sum(delta) <> 0) f;
 
-    -- Calls admitted from a quota lease (20241201_quota_leases.sql) have no hold of their own:
+    -- Calls admitted from a quota lease (20241202_quota_leases.sql) have no hold of their own:
     -- each gives back to its lease's hold row what it took of it (units, cost, tokens), the row
     -- going once nothing is left in it; their tokens are corrected in the lease's second.
     for v_lease in
