@@ -12,6 +12,11 @@ import { buildUsageRow } from '@/lib/metering/row'
 import { withClient } from '@/test/databases'
 import { insertUser } from '@/test/fixtures'
 
+// Leases that outlast a slow test on a busy machine (the sweep would otherwise end them mid-test).
+vi.hoisted(() => {
+  process.env.QUOTA_LEASE_MS = '10000'
+})
+
 const url = () => process.env.DATABASE_URL!
 let pool: pg.Pool
 beforeAll(() => {
