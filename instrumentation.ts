@@ -9,6 +9,9 @@ export async function register() {
     // SIGTERM lets calls in flight finish and their rows be written, even under keep-alive load.
     const { installGracefulDrain } = await import('@/lib/server/drain')
     installGracefulDrain()
+    // Quota leases this process holds are given back at SIGTERM, before it exits.
+    const [{ onShutdown }, { closeLeases }] = await Promise.all([import('@/lib/server/drain'), import('@/lib/gateway/lease')])
+    onShutdown(closeLeases)
     // Usage rows still being written at shutdown go to a spool file, replayed from here on.
     const { installShutdownSpool } = await import('@/lib/metering/record')
     installShutdownSpool()

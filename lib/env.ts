@@ -126,6 +126,12 @@ const schema = z
      * it in one transaction (lib/metering/batch.ts); 0 sends each group as soon as the event loop turns.
      */
     SETTLE_WINDOW_MS: z.coerce.number().int().min(0).max(1_000).default(5),
+    /**
+     * Quota leases (lib/gateway/lease.ts): how long this process may admit a user's calls from a
+     * slice of their remaining limits without asking the database; also the longest another
+     * instance can be unaware of a revoked key or changed plan. 0 turns leases off.
+     */
+    QUOTA_LEASE_MS: z.coerce.number().int().min(0).max(10_000).default(2_000),
     /** The most rows settled in one group (one transaction, one round trip). */
     SETTLE_GROUP_MAX: z.coerce.number().int().min(1).max(1_000).default(64),
     /** Bytes of JSON kept of each stored payload (request and response each): a cap on what one call can add to the ledger. */

@@ -2,6 +2,7 @@ import 'server-only'
 import { db } from '@/lib/db/prisma'
 import { actorLabel, actorUserId, type Actor } from '@/lib/admin/actor'
 import type { OperatorTx } from '@/lib/admin/db'
+import { endLeases } from '@/lib/gateway/lease'
 
 export type AuditTarget = { userId?: string | null; label?: string | null }
 
@@ -36,15 +37,20 @@ export async function auditedWrite<T>(
   target: AuditTarget,
   fn: (tx: OperatorTx) => Promise<AuditedChange<T>>,
 ): Promise<T> {
-  return db().$transaction(async (tx) => {
+  const [result, changed] = await db().$transaction(async (tx): Promise<[T, string | null]> => {
     const change = await fn(tx)
-    if (change.unchanged) return change.result
+    if (change.unchanged) return [change.result, null]
+    const userId = change.targetUserId ?? target.userId ?? null
     await tx.$executeRaw`
       insert into public.operator_audit (actor_id, actor, action, target_user, target, before, after)
-      values (${actorUserId(actor)}::uuid, ${actorLabel(actor)}, ${action}, ${change.targetUserId ?? target.userId ?? null}::uuid, ${target.label ?? null},
+      values (${actorUserId(actor)}::uuid, ${actorLabel(actor)}, ${action}, ${userId}::uuid, ${target.label ?? null},
               ${jsonText(change.before)}::jsonb, ${jsonText(change.after)}::jsonb)`
-    return change.result
+    return [change.result, userId]
   })
+  // The user's terms or keys changed: this process's quota leases of theirs were granted under
+  // the old ones (other instances' end within QUOTA_LEASE_MS).
+  if (changed) await endLeases((lease) => lease.userId === changed)
+  return result
 }
 
 function jsonText(value: unknown): string | null {

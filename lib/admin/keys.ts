@@ -1,4 +1,5 @@
 import 'server-only'
+import { endLeases } from '@/lib/gateway/lease'
 import { randomBytes } from 'node:crypto'
 import { z } from 'zod'
 import { db } from '@/lib/db/prisma'
@@ -54,6 +55,10 @@ export async function revokeOperatorKey(actor: Actor, id: string): Promise<boole
     if (!before) return { before: null, after: null, result: false }
     const after = await tx.operatorKey.update({ where: { id }, data: { revokedAt: new Date() } })
     return { before: toSummary(before), after: toSummary(after), result: true }
+  }).then(async (revoked) => {
+    // A service key's leases (it acts for many users) go with it.
+    if (revoked) await endLeases((lease) => lease.credential === `service:${id}`)
+    return revoked
   })
 }
 

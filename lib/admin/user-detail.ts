@@ -52,7 +52,8 @@ export async function getUserDetail(userId: string): Promise<UserDetail | null> 
     const [sub, rates, holds, alerts, recent, keys] = await Promise.all([
       tx.userSubscription.findUnique({ where: { userId } }),
       tx.apiRateLimit.findMany({ where: { userId } }),
-      tx.usageHold.count({ where: { userId } }),
+      // Calls in flight: not the quota leases instances hold (reserved room, not calls).
+      tx.usageHold.count({ where: { userId, NOT: { requestId: { startsWith: 'lease_' } } } }),
       tx.usageAlert.findMany({ where: { userId }, orderBy: { createdAt: 'desc' }, take: 20 }),
       // The newest months first (lib/usage/recent-window.ts): the planner plans those only.
       readNewestFirst(recentWindowStart(new Date()), 20, (floor) =>

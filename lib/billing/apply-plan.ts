@@ -1,4 +1,5 @@
 import 'server-only'
+import { endLeases } from '@/lib/gateway/lease'
 import { db } from '@/lib/db/prisma'
 import type { Prisma } from '@/lib/generated/prisma/client'
 import type { EnforcementMode, PlanId } from '@/lib/billing/plans'
@@ -73,6 +74,10 @@ export async function applyPlan(userId: string, planId: PlanId, change: PlanChan
     // The same as public.set_plan_rates (which the end of a Demo calls).
     if (copyTerms) await tx.$executeRaw`select public.set_plan_rates(${userId}::uuid, p.requests_per_minute, p.tokens_per_minute) from public.plans p where p.id = ${planId}`
   })
+  // This process's quota leases of the user were granted under the old terms: they admit
+  // nothing more from now. Not awaited: giving them back locks the subscription row, which a
+  // caller's open transaction (`within`) may hold until it commits.
+  void endLeases((lease) => lease.userId === userId)
 }
 
 /**

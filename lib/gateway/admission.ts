@@ -3,6 +3,7 @@ import { pool } from '@/lib/db/prisma'
 import { env } from '@/lib/env'
 import { AppError } from '@/lib/errors'
 import { forgetApiKey, invalidKey } from '@/lib/gateway/identity'
+import { admitFromLease, keepLease, leaseCallsWanted, type LeaseGrant, type LeaseTake } from '@/lib/gateway/lease'
 import type { ServiceType } from '@/lib/services'
 import { formatUsd, parseUsd } from '@/lib/pricing/money'
 
@@ -21,6 +22,10 @@ export type Admission = {
   rate: RateState | null
   /** Rate refusals: the exact wait in seconds (fractional); other refusals: whole seconds to the period's end. */
   retry_after_seconds: number | null
+  /** A slice of the user's limits reserved for this process (gateway_lease). */
+  lease?: LeaseGrant
+  /** Admitted from this process's lease, not by the database: what the call took of it (its row carries it). */
+  leaseTake?: LeaseTake
 }
 
 /**
@@ -49,39 +54,63 @@ export function holdSeconds(service: ServiceType): number {
 }
 
 /**
- * Admits or refuses a call in one database round trip (API key, campaign, rate, quota, budget,
- * hold; the limits the subscription's status allows). Refusals throw a 429 AppError
- * carrying the limit that was hit (400 for a campaign that is not the caller's, or archived);
- * the caller's wrapper records it.
+ * Admits or refuses a call: from this process's quota lease when it has one for the caller that
+ * covers the call (no round trip: lib/gateway/lease.ts), else in one database round trip (API
+ * key, campaign, rate, quota, budget, hold; the limits the subscription's status allows), which
+ * may also grant a lease for the calls to come. Refusals throw a 429 AppError carrying the
+ * limit that was hit (400 for a campaign that is not the caller's, or archived); the caller's
+ * wrapper records it.
  */
 export async function admitCall(input: {
   userId: string
   /** The API key the call came with (null for a browser session): re-checked in the same round trip. */
   apiKeyId: string | null
+  /** Which credential the call came with (a lease serves that credential only): the key's id, a service key's, or the session. */
+  credential?: string
   service: ServiceType
   units: number
-  estimatedCost: string | null
+  /** The hold; a function is called only when admission needs it (see lease.ts). */
+  estimatedCost: string | null | (() => string | null)
   requestId: string
   upgradeUrl: string
   /** The campaign the call is tagged with (a UUID): must be the caller's and not archived. */
   campaignId?: string | null
   /** Tokens the call may use (prompt estimate + the output cap held), booked against the tokens-per-minute limit; 0 for calls without tokens. */
-  tokens?: number
+  tokens?: number | (() => number)
+  /** A cheap bound on the tokens (never less than them), taken instead by a lease with room for it. */
+  tokensAtMost?: () => number
 }): Promise<Admission> {
-  const { rows } = await pool().query<{ result: Admission }>('select public.gateway_admit($1::uuid, $2, $3::int, $4::numeric, $5, $6::int, $7::uuid, $8::int, $9::uuid, $10::bigint) as result', [
+  const leaseInput = {
+    userId: input.userId, service: input.service, credential: input.credential ?? input.apiKeyId ?? 'session', units: input.units,
+    estimatedCost: input.estimatedCost, tokens: input.tokens ?? 0, tokensAtMost: input.tokensAtMost, campaignId: input.campaignId ?? null,
+  }
+  const local = admitFromLease(leaseInput)
+  if (local) return { ...local.admission, leaseTake: local.take }
+  const estimatedCost = typeof input.estimatedCost === 'function' ? input.estimatedCost() : input.estimatedCost
+  const tokens = Math.max(0, Math.ceil((typeof input.tokens === 'function' ? input.tokens() : input.tokens) ?? 0))
+  const leaseCalls = leaseCallsWanted(leaseInput)
+  const admit = leaseCalls > 0
+    ? 'select public.gateway_lease($1::uuid, $2, $3::int, $4::numeric, $5, $6::int, $7::uuid, $8::int, $9::uuid, $10::bigint, $11::int, $12::int, $13::bigint) as result'
+    : 'select public.gateway_admit($1::uuid, $2, $3::int, $4::numeric, $5, $6::int, $7::uuid, $8::int, $9::uuid, $10::bigint) as result'
+  const { rows } = await pool().query<{ result: Admission }>(admit, [
     input.userId,
     input.service,
     input.units,
-    input.estimatedCost ?? '0',
+    estimatedCost ?? '0',
     input.requestId,
     holdSeconds(input.service),
     input.apiKeyId,
     env.PAST_DUE_GRACE_DAYS,
     input.campaignId ?? null,
-    Math.max(0, Math.ceil(input.tokens ?? 0)),
+    tokens,
+    // The slice is sized for calls at the cheap bound, so the next ones can take it uncounted.
+    ...(leaseCalls > 0 ? [leaseCalls, Math.ceil(env.QUOTA_LEASE_MS / 1000), Math.max(tokens, Math.ceil(input.tokensAtMost?.() ?? 0))] : []),
   ])
   const admission = rows[0].result
-  if (admission.admitted) return admission
+  if (admission.admitted) {
+    keepLease({ ...leaseInput, estimatedCost, tokens }, admission)
+    return admission
+  }
   if (admission.code === 'invalid_campaign') throw campaignRefused(input.campaignId!, admission.campaign ?? 'unknown')
   if (admission.code === 'invalid_api_key') {
     // Revoked (or deleted) since this process cached it.

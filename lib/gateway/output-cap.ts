@@ -35,26 +35,34 @@ export async function admitChat(
   // A prompt that may be written to Anthropic's cache costs up to 2× input (a 1-hour write):
   // held as twice as long, so a hard budget still holds whatever TTL the caller chose.
   const writesCache = options.mayWriteCache ?? (routes.some((r) => r.provider.protocol === 'anthropic') && JSON.stringify(body.messages).includes('"cache_control"'))
-  // The prompt as the dearest route would count it: tools and tool calls, images at that model's tile price.
-  const promptTokens = countPromptTokens(body.messages as ChatMessageLike[], { request: body, models: routes.map((r) => r.upstreamModel) })
-  const heldPrompt = promptTokens * (writesCache ? 2 : 1)
+  // The prompt as the dearest route would count it: tools and tool calls, images at that model's
+  // tile price. Counted only when something needs it (work that grows with the prompt): a
+  // call with its own cap admitted from a quota lease under no budget and no tokens-per-minute
+  // limit never counts it (lib/gateway/lease.ts asks for the estimate only when one binds).
+  let counted: number | undefined
+  const promptTokens = () => (counted ??= countPromptTokens(body.messages as ChatMessageLike[], { request: body, models: routes.map((r) => r.upstreamModel) }))
+  const heldPrompt = () => promptTokens() * (writesCache ? 2 : 1)
   const extra = parseUsd(options.extraHold ?? '0')
-  const hold = (perChoice: number) => plus(dearest(pricings.map((p) => estimateChatCost(p, heldPrompt, perChoice * choices).totalCost)), extra)
+  const hold = (perChoice: number) => plus(dearest(pricings.map((p) => estimateChatCost(p, heldPrompt(), perChoice * choices).totalCost)), extra)
   // What the call may use of the tokens-per-minute limit: the prompt and every answer's cap
   // (settlement books the actual count instead).
-  const tokens = (perChoice: number) => promptTokens + (options.extraTokens ?? 0) + perChoice * choices
+  const tokens = (perChoice: number) => promptTokens() + (options.extraTokens ?? 0) + perChoice * choices
+  // Without counting: an o200k token is at least one UTF-8 byte, at most 3 per UTF-16 unit, and
+  // the JSON around the text (quotes, keys, braces) outweighs the chat framing's few tokens a
+  // message. Images and audio are priced by size, not characters: no bound for them.
+  const atMost = call.bodyChars !== null && textOnly(body.messages) ? (perChoice: number) => 3 * call.bodyChars! + (options.extraTokens ?? 0) + perChoice * choices : null
   const given = body.max_completion_tokens ?? body.max_tokens
   if (given) {
-    await call.admit(1, hold(given), undefined, tokens(given))
+    await call.admit(1, () => hold(given), undefined, () => tokens(given), atMost ? () => atMost(given) : undefined)
     return body
   }
   // Anthropic requires max_tokens: its models default to their own limit, within the held budget.
-  const preferred = Math.min(...routes.map((r) => defaultOutputCap(r.text, promptTokens, { upToModelLimit: r.provider.protocol === 'anthropic' })))
+  const preferred = Math.min(...routes.map((r) => defaultOutputCap(r.text, promptTokens(), { upToModelLimit: r.provider.protocol === 'anthropic' })))
   let cap = preferred
   await call.admit(1, hold(preferred), (room) => {
     const left = parseUsd(room) - extra
     if (left <= 0n) return null
-    const each = pricings.map((p) => largestOutputWithin(p, heldPrompt, choices, formatUsd(left), preferred))
+    const each = pricings.map((p) => largestOutputWithin(p, heldPrompt(), choices, formatUsd(left), preferred))
     if (each.some((f) => f === null)) return null
     const fits = Math.min(...(each as number[]))
     if (fits < Math.min(MIN_CHOSEN_OUTPUT, preferred)) return null
@@ -64,6 +72,15 @@ export async function admitChat(
   // Said in a header too: an answer cut by it ends with finish_reason "length".
   call.responseHeaders['x-tollgate-max-completion-tokens'] = String(cap)
   return { ...body, max_completion_tokens: cap }
+}
+
+/** Whether every message is text alone (no image, audio or file part, whose tokens its characters do not bound). */
+function textOnly(messages: unknown): boolean {
+  if (!Array.isArray(messages)) return false
+  return messages.every((m) => {
+    const content = (m as { content?: unknown } | null)?.content
+    return !Array.isArray(content) || content.every((part) => (part as { type?: unknown } | null)?.type === 'text')
+  })
 }
 
 /** The largest of several estimates; null (unpriced) if any is, as admission then holds no budget. */

@@ -4,7 +4,7 @@ import { after } from 'next/server'
 import { env } from '@/lib/env'
 import { extractIPAddress, extractUserAgent } from '@/lib/gateway/client-info'
 import type { z } from 'zod'
-import { admitCall, budgetRoom, countRefusalWithRate, rateHeaders } from '@/lib/gateway/admission'
+import { admitCall, budgetRoom, countRefusalWithRate, rateHeaders, type Admission } from '@/lib/gateway/admission'
 import { BODY_LIMITS, readJsonObject, validate } from '@/lib/http/body'
 import { AppError, errorBody, errorResponse, logFailure as logAs, toAppError } from '@/lib/errors'
 import { authenticate, confirmIdentity, type Identity } from '@/lib/gateway/identity'
@@ -35,11 +35,15 @@ export class GatewayCall {
   model = 'unknown'
   provider = 'gateway'
   requestPayload: unknown = null
+  /** The JSON body's length in UTF-16 units (null: not a JSON body): bounds the prompt's tokens without counting them. */
+  bodyChars: number | null = null
   /** Headers every answer to this call carries once it has been admitted or refused (rate limits). */
   readonly responseHeaders: Record<string, string> = {}
   private recorded = false
   /** Set once admission has taken this call's hold (and, for an API key, re-checked the key). */
   admitted = false
+  /** What the call took of this process's quota lease, when it was admitted from one (its row gives it back). */
+  private leaseTake: Admission['leaseTake']
   private markSettled!: () => void
   /** Metadata for the row of a call that fails after trying fallbacks: the attempts. */
   private failureMetadata: Record<string, unknown> | undefined
@@ -91,7 +95,10 @@ export class GatewayCall {
     /** The body cap: the gateway's, or a larger one an endpoint justifies (embeddings). */
     maxBytes: number = BODY_LIMITS.gateway,
   ): Promise<{ input: z.infer<S>; route: Route; overrides: PriceOverride[] }> {
-    return this.openFields(await readJsonObject(this.request, maxBytes), schema, defaultModel, router)
+    const size: { chars?: number } = {}
+    const body = await readJsonObject(this.request, maxBytes, size)
+    this.bodyChars = size.chars ?? null
+    return this.openFields(body, schema, defaultModel, router)
   }
 
   /**
@@ -122,20 +129,30 @@ export class GatewayCall {
    * budget and may answer a smaller estimate that fits; admission is then asked once more.
    * `tokens`: the most tokens (input + output) the call may use, booked against the
    * tokens-per-minute limit (settlement corrects it to the actual count); read again after a
-   * shrink. Calls without tokens leave it 0.
+   * shrink. Calls without tokens leave it 0. Either may be a function: it is only called when
+   * admission needs the number (a lease under no budget and no token rate does not).
    */
-  async admit(units: number, estimatedCost: string | null, shrink?: (room: string) => string | null, tokens: number | (() => number) = 0): Promise<void> {
-    const admitWith = (cost: string | null) =>
+  async admit(
+    units: number,
+    estimatedCost: string | null | (() => string | null),
+    shrink?: (room: string) => string | null,
+    tokens: number | (() => number) = 0,
+    /** A cheap bound on `tokens` (never less): booked instead when a lease has room for it, so the prompt is not counted. */
+    tokensAtMost?: () => number,
+  ): Promise<void> {
+    const admitWith = (cost: string | null | (() => string | null)) =>
       admitCall({
         userId: this.identity.userId,
         apiKeyId: this.identity.apiKeyId,
+        credential: this.identity.apiKeyId ?? (this.identity.serviceKeyId ? `service:${this.identity.serviceKeyId}` : 'session'),
         service: this.service,
         units,
         estimatedCost: cost,
         requestId: this.requestId,
         upgradeUrl: new URL('/settings/account', this.request.url).toString(),
         campaignId: this.requestedCampaign,
-        tokens: typeof tokens === 'function' ? tokens() : tokens,
+        tokens,
+        tokensAtMost,
       })
     try {
       const admission = await admitWith(estimatedCost).catch((error: unknown) => {
@@ -145,6 +162,7 @@ export class GatewayCall {
         return admitWith(smaller)
       })
       this.admitted = true
+      this.leaseTake = admission.leaseTake
       this.campaignId = this.requestedCampaign
       Object.assign(this.responseHeaders, rateHeaders(admission))
     } catch (error) {
@@ -174,6 +192,7 @@ export class GatewayCall {
       serviceKeyId: this.identity.serviceKeyId ?? null,
       at: this.receivedAt,
       latencyMs: this.elapsedMs(),
+      lease: this.leaseTake,
     }
   }
 

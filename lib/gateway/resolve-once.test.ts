@@ -7,7 +7,11 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vites
 import { withClient } from '@/test/databases'
 import { insertUser } from '@/test/fixtures'
 
-const catalogLookups = vi.hoisted(() => ({ count: 0 }))
+// The database's admission, call by call: no quota leases here (lib/gateway/lease.test.ts has them).
+const catalogLookups = vi.hoisted(() => {
+  process.env.QUOTA_LEASE_MS = '0'
+  return { count: 0 }
+})
 vi.mock('@/lib/pricing/text-catalog', async (importOriginal) => {
   const original = await importOriginal<typeof import('@/lib/pricing/text-catalog')>()
   return {

@@ -120,9 +120,11 @@ function nestsDeeperThan(value: unknown, max: number): boolean {
 }
 
 /** The body as a JSON object, at most `maxBytes`, before validation (the gateway keeps the raw model for its row). */
-export async function readJsonObject(request: Request, maxBytes: number): Promise<Record<string, unknown>> {
+export async function readJsonObject(request: Request, maxBytes: number, size?: { chars?: number }): Promise<Record<string, unknown>> {
   if (!isJsonContentType(request.headers.get('content-type'))) throw new AppError('unsupported_media_type', 'Content-Type must be application/json')
   const text = await readTextCapped(request, maxBytes)
+  // The body's length, for a caller that bounds what grows with it without reading it twice.
+  if (size) size.chars = text.length
   let value: unknown
   try {
     value = JSON.parse(text)

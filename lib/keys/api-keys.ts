@@ -1,4 +1,5 @@
 import 'server-only'
+import { endLeases } from '@/lib/gateway/lease'
 import { randomBytes } from 'node:crypto'
 import { z } from 'zod'
 import { db } from '@/lib/db/prisma'
@@ -38,5 +39,8 @@ export async function listApiKeys(userId: string): Promise<ApiKeySummary[]> {
 export async function revokeApiKey(userId: string, keyId: string): Promise<boolean> {
   if (!z.uuid().safeParse(keyId).success) return false
   const { count } = await db().apiKey.updateMany({ where: { id: keyId, userId, revokedAt: null }, data: { revokedAt: new Date() } })
+  // Calls admitted from this process's quota lease skip the database's key check: the key's
+  // lease goes now (another instance's ends within QUOTA_LEASE_MS).
+  if (count === 1) await endLeases((lease) => lease.credential === keyId)
   return count === 1
 }

@@ -41,6 +41,8 @@ export type UsageRecord = {
   response_payload?: unknown
   metadata: Record<string, unknown>
   created_at: string
+  /** The quota lease the call was admitted from, and what it took of it (not a column: settlement gives it back to the lease). */
+  lease?: { id: string; units: number; cost: string; tokens: number }
 }
 
 declare const built: unique symbol
@@ -69,6 +71,8 @@ export type CallContext = {
   /** The row's time: when the call arrived (a video job: when it ended), even if written late. */
   at: Date
   latencyMs: number
+  /** Admitted from this process's quota lease (lib/gateway/lease.ts): what it took of it. */
+  lease?: UsageRecord['lease']
 }
 
 type CostColumns = Pick<UsageRecord, 'input_cost' | 'output_cost' | 'generation_cost' | 'total_cost' | 'price_snapshot' | 'cost_status'>
@@ -144,6 +148,7 @@ export function buildUsageRow(context: CallContext, outcome: Outcome): UsageRow 
     status: usageStatus(errorCode),
     error_code: errorCode,
     metadata: { auth: context.auth, ...(context.apiKeyId ? { api_key_id: context.apiKeyId } : {}), ...(context.serviceKeyId ? { service_key_id: context.serviceKeyId } : {}), ...metadata },
+    ...(context.lease ? { lease: context.lease } : {}),
   }
   return clampCounts(row) as UsageRow
 }

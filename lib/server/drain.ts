@@ -10,6 +10,18 @@ type RequestStart = { request: IncomingMessage; response: ServerResponse; server
 
 let installed = false
 let draining = false
+const shutdownTasks: (() => Promise<void>)[] = []
+// Time the tasks get at the end: Next exits as soon as its own cleanup is done.
+const SHUTDOWN_TASKS_MS = 3_000
+
+/**
+ * Work to finish before the process exits on SIGTERM (quota leases given back). Started at
+ * SIGTERM; Next's process.exit() at the end of its graceful stop is held until they settle (at
+ * most SHUTDOWN_TASKS_MS), since Node runs no async work once exit() is called.
+ */
+export function onShutdown(task: () => Promise<void>): void {
+  shutdownTasks.push(task)
+}
 const servers = new Set<Server>()
 const inFlight = new Map<ServerResponse, Server>()
 
@@ -35,5 +47,11 @@ export function installGracefulDrain(): void {
     console.log(`[tollgate] SIGTERM: finishing ${inFlight.size} call(s) in flight, then exiting`)
     for (const server of servers) server.closeIdleConnections()
     for (const [response, server] of inFlight) closeWhenDone(response, server)
+    const tasks = Promise.allSettled(shutdownTasks.map((task) => task()))
+    const exit = process.exit.bind(process)
+    process.exit = ((code?: number) => {
+      const limit = new Promise((resolve) => setTimeout(resolve, SHUTDOWN_TASKS_MS).unref())
+      void Promise.race([tasks, limit]).finally(() => exit(code))
+    }) as typeof process.exit
   })
 }

@@ -49,10 +49,16 @@ export async function reconcileUsage(userId?: string, client: Pick<ReturnType<ty
   return rows.map((r) => ({ ...r, ok: r.counter === r.from_rows }))
 }
 
-/** Releases holds (all of a user's, or every expired one): for requests that will never settle. */
+/**
+ * Releases holds (all of a user's, or every expired one): for requests that will never settle.
+ * A quota lease (`lease_…`) still in force is kept: an instance is admitting calls from it
+ * without asking the database, so deleting it would let those calls pass the limit; it gives
+ * itself back within QUOTA_LEASE_MS, or expires (lib/gateway/lease.ts).
+ */
 export async function releaseHolds(options: { userId?: string; expiredOnly: boolean }, client: Pick<ReturnType<typeof db>, '$executeRaw'> = db()): Promise<number> {
   return client.$executeRaw`
     delete from public.usage_holds
      where (${options.userId ?? null}::uuid is null or user_id = ${options.userId ?? null}::uuid)
-       and (not ${options.expiredOnly} or expires_at <= now())`
+       and (not ${options.expiredOnly} or expires_at <= now())
+       and (left(request_id, 6) <> 'lease_' or expires_at <= now())`
 }

@@ -189,6 +189,8 @@ declare
   v_user uuid;
   v_fixes jsonb;
   v_fix record;
+  v_lease record;
+  v_second bigint;
   v_svc record;
   v_units integer;
   s public.user_subscriptions;
@@ -278,6 +280,35 @@ begin
       into v_fixes
       from (select service_type, rate_second, sum(delta)::bigint as delta from released
              where rate_second is not null group by 1, 2 having sum(delta) <> 0) f;
+
+    -- Calls admitted from a quota lease (20241202_quota_leases.sql) have no hold of their own:
+    -- each gives back to its lease's hold row what it took of it (units, cost, tokens), the row
+    -- going once nothing is left in it; their tokens are corrected in the lease's second.
+    for v_lease in
+      select l.id, l.service, sum(l.units)::integer as units, sum(l.cost) as cost, sum(l.tokens)::bigint as tokens, sum(l.actual - l.tokens)::bigint as delta
+        from (select d.e -> 'lease' ->> 'id' as id, r.service_type as service, (d.e -> 'lease' ->> 'units')::integer as units,
+                     (d.e -> 'lease' ->> 'cost')::numeric as cost, (d.e -> 'lease' ->> 'tokens')::bigint as tokens,
+                     r.input_tokens::bigint + r.output_tokens as actual
+                from unnest(v_rows) r
+                join (select distinct on (e ->> 'request_id') e ->> 'request_id' as request_id, e
+                        from jsonb_array_elements(v_group) e where e ? 'lease' order by e ->> 'request_id') d on d.request_id = r.request_id
+               where r.user_id = v_user) l
+       group by l.id, l.service
+       order by l.id
+    loop
+      delete from public.usage_holds where request_id = v_lease.id and user_id = v_user and units <= v_lease.units
+      returning rate_second into v_second;
+      if not found then
+        update public.usage_holds
+           set units = units - v_lease.units, estimated_cost = greatest(estimated_cost - v_lease.cost, 0), tokens = greatest(tokens - v_lease.tokens, 0)
+         where request_id = v_lease.id and user_id = v_user
+        returning rate_second into v_second;
+      end if;
+      if found and v_second is not null and v_lease.delta <> 0 then
+        v_fixes := coalesce(v_fixes, '[]'::jsonb) || jsonb_build_object('service', v_lease.service, 'second', v_second, 'delta', v_lease.delta);
+      end if;
+    end loop;
+
     for v_fix in select * from jsonb_to_recordset(coalesce(v_fixes, '[]'::jsonb)) as x(service text, second bigint, delta bigint) loop
       update public.api_rate_limits l
          set window_tokens = l.window_tokens[:i - 1] || greatest(coalesce(l.window_tokens[i], 0) + v_fix.delta, 0) || l.window_tokens[i + 1:]

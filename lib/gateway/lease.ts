@@ -1,0 +1,202 @@
+import 'server-only'
+import { pool } from '@/lib/db/prisma'
+import { env } from '@/lib/env'
+import type { Admission, RateState } from '@/lib/gateway/admission'
+import { formatUsd, parseUsd } from '@/lib/pricing/money'
+import type { ServiceType } from '@/lib/services'
+
+// Quota leases, the instance's side (the database's: 20241202_quota_leases.sql). When admission
+// finds a user far from every limit, it reserves a slice of what is left for this process:
+// room for n more calls like the one admitted. Until the lease ends (QUOTA_LEASE_MS), calls of
+// that user, service and credential are admitted here, from the slice, with no round trip;
+// each call's row says what it took, and settlement gives that back to the lease's hold row.
+// A call the slice cannot cover (too dear, a campaign not seen yet, the lease used up or over)
+// is admitted in the database as before — and refusals always come from there, so their
+// messages and headers are the database's.
+//
+// What a lease did not use goes back when it ends, when it is replaced, at shutdown, and when
+// the key is revoked or the user's terms change in this process; another instance learns of a
+// revoked key or a changed plan only when its own lease ends (at most QUOTA_LEASE_MS).
+
+/** What gateway_lease grants (in Admission.lease). */
+export type LeaseGrant = { id: string; calls: number; units: number; cost: string | null; tokens: number; seconds: number }
+
+/** What a call took of a lease: travels on its usage row, for settlement to give back. */
+export type LeaseTake = { id: string; units: number; cost: string; tokens: number }
+
+type Lease = {
+  id: string
+  key: string
+  userId: string
+  service: ServiceType
+  /** Date.now() after which it admits nothing more. */
+  until: number
+  grantedAt: number
+  size: number
+  requests: number
+  units: number
+  /** Budget left in the slice; null: no budget binds (the call's estimate is not held). */
+  cost: bigint | null
+  tokens: number
+  /** The rate state the granting call was answered with; local answers count down from it. */
+  rate: RateState
+  requestsTaken: number
+  tokensTaken: number
+  admission: Admission
+}
+
+type Leases = { byKey: Map<string, Lease>; sizes: Map<string, number>; campaigns: Map<string, number>; closed: boolean; sweeper?: NodeJS.Timeout }
+// On globalThis: every route bundle of the process must share one set of leases.
+const store = globalThis as typeof globalThis & { __tollgateLeases?: Leases }
+const leases: Leases = (store.__tollgateLeases ??= { byKey: new Map(), sizes: new Map(), campaigns: new Map(), closed: false })
+
+// Leases past their time are ended (and given back) by one sweep per process, not a timer each.
+const SWEEP_MS = 250
+leases.sweeper ??= setInterval(() => {
+  const now = Date.now()
+  for (const lease of [...leases.byKey.values()]) if (now >= lease.until) end(lease)
+  for (const [key, until] of leases.campaigns) if (until < now) leases.campaigns.delete(key)
+}, SWEEP_MS).unref()
+
+const FIRST_SIZE = 8
+const MAX_SIZE = 256
+const CAMPAIGN_MS = 30_000
+
+/** A call to admit. The estimate and tokens may be functions: called only when the lease's budget or token rate binds. */
+export type LeaseInput = {
+  userId: string
+  service: ServiceType
+  credential: string
+  units: number
+  estimatedCost: string | null | (() => string | null)
+  tokens: number | (() => number)
+  /** A cheap bound on the tokens (never less): taken instead when the lease has room for it. */
+  tokensAtMost?: () => number
+  campaignId: string | null
+}
+
+const value = <T>(v: T | (() => T)): T => (typeof v === 'function' ? (v as () => T)() : v)
+
+const keyOf = (input: { userId: string; service: ServiceType; credential: string }) => `${input.userId}|${input.service}|${input.credential}`
+
+/** How many calls the next lease of this key should ask for: more when the last one ran out early. */
+export function leaseCallsWanted(input: LeaseInput): number {
+  // Not for video jobs: each is held for hours until a poll finds it ended, and they come few
+  // and dear; a slice of them would sit reserved long after the lease.
+  if (env.QUOTA_LEASE_MS === 0 || leases.closed || input.service === 'video') return 0
+  return leases.sizes.get(keyOf(input)) ?? FIRST_SIZE
+}
+
+/**
+ * Admits a call from this process's lease, or answers null (ask the database). Synchronous:
+ * nothing else runs between the check and the take.
+ */
+export function admitFromLease(input: LeaseInput): { admission: Admission; take: LeaseTake } | null {
+  const lease = leases.byKey.get(keyOf(input))
+  if (!lease) return null
+  if (Date.now() >= lease.until) {
+    end(lease)
+    return null
+  }
+  if (input.campaignId && (leases.campaigns.get(`${input.userId}|${input.campaignId}`) ?? 0) < Date.now()) return null
+  const estimate = lease.cost === null ? null : value(input.estimatedCost)
+  const cost = estimate === null ? 0n : parseUsd(estimate)
+  const tokensBind = lease.rate.tokens !== null
+  // Without a token rate the call's tokens are not booked here: settlement books the actual count.
+  // With one, a bound that fits is booked rather than counting the prompt (settlement corrects
+  // the window to the actual count either way).
+  const bound = tokensBind && input.tokensAtMost ? Math.ceil(input.tokensAtMost()) : Infinity
+  const tokens = !tokensBind ? 0 : bound <= lease.tokens ? bound : Math.max(0, Math.ceil(value(input.tokens)))
+  if (lease.requests < 1 || lease.units < input.units || (lease.cost !== null && cost > lease.cost) || (tokensBind && tokens > lease.tokens)) {
+    // Used up, or this call is bigger than what is left: the database decides, and the next
+    // lease of this key is asked bigger.
+    if (lease.requests < 1) leases.sizes.set(lease.key, Math.min(MAX_SIZE, lease.size * 2))
+    end(lease)
+    return null
+  }
+  const tokensTaken = Math.min(tokens, lease.tokens)
+  lease.requests--
+  lease.units -= input.units
+  if (lease.cost !== null) lease.cost -= cost
+  lease.tokens -= tokensTaken
+  lease.requestsTaken++
+  lease.tokensTaken += tokens
+  const elapsed = (Date.now() - lease.grantedAt) / 1000
+  const rate: RateState = {
+    limit: lease.rate.limit,
+    remaining: Math.max(0, lease.rate.remaining - lease.requestsTaken),
+    reset_seconds: Math.max(0, lease.rate.reset_seconds - elapsed),
+    tokens: lease.rate.tokens && {
+      limit: lease.rate.tokens.limit,
+      remaining: Math.max(0, lease.rate.tokens.remaining - lease.tokensTaken),
+      reset_seconds: Math.max(0, lease.rate.tokens.reset_seconds - elapsed),
+    },
+  }
+  return {
+    admission: { ...lease.admission, rate, warnings: [], retry_after_seconds: null },
+    take: { id: lease.id, units: input.units, cost: formatUsd(cost), tokens: tokensTaken },
+  }
+}
+
+/** Keeps the lease the database granted with `admission` (replacing this key's last one). */
+export function keepLease(input: LeaseInput, admission: Admission & { lease?: LeaseGrant }): void {
+  const grant = admission.lease
+  if (input.campaignId) leases.campaigns.set(`${input.userId}|${input.campaignId}`, Date.now() + CAMPAIGN_MS)
+  if (!grant || !admission.rate) return
+  const key = keyOf(input)
+  const old = leases.byKey.get(key)
+  if (old) end(old)
+  if (leases.closed) return void giveBack(fresh(key, input, admission, grant))
+  const lease = fresh(key, input, admission, grant)
+  leases.byKey.set(key, lease)
+}
+
+function fresh(key: string, input: LeaseInput, admission: Admission, grant: LeaseGrant): Lease {
+  const lease: Lease = {
+    id: grant.id, key, userId: input.userId, service: input.service, grantedAt: Date.now(), until: Date.now() + env.QUOTA_LEASE_MS,
+    size: grant.calls, requests: grant.calls, units: grant.units, cost: grant.cost === null ? null : parseUsd(grant.cost), tokens: grant.tokens,
+    rate: admission.rate!, requestsTaken: 0, tokensTaken: 0, admission: { ...admission, lease: undefined } as Admission,
+  }
+  return lease
+}
+
+/** Ends a lease: it admits nothing more, and what it did not use goes back. */
+function end(lease: Lease): void {
+  if (leases.byKey.get(lease.key) !== lease) return
+  leases.byKey.delete(lease.key)
+  // Mostly unused: the next one is asked smaller.
+  if (lease.requests > lease.size / 2) leases.sizes.set(lease.key, Math.max(FIRST_SIZE, Math.floor(lease.size / 2)))
+  void giveBack(lease)
+}
+
+const returning = new Set<Promise<void>>()
+
+function giveBack(lease: Lease): Promise<void> {
+  const done = pool()
+    .query('select public.gateway_lease_return($1::uuid, $2, $3, $4::int, $5::numeric, $6::bigint, $7::int)', [
+      lease.userId, lease.service, lease.id, lease.units, lease.cost === null ? '0' : formatUsd(lease.cost), lease.tokens, lease.requests,
+    ])
+    .then(() => undefined)
+    // Not retried: the lease's row expires by itself, and its unused room with it.
+    .catch((error: unknown) => console.error(`[lease] returning ${lease.id} failed; it expires by itself: ${(error as Error).message}`))
+    .finally(() => returning.delete(done))
+  returning.add(done)
+  return done
+}
+
+/** Ends every lease that matches (a revoked key's, a user whose terms changed); all of them without a filter. */
+export function endLeases(match: (lease: { userId: string; credential: string }) => boolean = () => true): Promise<void> {
+  for (const lease of [...leases.byKey.values()]) if (match({ userId: lease.userId, credential: lease.key.split('|')[2] })) end(lease)
+  return Promise.all([...returning]).then(() => undefined)
+}
+
+/** Shutdown: no more leases, and the unused parts of all of them given back. */
+export function closeLeases(): Promise<void> {
+  leases.closed = true
+  return endLeases()
+}
+
+/** Leases held by this process (tests, diagnostics). */
+export function heldLeases(): { id: string; userId: string; requests: number }[] {
+  return [...leases.byKey.values()].map((l) => ({ id: l.id, userId: l.userId, requests: l.requests }))
+}

@@ -1,0 +1,143 @@
+-- Quota leases (issue 18): admission without a round trip, exactly.
+--
+-- An app instance that admits a call for a user far from every limit also reserves, in the same
+-- locked step, a slice of what the user has left: room for `n` more calls like this one — n
+-- requests booked in the rate window, n × the call's tokens, n × its units of quota and n × its
+-- estimated cost of budget. The slice is an ordinary row of usage_holds (request_id
+-- 'lease_…'), so every check that counts holds in flight (admission on any instance, the dry
+-- check, the Usage tab) counts it, and the sum of all holds and slices can never pass a limit:
+-- each slice is taken under the subscription's lock, against what is left after every other.
+--
+-- The instance then admits up to n calls of that user itself, without asking the database
+-- (lib/gateway/lease.ts), for at most p_lease_seconds. Each such call's usage row names the
+-- lease and what it took of it; settlement (record_usage) subtracts that from the lease's row.
+-- What the instance did not use it gives back (gateway_lease_return) when the lease ends, on
+-- shutdown, or when the user's keys or terms change; the requests and tokens it did not use
+-- leave the rate window then. An instance that dies keeps its slice until the row expires
+-- (p_lease_seconds + the hold's own time): then the unused room comes back by itself.
+--
+-- A slice is at most an eighth of what is left in every limit in reach, and none is given when
+-- that is under 4 calls: near a limit, every call is admitted in the database, as before.
+
+create or replace function public.gateway_lease(
+  p_user uuid, p_service text, p_units integer, p_estimated_cost numeric, p_request_id text, p_hold_seconds integer,
+  p_api_key uuid, p_past_due_grace_days integer, p_campaign uuid, p_tokens bigint,
+  p_lease_calls integer, p_lease_seconds integer, p_lease_tokens bigint default null
+) returns jsonb
+  language plpgsql
+  set search_path = ''
+  as $$
+declare
+  a jsonb;
+  s public.user_subscriptions;
+  e public.effective_limits;
+  q record;
+  rl public.api_rate_limits;
+  in_flight integer;
+  in_flight_cost numeric;
+  n integer := least(greatest(coalesce(p_lease_calls, 0), 0), 1000);
+  k integer;
+  tokens bigint := greatest(coalesce(p_tokens, 0), 0);
+  -- Tokens per call in the slice: the app's cheap bound on calls like this one when it has one
+  -- (so later calls need not count their prompt), else this call's own.
+  per_call_tokens bigint := greatest(coalesce(p_lease_tokens, 0), greatest(coalesce(p_tokens, 0), 0));
+  budgeted boolean;
+  v_id text;
+  v_units integer;
+  v_cost numeric;
+  v_tokens bigint;
+begin
+  -- This call first, exactly as without leases (key, campaign, rate, quota, budget, its hold).
+  a := public.gateway_admit(p_user, p_service, p_units, p_estimated_cost, p_request_id, p_hold_seconds,
+                            p_api_key, p_past_due_grace_days, p_campaign, p_tokens);
+  if n < 4 or not (a ->> 'admitted')::boolean or jsonb_array_length(a -> 'warnings') > 0 or a -> 'rate' is null then
+    return a;
+  end if;
+
+  -- gateway_admit holds the subscription and rate rows locked until this transaction ends.
+  select * into s from public.user_subscriptions where user_id = p_user;
+  e := public.effective_limits(s, p_past_due_grace_days);
+  select * into rl from public.api_rate_limits where user_id = p_user and service_type = p_service;
+  select * into q from public.service_quota(s, e, p_service);
+  select coalesce(sum(units) filter (where service_type = p_service), 0), coalesce(sum(estimated_cost), 0)
+    into in_flight, in_flight_cost
+    from public.usage_holds where user_id = p_user and period_start = s.billing_period_start;
+
+  -- At most an eighth of what is left in each limit in reach. Quotas and budgets bind only when
+  -- enforced (off: never refused; soft: refused never, but warned — a slice stays far from them).
+  n := least(n, (a -> 'rate' ->> 'remaining')::integer / 8);
+  if a -> 'rate' -> 'tokens' is not null and a -> 'rate' -> 'tokens' <> 'null'::jsonb and per_call_tokens > 0 then
+    n := least(n, ((a -> 'rate' -> 'tokens' ->> 'remaining')::bigint / 8 / per_call_tokens)::integer);
+  end if;
+  if e.enforcement_mode <> 'off' and q.quota is not null then
+    n := least(n, ((q.quota - q.used - in_flight) / 8 / greatest(p_units, 1))::integer);
+  end if;
+  budgeted := e.enforcement_mode <> 'off' and e.monthly_cost_budget is not null;
+  if budgeted and coalesce(p_estimated_cost, 0) > 0 then
+    n := least(n, floor((e.monthly_cost_budget - s.period_cost - in_flight_cost) / 8 / p_estimated_cost)::integer);
+  end if;
+  if n < 4 then
+    return a;
+  end if;
+
+  v_id := 'lease_' || replace(gen_random_uuid()::text, '-', '');
+  v_units := n * greatest(p_units, 1);
+  v_cost := case when budgeted then n * coalesce(p_estimated_cost, 0) else 0 end;
+  v_tokens := n * per_call_tokens;
+  -- The slice's requests and tokens, in the second gateway_admit just booked this call in (the newest).
+  k := cardinality(rl.window_seconds);
+  update public.api_rate_limits
+     set window_counts[k] = window_counts[k] + n, window_tokens[k] = coalesce(window_tokens[k], 0) + v_tokens
+   where id = rl.id;
+  insert into public.usage_holds (request_id, user_id, service_type, units, estimated_cost, period_start, expires_at, tokens, rate_second)
+  values (v_id, p_user, p_service, v_units, v_cost, s.billing_period_start,
+          now() + make_interval(secs => p_hold_seconds + p_lease_seconds), v_tokens, rl.window_seconds[k]);
+
+  return a || jsonb_build_object('lease', jsonb_build_object(
+    'id', v_id, 'calls', n, 'units', v_units, 'cost', case when budgeted then v_cost::text end, 'tokens', v_tokens,
+    'seconds', p_lease_seconds));
+end
+$$;
+comment on function public.gateway_lease(uuid, text, integer, numeric, text, integer, uuid, integer, uuid, bigint, integer, integer, bigint) is
+  'gateway_admit, plus — for a user far from every limit — a slice of the rest reserved for the calling instance to admit up to n more calls itself. Server only.';
+revoke all on function public.gateway_lease(uuid, text, integer, numeric, text, integer, uuid, integer, uuid, bigint, integer, integer, bigint) from public, anon, authenticated;
+grant execute on function public.gateway_lease(uuid, text, integer, numeric, text, integer, uuid, integer, uuid, bigint, integer, integer, bigint) to service_role;
+
+-- What an instance did not use of a lease, given back: the hold row shrinks by it (and goes when
+-- nothing is left: no call of the lease is in flight), and the unused requests and tokens leave
+-- the rate window if their second is still in it. Locks in admission's order: subscription,
+-- hold, rate row. A lease already gone (expired, released by an operator) needs nothing.
+create or replace function public.gateway_lease_return(
+  p_user uuid, p_service text, p_lease text, p_units integer, p_cost numeric, p_tokens bigint, p_requests integer
+) returns void
+  language plpgsql
+  set search_path = ''
+  as $$
+declare
+  v_second bigint;
+begin
+  perform 1 from public.user_subscriptions where user_id = p_user for update;
+  delete from public.usage_holds where request_id = p_lease and user_id = p_user and units <= greatest(p_units, 0)
+  returning rate_second into v_second;
+  if not found then
+    update public.usage_holds
+       set units = units - greatest(p_units, 0), estimated_cost = greatest(estimated_cost - greatest(coalesce(p_cost, 0), 0), 0),
+           tokens = greatest(tokens - greatest(p_tokens, 0), 0)
+     where request_id = p_lease and user_id = p_user
+    returning rate_second into v_second;
+  end if;
+  if not found or v_second is null then
+    return;
+  end if;
+  update public.api_rate_limits l
+     set window_counts = l.window_counts[:b.i - 1] || greatest(l.window_counts[b.i] - greatest(p_requests, 0), 0) || l.window_counts[b.i + 1:],
+         window_tokens = l.window_tokens[:b.i - 1] || greatest(coalesce(l.window_tokens[b.i], 0) - greatest(p_tokens, 0), 0) || l.window_tokens[b.i + 1:]
+    from (select id, array_position(window_seconds, v_second) as i
+            from public.api_rate_limits where user_id = p_user and service_type = p_service) as b
+   where l.id = b.id and b.i is not null;
+end
+$$;
+comment on function public.gateway_lease_return(uuid, text, text, integer, numeric, bigint, integer) is
+  'Gives back what an instance did not use of a quota lease (gateway_lease). Server only.';
+revoke all on function public.gateway_lease_return(uuid, text, text, integer, numeric, bigint, integer) from public, anon, authenticated;
+grant execute on function public.gateway_lease_return(uuid, text, text, integer, numeric, bigint, integer) to service_role;
