@@ -33,7 +33,7 @@
 -- Every partition is made by api_usage_partition_for() below, which gives it what the parent
 -- has and PostgreSQL does not pass on by itself: row level security and the same policies, the
 -- same grants, the TRUNCATE guard. (Indexes, the UPDATE/DELETE guard and CHECK constraints are
--- inherited.) lib/db/ledger-partitions.test.ts checks every partition that exists.
+-- inherited.) lib/usage/ledger-months.test.ts and lib/db/rls.test.ts check every partition that exists.
 
 -- ---------------------------------------------------------------------------------------
 -- api_usage_partition_for(t): the partition holding time t, created if there is none, by the
