@@ -6,7 +6,7 @@ import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { closeDatabase, pool as appPool } from '@/lib/db/prisma'
 import { admitCall } from '@/lib/gateway/admission'
-import { endLeases, heldLeases } from '@/lib/gateway/lease'
+import { closeLeases, endLeases, heldLeases } from '@/lib/gateway/lease'
 import { trackAPIUsage } from '@/lib/metering/record'
 import { buildUsageRow } from '@/lib/metering/row'
 import { withClient } from '@/test/databases'
@@ -23,7 +23,7 @@ beforeAll(() => {
   pool = new pg.Pool({ connectionString: url(), max: 40 })
 })
 afterAll(async () => {
-  await endLeases()
+  await closeLeases()
   await pool.end()
   await closeDatabase()
 })
@@ -142,6 +142,17 @@ describe('admission from a lease (lib/gateway/lease.ts)', () => {
     expect(counted.leaseTake?.tokens).toBe(50)
     expect(tokens).toHaveBeenCalledTimes(1)
     await endLeases((l) => l.userId === user)
+  })
+
+  it('ends a user\'s leases on every instance when their terms change in the database', async () => {
+    const user = await newUser()
+    await admitCall(input(user))
+    expect(heldLeases().some((l) => l.userId === user)).toBe(true)
+    // Another process (here: plain SQL) lowers the user's rate: the database tells this one.
+    await withClient(url(), (c) => c.query(`update public.api_rate_limits set requests_per_minute = 5 where user_id = $1 and service_type = 'chat'`, [user]))
+    // (Well within the test's 10 s leases: only the notice can have ended it.)
+    await vi.waitFor(() => expect(heldLeases().some((l) => l.userId === user)).toBe(false), { timeout: 5_000 })
+    await vi.waitFor(async () => expect((await holds(user)).filter((h: { request_id: string }) => h.request_id.startsWith('lease_'))).toEqual([]), { timeout: 10_000 })
   })
 
   it('ends the leases of a key when it is revoked in this process', async () => {

@@ -4,6 +4,7 @@ import { env } from '@/lib/env'
 import type { Admission, RateState } from '@/lib/gateway/admission'
 import { formatUsd, parseUsd } from '@/lib/pricing/money'
 import type { ServiceType } from '@/lib/services'
+import { termsEvents } from '@/lib/usage/live'
 
 // Quota leases, the instance's side (the database's: 20241202_quota_leases.sql). When admission
 // finds a user far from every limit, it reserves a slice of what is left for this process:
@@ -15,8 +16,10 @@ import type { ServiceType } from '@/lib/services'
 // messages and headers are the database's.
 //
 // What a lease did not use goes back when it ends, when it is replaced, at shutdown, and when
-// the key is revoked or the user's terms change in this process; another instance learns of a
-// revoked key or a changed plan only when its own lease ends (at most QUOTA_LEASE_MS).
+// the user's terms change or a key is revoked: the database says so to every instance
+// (NOTIFY tollgate_terms, heard through termsEvents()), and the revoking process also ends its
+// own at once. Should that notice be lost (the listening connection down), a lease still ends
+// within QUOTA_LEASE_MS.
 
 /** What gateway_lease grants (in Admission.lease). */
 export type LeaseGrant = { id: string; calls: number; units: number; cost: string | null; tokens: number; seconds: number }
@@ -43,9 +46,19 @@ type Lease = {
   requestsTaken: number
   tokensTaken: number
   admission: Admission
+  /** Stops listening for this user's (and service key's) changed terms. */
+  unlisten: () => void
 }
 
-type Leases = { byKey: Map<string, Lease>; sizes: Map<string, number>; campaigns: Map<string, number>; closed: boolean; sweeper?: NodeJS.Timeout }
+type Leases = {
+  byKey: Map<string, Lease>
+  sizes: Map<string, number>
+  campaigns: Map<string, number>
+  closed: boolean
+  sweeper?: NodeJS.Timeout
+  /** Keeps the terms listener connected from the first lease on, so leases coming and going do not reopen it. */
+  anchor?: () => void
+}
 // On globalThis: every route bundle of the process must share one set of leases.
 const store = globalThis as typeof globalThis & { __tollgateLeases?: Leases }
 const leases: Leases = (store.__tollgateLeases ??= { byKey: new Map(), sizes: new Map(), campaigns: new Map(), closed: false })
@@ -149,6 +162,11 @@ export function keepLease(input: LeaseInput, admission: Admission & { lease?: Le
   if (leases.closed) return void giveBack(fresh(key, input, admission, grant))
   const lease = fresh(key, input, admission, grant)
   leases.byKey.set(key, lease)
+  const hub = termsEvents()
+  leases.anchor ??= hub.subscribe('leases', () => {})
+  const stops = [hub.subscribe(input.userId, () => end(lease))]
+  if (input.credential.startsWith('service:')) stops.push(hub.subscribe(input.credential, () => end(lease)))
+  lease.unlisten = () => stops.forEach((stop) => stop())
 }
 
 function fresh(key: string, input: LeaseInput, admission: Admission, grant: LeaseGrant): Lease {
@@ -156,6 +174,7 @@ function fresh(key: string, input: LeaseInput, admission: Admission, grant: Leas
     id: grant.id, key, userId: input.userId, service: input.service, grantedAt: Date.now(), until: Date.now() + env.QUOTA_LEASE_MS,
     size: grant.calls, requests: grant.calls, units: grant.units, cost: grant.cost === null ? null : parseUsd(grant.cost), tokens: grant.tokens,
     rate: admission.rate!, requestsTaken: 0, tokensTaken: 0, admission: { ...admission, lease: undefined } as Admission,
+    unlisten: () => {},
   }
   return lease
 }
@@ -164,6 +183,7 @@ function fresh(key: string, input: LeaseInput, admission: Admission, grant: Leas
 function end(lease: Lease): void {
   if (leases.byKey.get(lease.key) !== lease) return
   leases.byKey.delete(lease.key)
+  lease.unlisten()
   // Mostly unused: the next one is asked smaller.
   if (lease.requests > lease.size / 2) leases.sizes.set(lease.key, Math.max(FIRST_SIZE, Math.floor(lease.size / 2)))
   void giveBack(lease)
@@ -193,7 +213,10 @@ export function endLeases(match: (lease: { userId: string; credential: string })
 /** Shutdown: no more leases, and the unused parts of all of them given back. */
 export function closeLeases(): Promise<void> {
   leases.closed = true
-  return endLeases()
+  const done = endLeases()
+  leases.anchor?.()
+  leases.anchor = undefined
+  return done
 }
 
 /** Leases held by this process (tests, diagnostics). */

@@ -23,6 +23,11 @@ const MAX_BACKOFF_MS = 5_000
 const PROBE_MS = 15_000
 
 class UsageEventHub {
+  constructor(
+    private readonly channel: string = USAGE_CHANNEL,
+    private readonly applicationName: string = LISTENER_APPLICATION_NAME,
+  ) {}
+
   private readonly listeners = new Map<string, Set<Listener>>()
   private client: pg.Client | null = null
   private connecting = false
@@ -72,16 +77,16 @@ class UsageEventHub {
     this.connecting = true
     let client: pg.Client | undefined
     try {
-      const opened = new pg.Client({ connectionString: requireDatabaseUrl(), application_name: LISTENER_APPLICATION_NAME, keepAlive: true })
+      const opened = new pg.Client({ connectionString: requireDatabaseUrl(), application_name: this.applicationName, keepAlive: true })
       client = opened
       opened.on('notification', (message) => {
-        if (message.channel === USAGE_CHANNEL && message.payload) this.emit(message.payload)
+        if (message.channel === this.channel && message.payload) this.emit(message.payload)
       })
       // 'error' then 'end' on a lost connection; handled once, by whichever comes first.
       opened.on('error', (error) => this.lost(opened, error.message))
       opened.on('end', () => this.lost(opened, 'connection ended'))
       await opened.connect()
-      await opened.query(`listen ${USAGE_CHANNEL}`)
+      await opened.query(`listen ${this.channel}`)
     } catch (error) {
       this.connecting = false
       client?.end().catch(() => {})
@@ -103,7 +108,7 @@ class UsageEventHub {
     this.probeTimer.unref()
     if (this.missed) {
       this.missed = false
-      console.info('[usage-events] listening again; subscribers re-read their usage')
+      console.info(`[${this.applicationName}] listening again; subscribers catch up`)
       this.emitAll()
     }
   }
@@ -119,7 +124,7 @@ class UsageEventHub {
 
   private scheduleRetry(reason: string): void {
     if (this.listeners.size === 0 || this.retryTimer) return
-    console.error(`[usage-events] ${reason}; retrying in ${this.backoffMs} ms`)
+    console.error(`[${this.applicationName}] ${reason}; retrying in ${this.backoffMs} ms`)
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined
       if (this.listeners.size > 0) void this.connect()
@@ -140,10 +145,20 @@ class UsageEventHub {
 }
 
 // One hub per process, kept on globalThis so development reloads do not open a second connection.
-const cache = globalThis as unknown as { tollgateUsageHub?: UsageEventHub }
+const cache = globalThis as unknown as { tollgateUsageHub?: UsageEventHub; tollgateTermsHub?: UsageEventHub }
 
 /** The process-wide hub. */
 export function usageEvents(): UsageEventHub {
   cache.tollgateUsageHub ??= new UsageEventHub()
   return cache.tollgateUsageHub
+}
+
+/**
+ * The process-wide hub of changed terms: NOTIFY tollgate_terms '<user id>' when a user's plan,
+ * limits, status, period, rates or keys change, or 'service:<key id>' when a service key is
+ * revoked (20241202_quota_leases.sql). Quota leases listen here (lib/gateway/lease.ts).
+ */
+export function termsEvents(): UsageEventHub {
+  cache.tollgateTermsHub ??= new UsageEventHub('tollgate_terms', 'tollgate:terms-events')
+  return cache.tollgateTermsHub
 }

@@ -141,3 +141,59 @@ comment on function public.gateway_lease_return(uuid, text, text, integer, numer
   'Gives back what an instance did not use of a quota lease (gateway_lease). Server only.';
 revoke all on function public.gateway_lease_return(uuid, text, text, integer, numeric, bigint, integer) from public, anon, authenticated;
 grant execute on function public.gateway_lease_return(uuid, text, text, integer, numeric, bigint, integer) to service_role;
+
+-- ---------------------------------------------------------------------------------------
+-- Changed terms end leases everywhere at once. A lease was cut against the terms of its moment;
+-- when a user's plan, limits, budget, enforcement, status or period change, their rates change,
+-- a key of theirs is revoked, or the user is deleted, NOTIFY tollgate_terms '<user id>' (on
+-- commit) tells every instance, which ends that user's leases (lib/gateway/lease.ts via
+-- termsEvents() in lib/usage/live.ts); a revoked service key says 'service:<key id>'. The
+-- conditions leave out what settlement and admission write on every call (counters, cost, the
+-- rate window, last use), so the hot path sends nothing.
+create or replace function public.notify_terms_changed() returns trigger
+  language plpgsql
+  set search_path = ''
+  as $$
+begin
+  if tg_table_name = 'operator_keys' then
+    perform pg_notify('tollgate_terms', 'service:' || new.id::text);
+  else
+    perform pg_notify('tollgate_terms', (case when tg_op = 'DELETE' then old.user_id else new.user_id end)::text);
+  end if;
+  return null;
+end
+$$;
+comment on function public.notify_terms_changed() is
+  'Tells every app instance that a user''s terms (or a service key) changed, so their quota leases end (20241202_quota_leases.sql).';
+revoke all on function public.notify_terms_changed() from public, anon, authenticated;
+
+drop trigger if exists user_subscriptions_terms_changed on public.user_subscriptions;
+create trigger user_subscriptions_terms_changed after update on public.user_subscriptions
+  for each row when (
+    (old.plan_type, old.status, old.status_changed_at, old.enforcement_mode, old.monthly_cost_budget,
+     old.content_generations_limit, old.image_generations_limit, old.video_generations_limit, old.chat_messages_limit,
+     old.service_limits, old.billing_period_start, old.billing_period_end)
+    is distinct from
+    (new.plan_type, new.status, new.status_changed_at, new.enforcement_mode, new.monthly_cost_budget,
+     new.content_generations_limit, new.image_generations_limit, new.video_generations_limit, new.chat_messages_limit,
+     new.service_limits, new.billing_period_start, new.billing_period_end))
+  execute function public.notify_terms_changed();
+
+drop trigger if exists user_subscriptions_terms_deleted on public.user_subscriptions;
+create trigger user_subscriptions_terms_deleted after delete on public.user_subscriptions
+  for each row execute function public.notify_terms_changed();
+
+drop trigger if exists api_rate_limits_terms_changed on public.api_rate_limits;
+create trigger api_rate_limits_terms_changed after update on public.api_rate_limits
+  for each row when ((old.requests_per_minute, old.tokens_per_minute) is distinct from (new.requests_per_minute, new.tokens_per_minute))
+  execute function public.notify_terms_changed();
+
+drop trigger if exists api_keys_terms_changed on public.api_keys;
+create trigger api_keys_terms_changed after update on public.api_keys
+  for each row when (old.revoked_at is distinct from new.revoked_at)
+  execute function public.notify_terms_changed();
+
+drop trigger if exists operator_keys_terms_changed on public.operator_keys;
+create trigger operator_keys_terms_changed after update on public.operator_keys
+  for each row when (old.revoked_at is distinct from new.revoked_at)
+  execute function public.notify_terms_changed();
