@@ -8,6 +8,7 @@ import { closeDatabase, pool as appPool } from '@/lib/db/prisma'
 import { admitCall } from '@/lib/gateway/admission'
 import { closeLeases, endLeases, heldLeases } from '@/lib/gateway/lease'
 import { trackAPIUsage } from '@/lib/metering/record'
+import { termsEvents } from '@/lib/usage/live'
 import { buildUsageRow } from '@/lib/metering/row'
 import { withClient } from '@/test/databases'
 import { insertUser } from '@/test/fixtures'
@@ -86,10 +87,18 @@ describe('gateway_lease', () => {
 
 describe('admission from a lease (lib/gateway/lease.ts)', () => {
   const input = (userId: string) => ({ userId, apiKeyId: null, credential: `test:${userId}`, service: 'chat' as const, units: 1, estimatedCost: '0.001', requestId: requestId(), upgradeUrl: 'http://x', tokens: 50 })
+  type Input = ReturnType<typeof input> & Partial<Parameters<typeof admitCall>[0]>
+
+  /** A caller seen a moment ago asks for a slice (a first call alone does not), once this process hears changed terms. */
+  async function leased(call: () => Input) {
+    await admitCall(call())
+    await vi.waitFor(() => expect(termsEvents().listening()).toBe(true), { timeout: 5_000 })
+    return admitCall(call())
+  }
 
   it('admits from the slice without a round trip, and settlement and the end give everything back', async () => {
     const user = await newUser(`update public.user_subscriptions set plan_type = 'pro', chat_messages_limit = 100000, monthly_cost_budget = 1000, enforcement_mode = 'hard' where user_id = $1`)
-    const first = await admitCall(input(user))
+    const first = await leased(() => input(user))
     expect(first.lease?.calls).toBe(8)
     const query = vi.spyOn(appPool(), 'query')
     const local = []
@@ -112,14 +121,14 @@ describe('admission from a lease (lib/gateway/lease.ts)', () => {
     // The lease ends: its 3 unused calls go back; the window then counts the calls really made.
     await endLeases((l) => l.userId === user)
     expect((await holds(user)).map((h: { request_id: string }) => h.request_id)).not.toContain(first.lease!.id)
-    expect(await windowRequests(user)).toBe(6)
+    expect(await windowRequests(user)).toBe(7)
     const sub = await withClient(url(), async (c) => (await c.query('select chat_messages_used, period_cost::text from public.user_subscriptions where user_id = $1', [user])).rows[0])
     expect(sub).toEqual({ chat_messages_used: 5, period_cost: '0.002500000000' })
   })
 
   it('asks the database for a call the slice cannot cover, and for a campaign it has not seen', async () => {
     const user = await newUser(`update public.user_subscriptions set plan_type = 'pro', chat_messages_limit = 100000, monthly_cost_budget = 1000, enforcement_mode = 'hard' where user_id = $1`)
-    await admitCall(input(user))
+    expect((await leased(() => input(user))).lease).toBeDefined()
     expect((await admitCall({ ...input(user), estimatedCost: '5' })).leaseTake).toBeUndefined()
     const campaign = await withClient(url(), async (c) => (await c.query(`insert into public.campaigns (user_id, name) values ($1, 'c') returning id`, [user])).rows[0].id)
     expect((await admitCall({ ...input(user), campaignId: campaign })).leaseTake).toBeUndefined()
@@ -129,7 +138,7 @@ describe('admission from a lease (lib/gateway/lease.ts)', () => {
 
   it('never counts a call\'s prompt under a lease with no budget and room for its token bound', async () => {
     const user = await newUser() // Demo: enforcement off (no budget binds), 20,000,000 tokens a minute
-    const first = await admitCall({ ...input(user), tokensAtMost: () => 400 })
+    const first = await leased(() => ({ ...input(user), tokensAtMost: () => 400 }))
     expect(first.lease?.tokens).toBe(8 * 400) // the slice is sized for calls at the bound
     const estimate = vi.fn(() => '0.001')
     const tokens = vi.fn(() => 50)
@@ -146,7 +155,7 @@ describe('admission from a lease (lib/gateway/lease.ts)', () => {
 
   it('ends a user\'s leases on every instance when their terms change in the database', async () => {
     const user = await newUser()
-    await admitCall(input(user))
+    expect((await leased(() => input(user))).lease).toBeDefined()
     expect(heldLeases().some((l) => l.userId === user)).toBe(true)
     // Another process (here: plain SQL) lowers the user's rate: the database tells this one.
     await withClient(url(), (c) => c.query(`update public.api_rate_limits set requests_per_minute = 5 where user_id = $1 and service_type = 'chat'`, [user]))
@@ -157,7 +166,7 @@ describe('admission from a lease (lib/gateway/lease.ts)', () => {
 
   it('ends the leases of a key when it is revoked in this process', async () => {
     const user = await newUser()
-    await admitCall({ ...input(user), credential: 'key-1' })
+    expect((await leased(() => ({ ...input(user), credential: 'key-1' }))).lease).toBeDefined()
     expect(heldLeases().some((l) => l.userId === user)).toBe(true)
     await endLeases((l) => l.credential === 'key-1')
     expect(heldLeases().some((l) => l.userId === user)).toBe(false)

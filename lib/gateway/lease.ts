@@ -52,6 +52,10 @@ type Lease = {
 
 type Leases = {
   byKey: Map<string, Lease>
+  /** When each key was last admitted by the database: a lease is asked only for a caller seen recently. */
+  lastAsked: Map<string, number>
+  /** Leases that could not be given back (the database away): tried again by the sweep. */
+  unreturned: Set<Lease>
   sizes: Map<string, number>
   campaigns: Map<string, number>
   closed: boolean
@@ -61,7 +65,7 @@ type Leases = {
 }
 // On globalThis: every route bundle of the process must share one set of leases.
 const store = globalThis as typeof globalThis & { __tollgateLeases?: Leases }
-const leases: Leases = (store.__tollgateLeases ??= { byKey: new Map(), sizes: new Map(), campaigns: new Map(), closed: false })
+const leases: Leases = (store.__tollgateLeases ??= { byKey: new Map(), lastAsked: new Map(), unreturned: new Set(), sizes: new Map(), campaigns: new Map(), closed: false })
 
 // Leases past their time are ended (and given back) by one sweep per process, not a timer each.
 const SWEEP_MS = 250
@@ -69,6 +73,11 @@ leases.sweeper ??= setInterval(() => {
   const now = Date.now()
   for (const lease of [...leases.byKey.values()]) if (now >= lease.until) end(lease)
   for (const [key, until] of leases.campaigns) if (until < now) leases.campaigns.delete(key)
+  for (const [key, at] of leases.lastAsked) if (now - at > 60_000) leases.lastAsked.delete(key)
+  for (const lease of [...leases.unreturned]) {
+    leases.unreturned.delete(lease)
+    void giveBack(lease)
+  }
 }, SWEEP_MS).unref()
 
 const FIRST_SIZE = 8
@@ -92,12 +101,22 @@ const value = <T>(v: T | (() => T)): T => (typeof v === 'function' ? (v as () =>
 
 const keyOf = (input: { userId: string; service: ServiceType; credential: string }) => `${input.userId}|${input.service}|${input.credential}`
 
-/** How many calls the next lease of this key should ask for: more when the last one ran out early. */
+/**
+ * How many calls the next lease of this key should ask for: none for a caller the database has
+ * not admitted within QUOTA_LEASE_MS (one call now and then needs no slice, and holds none);
+ * more when the last one ran out early.
+ */
 export function leaseCallsWanted(input: LeaseInput): number {
   // Not for video jobs: each is held for hours until a poll finds it ended, and they come few
   // and dear; a slice of them would sit reserved long after the lease.
   if (env.QUOTA_LEASE_MS === 0 || leases.closed || input.service === 'video') return 0
-  return leases.sizes.get(keyOf(input)) ?? FIRST_SIZE
+  const hearing = listening() // (opens the listener on the first call, ready for the next)
+  const key = keyOf(input)
+  const now = Date.now()
+  const last = leases.lastAsked.get(key)
+  leases.lastAsked.set(key, now)
+  if (last === undefined || now - last > env.QUOTA_LEASE_MS || !hearing) return 0
+  return leases.sizes.get(key) ?? FIRST_SIZE
 }
 
 /**
@@ -107,7 +126,8 @@ export function leaseCallsWanted(input: LeaseInput): number {
 export function admitFromLease(input: LeaseInput): { admission: Admission; take: LeaseTake } | null {
   const lease = leases.byKey.get(keyOf(input))
   if (!lease) return null
-  if (Date.now() >= lease.until) {
+  // Only while this process hears changed terms: without the listener a change could go unseen.
+  if (Date.now() >= lease.until || !listening()) {
     end(lease)
     return null
   }
@@ -163,7 +183,6 @@ export function keepLease(input: LeaseInput, admission: Admission & { lease?: Le
   const lease = fresh(key, input, admission, grant)
   leases.byKey.set(key, lease)
   const hub = termsEvents()
-  leases.anchor ??= hub.subscribe('leases', () => {})
   const stops = [hub.subscribe(input.userId, () => end(lease))]
   if (input.credential.startsWith('service:')) stops.push(hub.subscribe(input.credential, () => end(lease)))
   lease.unlisten = () => stops.forEach((stop) => stop())
@@ -177,6 +196,17 @@ function fresh(key: string, input: LeaseInput, admission: Admission, grant: Leas
     unlisten: () => {},
   }
   return lease
+}
+
+/**
+ * Whether this process hears changed terms (a lease is granted and used only then). The first
+ * ask opens the listener and keeps it open (the anchor), so leases coming and going do not
+ * reopen it; when it drops, every lease ends, since notices may be lost until it is back.
+ */
+function listening(): boolean {
+  const hub = termsEvents()
+  leases.anchor ??= hub.subscribe('leases', () => {}, () => void endLeases())
+  return hub.listening()
 }
 
 /** Ends a lease: it admits nothing more, and what it did not use goes back. */
@@ -197,8 +227,11 @@ function giveBack(lease: Lease): Promise<void> {
       lease.userId, lease.service, lease.id, lease.units, lease.cost === null ? '0' : formatUsd(lease.cost), lease.tokens, lease.requests,
     ])
     .then(() => undefined)
-    // Not retried: the lease's row expires by itself, and its unused room with it.
-    .catch((error: unknown) => console.error(`[lease] returning ${lease.id} failed; it expires by itself: ${(error as Error).message}`))
+    // Tried again by the sweep (its row would otherwise keep the unused room until it expires).
+    .catch((error: unknown) => {
+      console.error(`[lease] returning ${lease.id} failed; trying again: ${(error as Error).message}`)
+      if (!leases.closed) leases.unreturned.add(lease)
+    })
     .finally(() => returning.delete(done))
   returning.add(done)
   return done

@@ -29,6 +29,7 @@ class UsageEventHub {
   ) {}
 
   private readonly listeners = new Map<string, Set<Listener>>()
+  private readonly lostListeners = new Set<() => void>()
   private client: pg.Client | null = null
   private connecting = false
   private backoffMs = 250
@@ -37,20 +38,30 @@ class UsageEventHub {
   /** Set once a connection was lost: the next successful LISTEN asks everyone to re-read. */
   private missed = false
 
-  /** Calls `listener` whenever `userId`'s usage changes; returns the unsubscribe function (idempotent). */
-  subscribe(userId: string, listener: Listener): () => void {
+  /**
+   * Calls `listener` whenever `userId`'s usage changes; returns the unsubscribe function
+   * (idempotent). `onLost`: called when the connection drops (notices may be missed until it is back).
+   */
+  subscribe(userId: string, listener: Listener, onLost?: () => void): () => void {
     let set = this.listeners.get(userId)
     if (!set) this.listeners.set(userId, (set = new Set()))
     set.add(listener)
+    if (onLost) this.lostListeners.add(onLost)
     this.ensureConnected()
     let done = false
     return () => {
       if (done) return
       done = true
+      if (onLost) this.lostListeners.delete(onLost)
       set.delete(listener)
       if (set.size === 0 && this.listeners.get(userId) === set) this.listeners.delete(userId)
       if (this.listeners.size === 0) this.shutdown()
     }
+  }
+
+  /** Whether the LISTEN connection is up (notices sent now will be heard). */
+  listening(): boolean {
+    return this.client !== null
   }
 
   /** Open subscriptions in this process (for health and tests of cleanup). */
@@ -119,6 +130,7 @@ class UsageEventHub {
     clearInterval(this.probeTimer)
     client.end().catch(() => {})
     this.missed = true
+    for (const onLost of this.lostListeners) onLost()
     this.scheduleRetry(`connection lost: ${reason}`)
   }
 

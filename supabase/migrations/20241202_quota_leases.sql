@@ -18,6 +18,11 @@
 --
 -- A slice is at most an eighth of what is left in every limit in reach, and none is given when
 -- that is under 4 calls: near a limit, every call is admitted in the database, as before.
+--
+-- A call refused while slices of the user are out (their unused part could have covered it)
+-- answers `leased: true` and tells every instance to give its slices of the user back (NOTIFY
+-- tollgate_terms, below); the app asks again once they are back, so "exactly the limit is
+-- admitted" holds across instances too: a refusal is final only when no slice is out.
 
 create or replace function public.gateway_lease(
   p_user uuid, p_service text, p_units integer, p_estimated_cost numeric, p_request_id text, p_hold_seconds integer,
@@ -50,7 +55,15 @@ begin
   -- This call first, exactly as without leases (key, campaign, rate, quota, budget, its hold).
   a := public.gateway_admit(p_user, p_service, p_units, p_estimated_cost, p_request_id, p_hold_seconds,
                             p_api_key, p_past_due_grace_days, p_campaign, p_tokens);
-  if n < 4 or not (a ->> 'admitted')::boolean or jsonb_array_length(a -> 'warnings') > 0 or a -> 'rate' is null then
+  if not (a ->> 'admitted')::boolean then
+    if a ->> 'code' in ('usage_limit_exceeded', 'rate_limited')
+       and exists (select 1 from public.usage_holds where user_id = p_user and left(request_id, 6) = 'lease_' and expires_at > now()) then
+      perform pg_notify('tollgate_terms', p_user::text);
+      return a || jsonb_build_object('leased', true);
+    end if;
+    return a;
+  end if;
+  if n < 4 or jsonb_array_length(a -> 'warnings') > 0 or a -> 'rate' is null then
     return a;
   end if;
 
