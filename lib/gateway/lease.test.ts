@@ -85,6 +85,33 @@ describe('gateway_lease', () => {
   })
 })
 
+describe('a refusal while slices are out', () => {
+  it('says so, so the caller asks again once they are back; with none out it is final', async () => {
+    const user = await newUser(`with s as (update public.user_subscriptions set plan_type = 'pro', chat_messages_limit = 45, enforcement_mode = 'hard' where user_id = $1)
+                                update public.api_rate_limits set requests_per_minute = 100000 where user_id = $1`)
+    const granted = await lease(user, 8)
+    expect(granted.lease).toMatchObject({ units: 5 }) // (45 - 1) / 8
+    let admitted = 1
+    let refused
+    for (;;) {
+      const r = await lease(user, 0)
+      if (!r.admitted) {
+        refused = r
+        break
+      }
+      admitted++
+    }
+    expect(admitted).toBe(40)
+    expect(refused).toMatchObject({ code: 'usage_limit_exceeded', leased: true })
+    // The instance gives its 5 unused calls back: exactly those 5 more are admitted, then a final refusal.
+    await pool.query('select public.gateway_lease_return($1::uuid, $2, $3, 5, 0, 0, 5)', [user, 'chat', granted.lease.id])
+    for (let i = 0; i < 5; i++) expect((await lease(user, 0)).admitted).toBe(true)
+    const final = await lease(user, 0)
+    expect(final).toMatchObject({ admitted: false, code: 'usage_limit_exceeded' })
+    expect(final.leased).toBeUndefined()
+  })
+})
+
 describe('admission from a lease (lib/gateway/lease.ts)', () => {
   const input = (userId: string) => ({ userId, apiKeyId: null, credential: `test:${userId}`, service: 'chat' as const, units: 1, estimatedCost: '0.001', requestId: requestId(), upgradeUrl: 'http://x', tokens: 50 })
   type Input = ReturnType<typeof input> & Partial<Parameters<typeof admitCall>[0]>
