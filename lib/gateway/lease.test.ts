@@ -61,12 +61,12 @@ describe('gateway_lease', () => {
     expect(await windowRequests(user)).toBe(17)
   })
 
-  it('gives no slice near a limit: under 4 calls in an eighth of what is left', async () => {
-    const quota = await newUser(`update public.user_subscriptions set plan_type = 'pro', chat_messages_limit = 30, enforcement_mode = 'hard' where user_id = $1`)
+  it('gives no slice near a limit: under 16 calls in an eighth of what is left', async () => {
+    const quota = await newUser(`update public.user_subscriptions set plan_type = 'pro', chat_messages_limit = 120, enforcement_mode = 'hard' where user_id = $1`)
     expect((await lease(quota, 16)).lease).toBeUndefined()
     const budget = await newUser(`update public.user_subscriptions set plan_type = 'pro', monthly_cost_budget = 1, period_cost = 0.75, enforcement_mode = 'hard' where user_id = $1`)
     expect((await lease(budget, 16, { estimate: '0.01' })).lease).toBeUndefined()
-    const rate = await newUser(`update public.api_rate_limits set requests_per_minute = 20 where user_id = $1`)
+    const rate = await newUser(`update public.api_rate_limits set requests_per_minute = 120 where user_id = $1`)
     expect((await lease(rate, 16)).lease).toBeUndefined()
   })
 
@@ -87,10 +87,10 @@ describe('gateway_lease', () => {
 
 describe('a refusal while slices are out', () => {
   it('says so, so the caller asks again once they are back; with none out it is final', async () => {
-    const user = await newUser(`with s as (update public.user_subscriptions set plan_type = 'pro', chat_messages_limit = 45, enforcement_mode = 'hard' where user_id = $1)
+    const user = await newUser(`with s as (update public.user_subscriptions set plan_type = 'pro', chat_messages_limit = 200, enforcement_mode = 'hard' where user_id = $1)
                                 update public.api_rate_limits set requests_per_minute = 100000 where user_id = $1`)
-    const granted = await lease(user, 8)
-    expect(granted.lease).toMatchObject({ units: 5 }) // (45 - 1) / 8
+    const granted = await lease(user, 16)
+    expect(granted.lease).toMatchObject({ units: 16 }) // asked 16; (200 - 1) / 8 = 24 would fit
     let admitted = 1
     let refused
     for (;;) {
@@ -101,11 +101,11 @@ describe('a refusal while slices are out', () => {
       }
       admitted++
     }
-    expect(admitted).toBe(40)
+    expect(admitted).toBe(184)
     expect(refused).toMatchObject({ code: 'usage_limit_exceeded', leased: true })
-    // The instance gives its 5 unused calls back: exactly those 5 more are admitted, then a final refusal.
-    await pool.query('select public.gateway_lease_return($1::uuid, $2, $3, 5, 0, 0, 5)', [user, 'chat', granted.lease.id])
-    for (let i = 0; i < 5; i++) expect((await lease(user, 0)).admitted).toBe(true)
+    // The instance gives its 16 unused calls back: exactly those 16 more are admitted, then a final refusal.
+    await pool.query('select public.gateway_lease_return($1::uuid, $2, $3, 16, 0, 0, 16)', [user, 'chat', granted.lease.id])
+    for (let i = 0; i < 16; i++) expect((await lease(user, 0)).admitted).toBe(true)
     const final = await lease(user, 0)
     expect(final).toMatchObject({ admitted: false, code: 'usage_limit_exceeded' })
     expect(final.leased).toBeUndefined()
@@ -126,7 +126,7 @@ describe('admission from a lease (lib/gateway/lease.ts)', () => {
   it('admits from the slice without a round trip, and settlement and the end give everything back', async () => {
     const user = await newUser(`update public.user_subscriptions set plan_type = 'pro', chat_messages_limit = 100000, monthly_cost_budget = 1000, enforcement_mode = 'hard' where user_id = $1`)
     const first = await leased(() => input(user))
-    expect(first.lease?.calls).toBe(8)
+    expect(first.lease?.calls).toBe(16)
     const query = vi.spyOn(appPool(), 'query')
     const local = []
     try {
@@ -144,8 +144,8 @@ describe('admission from a lease (lib/gateway/lease.ts)', () => {
       { provider: 'openai', model: 'gpt-4o', input_tokens: 20, output_tokens: 10, input_cost: '0.0005', output_cost: '0', generation_cost: '0', total_cost: '0.0005', price_snapshot: null, cost_status: 'priced' },
     ))))
     const during = (await holds(user)).find((h: { request_id: string }) => h.request_id === first.lease!.id)
-    expect(during).toMatchObject({ units: 3 })
-    // The lease ends: its 3 unused calls go back; the window then counts the calls really made.
+    expect(during).toMatchObject({ units: 11 })
+    // The lease ends: its 11 unused calls go back; the window then counts the calls really made.
     await endLeases((l) => l.userId === user)
     expect((await holds(user)).map((h: { request_id: string }) => h.request_id)).not.toContain(first.lease!.id)
     expect(await windowRequests(user)).toBe(7)
@@ -166,7 +166,7 @@ describe('admission from a lease (lib/gateway/lease.ts)', () => {
   it('never counts a call\'s prompt under a lease with no budget and room for its token bound', async () => {
     const user = await newUser() // Demo: enforcement off (no budget binds), 20,000,000 tokens a minute
     const first = await leased(() => ({ ...input(user), tokensAtMost: () => 400 }))
-    expect(first.lease?.tokens).toBe(8 * 400) // the slice is sized for calls at the bound
+    expect(first.lease?.tokens).toBe(16 * 400) // the slice is sized for calls at the bound
     const estimate = vi.fn(() => '0.001')
     const tokens = vi.fn(() => 50)
     const local = await admitCall({ ...input(user), estimatedCost: estimate, tokens, tokensAtMost: () => 400 })

@@ -80,7 +80,8 @@ leases.sweeper ??= setInterval(() => {
   }
 }, SWEEP_MS).unref()
 
-const FIRST_SIZE = 8
+/** The smallest slice the database grants (see 20241202_quota_leases.sql), and the first asked. */
+const FIRST_SIZE = 16
 const MAX_SIZE = 256
 const CAMPAIGN_MS = 30_000
 

@@ -17,7 +17,8 @@
 -- (p_lease_seconds + the hold's own time): then the unused room comes back by itself.
 --
 -- A slice is at most an eighth of what is left in every limit in reach, and none is given when
--- that is under 4 calls: near a limit, every call is admitted in the database, as before.
+-- that is under 16 calls (so only with 128 or more of every limit left): near a limit, every
+-- call is admitted in the database, as before — one by one, each taking its own place under the lock.
 --
 -- A call refused while slices of the user are out (their unused part could have covered it)
 -- answers `leased: true` and tells every instance to give its slices of the user back (NOTIFY
@@ -63,7 +64,7 @@ begin
     end if;
     return a;
   end if;
-  if n < 4 or jsonb_array_length(a -> 'warnings') > 0 or a -> 'rate' is null then
+  if n < 16 or jsonb_array_length(a -> 'warnings') > 0 or a -> 'rate' is null then
     return a;
   end if;
 
@@ -89,7 +90,7 @@ begin
   if budgeted and coalesce(p_estimated_cost, 0) > 0 then
     n := least(n, floor((e.monthly_cost_budget - s.period_cost - in_flight_cost) / 8 / p_estimated_cost)::integer);
   end if;
-  if n < 4 then
+  if n < 16 then
     return a;
   end if;
 
