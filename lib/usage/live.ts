@@ -1,6 +1,6 @@
 import 'server-only'
 import pg from 'pg'
-import { requireDatabaseUrl } from '@/lib/env'
+import { env, requireDatabaseUrl } from '@/lib/env'
 
 // One LISTEN connection per app process, shared by every open Usage tab it serves.
 //
@@ -88,7 +88,8 @@ class UsageEventHub {
     this.connecting = true
     let client: pg.Client | undefined
     try {
-      const opened = new pg.Client({ connectionString: requireDatabaseUrl(), application_name: this.applicationName, keepAlive: true })
+      // A session connection (LISTEN does not pass a transaction pooler).
+      const opened = new pg.Client({ connectionString: env.DATABASE_DIRECT_URL ?? requireDatabaseUrl(), application_name: this.applicationName, keepAlive: true })
       client = opened
       opened.on('notification', (message) => {
         if (message.channel === this.channel && message.payload) this.emit(message.payload)
