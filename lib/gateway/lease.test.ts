@@ -59,6 +59,9 @@ describe('gateway_lease', () => {
     const h = await holds(user)
     expect(h.find((x: { request_id: string }) => x.request_id === r.lease.id)).toMatchObject({ units: 16, cost: '0.160000000000', tokens: '1600' })
     expect(await windowRequests(user)).toBe(17)
+    // Booked in the second the lease ends (2 s on): its calls, made until then, count a full minute each.
+    const second = await withClient(url(), async (c) => (await c.query(`select rate_second - floor(extract(epoch from now()))::bigint as ahead from public.usage_holds where request_id = $1`, [r.lease.id])).rows[0].ahead)
+    expect(Number(second)).toBeGreaterThanOrEqual(1)
   })
 
   it('gives no slice near a limit: under 16 calls in an eighth of what is left', async () => {

@@ -52,6 +52,7 @@ declare
   v_units integer;
   v_cost numeric;
   v_tokens bigint;
+  v_second bigint;
 begin
   -- This call first, exactly as without leases (key, campaign, rate, quota, budget, its hold).
   a := public.gateway_admit(p_user, p_service, p_units, p_estimated_cost, p_request_id, p_hold_seconds,
@@ -98,14 +99,26 @@ begin
   v_units := n * greatest(p_units, 1);
   v_cost := case when budgeted then n * coalesce(p_estimated_cost, 0) else 0 end;
   v_tokens := n * per_call_tokens;
-  -- The slice's requests and tokens, in the second gateway_admit just booked this call in (the newest).
+  -- The slice's requests and tokens go in the window's bucket of the second the lease ENDS: its
+  -- calls are made up to then, and each must count for a full minute from when it is made, so
+  -- they count from now until that second has left the window (a little longer for the early
+  -- ones: never less). rate_window() counts a bucket ahead of the clock; later hits before that
+  -- second join it (rate_window_take), counting longer too.
+  v_second := floor(extract(epoch from clock_timestamp()))::bigint + p_lease_seconds;
   k := cardinality(rl.window_seconds);
-  update public.api_rate_limits
-     set window_counts[k] = window_counts[k] + n, window_tokens[k] = coalesce(window_tokens[k], 0) + v_tokens
-   where id = rl.id;
+  if k > 0 and rl.window_seconds[k] >= v_second then
+    update public.api_rate_limits
+       set window_counts[k] = window_counts[k] + n, window_tokens[k] = coalesce(window_tokens[k], 0) + v_tokens
+     where id = rl.id;
+    v_second := rl.window_seconds[k];
+  else
+    update public.api_rate_limits
+       set window_seconds = window_seconds || v_second, window_counts = window_counts || n, window_tokens = window_tokens || v_tokens
+     where id = rl.id;
+  end if;
   insert into public.usage_holds (request_id, user_id, service_type, units, estimated_cost, period_start, expires_at, tokens, rate_second)
   values (v_id, p_user, p_service, v_units, v_cost, s.billing_period_start,
-          now() + make_interval(secs => p_hold_seconds + p_lease_seconds), v_tokens, rl.window_seconds[k]);
+          now() + make_interval(secs => p_hold_seconds + p_lease_seconds), v_tokens, v_second);
 
   return a || jsonb_build_object('lease', jsonb_build_object(
     'id', v_id, 'calls', n, 'units', v_units, 'cost', case when budgeted then v_cost::text end, 'tokens', v_tokens,
