@@ -3,7 +3,7 @@ import { pool } from '@/lib/db/prisma'
 import { env } from '@/lib/env'
 import { AppError } from '@/lib/errors'
 import { forgetApiKey, invalidKey } from '@/lib/gateway/identity'
-import { admitFromLease, keepLease, leaseCallsWanted, type LeaseGrant, type LeaseTake } from '@/lib/gateway/lease'
+import { admitFromLease, keepLease, leaseAnswered, leaseCallsWanted, type LeaseGrant, type LeaseTake } from '@/lib/gateway/lease'
 import type { ServiceType } from '@/lib/services'
 import { formatUsd, parseUsd } from '@/lib/pricing/money'
 
@@ -110,7 +110,12 @@ export async function admitCall(input: {
     // The slice is sized for calls at the cheap bound, so the next ones can take it uncounted.
     ...(env.QUOTA_LEASE_MS > 0 ? [leaseCalls, Math.ceil(env.QUOTA_LEASE_MS / 1000), Math.max(tokens, Math.ceil(input.tokensAtMost?.() ?? 0))] : []),
   ])).rows[0].result
-  let admission = await ask()
+  let admission: Admission
+  try {
+    admission = await ask()
+  } finally {
+    if (leaseCalls > 0) leaseAnswered(leaseInput)
+  }
   // Refused while other instances' slices of this user were out: they were told to give them
   // back; ask again until they have (a refusal is final only with no slice out).
   for (let wait = 10, waited = 0; !admission.admitted && admission.leased && waited < env.QUOTA_LEASE_MS + 1_000; waited += wait, wait = Math.min(wait * 2, 200)) {

@@ -56,6 +56,8 @@ type Leases = {
   lastAsked: Map<string, number>
   /** Leases that could not be given back (the database away): tried again by the sweep. */
   unreturned: Set<Lease>
+  /** Keys with a lease being asked for: one at a time, or a burst of calls would each take a slice and replace the last. */
+  asking: Set<string>
   sizes: Map<string, number>
   campaigns: Map<string, number>
   closed: boolean
@@ -65,7 +67,7 @@ type Leases = {
 }
 // On globalThis: every route bundle of the process must share one set of leases.
 const store = globalThis as typeof globalThis & { __tollgateLeases?: Leases }
-const leases: Leases = (store.__tollgateLeases ??= { byKey: new Map(), lastAsked: new Map(), unreturned: new Set(), sizes: new Map(), campaigns: new Map(), closed: false })
+const leases: Leases = (store.__tollgateLeases ??= { byKey: new Map(), lastAsked: new Map(), unreturned: new Set(), asking: new Set(), sizes: new Map(), campaigns: new Map(), closed: false })
 
 // Leases past their time are ended (and given back) by one sweep per process, not a timer each.
 const SWEEP_MS = 250
@@ -116,8 +118,14 @@ export function leaseCallsWanted(input: LeaseInput): number {
   const now = Date.now()
   const last = leases.lastAsked.get(key)
   leases.lastAsked.set(key, now)
-  if (last === undefined || now - last > env.QUOTA_LEASE_MS || !hearing) return 0
+  if (last === undefined || now - last > env.QUOTA_LEASE_MS || !hearing || leases.asking.has(key)) return 0
+  leases.asking.add(key)
   return leases.sizes.get(key) ?? FIRST_SIZE
+}
+
+/** The database answered a call that asked for a lease (leaseCallsWanted > 0): the next may ask. */
+export function leaseAnswered(input: Pick<LeaseInput, 'userId' | 'service' | 'credential'>): void {
+  leases.asking.delete(keyOf(input))
 }
 
 /**
