@@ -15,6 +15,12 @@ const schema = z
     NEXT_PHASE: z.string().optional(),
     /** PostgreSQL connection string. Unset: `npm run dev` / `npm start` run an embedded PostgreSQL. */
     DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+    /**
+     * A session connection to the same database, for what a transaction pooler (PgBouncer or
+     * Supavisor in transaction mode, as DATABASE_URL) cannot carry: LISTEN (live usage, changed
+     * terms) and the migrations' session lock. Unset: DATABASE_URL is used for both (docs/SCALING.md).
+     */
+    DATABASE_DIRECT_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
     /** Connections per app process. */
     DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(100).default(10),
     /** How long a request waits for a free pooled connection (or a new one) before it is refused with 503. */

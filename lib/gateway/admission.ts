@@ -3,7 +3,7 @@ import { pool } from '@/lib/db/prisma'
 import { env } from '@/lib/env'
 import { AppError } from '@/lib/errors'
 import { forgetApiKey, invalidKey } from '@/lib/gateway/identity'
-import { admitFromLease, keepLease, leaseCallsWanted, type LeaseGrant, type LeaseTake } from '@/lib/gateway/lease'
+import { admitFromLease, keepLease, leaseAnswered, leaseCallsWanted, type LeaseGrant, type LeaseTake } from '@/lib/gateway/lease'
 import type { ServiceType } from '@/lib/services'
 import { formatUsd, parseUsd } from '@/lib/pricing/money'
 
@@ -26,6 +26,8 @@ export type Admission = {
   lease?: LeaseGrant
   /** Admitted from this process's lease, not by the database: what the call took of it (its row carries it). */
   leaseTake?: LeaseTake
+  /** Refused while slices of the user were out: they are being given back, ask again (see admitCall). */
+  leased?: boolean
 }
 
 /**
@@ -88,11 +90,13 @@ export async function admitCall(input: {
   if (local) return { ...local.admission, leaseTake: local.take }
   const estimatedCost = typeof input.estimatedCost === 'function' ? input.estimatedCost() : input.estimatedCost
   const tokens = Math.max(0, Math.ceil((typeof input.tokens === 'function' ? input.tokens() : input.tokens) ?? 0))
+  // With leases on, admission goes through gateway_lease even when this call wants no slice:
+  // it is also what says a refusal came while slices were out (see below).
   const leaseCalls = leaseCallsWanted(leaseInput)
-  const admit = leaseCalls > 0
+  const admit = env.QUOTA_LEASE_MS > 0
     ? 'select public.gateway_lease($1::uuid, $2, $3::int, $4::numeric, $5, $6::int, $7::uuid, $8::int, $9::uuid, $10::bigint, $11::int, $12::int, $13::bigint) as result'
     : 'select public.gateway_admit($1::uuid, $2, $3::int, $4::numeric, $5, $6::int, $7::uuid, $8::int, $9::uuid, $10::bigint) as result'
-  const { rows } = await pool().query<{ result: Admission }>(admit, [
+  const ask = async () => (await pool().query<{ result: Admission }>(admit, [
     input.userId,
     input.service,
     input.units,
@@ -104,9 +108,20 @@ export async function admitCall(input: {
     input.campaignId ?? null,
     tokens,
     // The slice is sized for calls at the cheap bound, so the next ones can take it uncounted.
-    ...(leaseCalls > 0 ? [leaseCalls, Math.ceil(env.QUOTA_LEASE_MS / 1000), Math.max(tokens, Math.ceil(input.tokensAtMost?.() ?? 0))] : []),
-  ])
-  const admission = rows[0].result
+    ...(env.QUOTA_LEASE_MS > 0 ? [leaseCalls, Math.ceil(env.QUOTA_LEASE_MS / 1000), Math.max(tokens, Math.ceil(input.tokensAtMost?.() ?? 0))] : []),
+  ])).rows[0].result
+  let admission: Admission
+  try {
+    admission = await ask()
+  } finally {
+    if (leaseCalls > 0) leaseAnswered(leaseInput)
+  }
+  // Refused while other instances' slices of this user were out: they were told to give them
+  // back; ask again until they have (a refusal is final only with no slice out).
+  for (let wait = 10, waited = 0; !admission.admitted && admission.leased && waited < env.QUOTA_LEASE_MS + 1_000; waited += wait, wait = Math.min(wait * 2, 200)) {
+    await new Promise((resolve) => setTimeout(resolve, wait))
+    admission = await ask()
+  }
   if (admission.admitted) {
     keepLease({ ...leaseInput, estimatedCost, tokens }, admission)
     return admission

@@ -6,8 +6,9 @@ import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { closeDatabase, pool as appPool } from '@/lib/db/prisma'
 import { admitCall } from '@/lib/gateway/admission'
-import { endLeases, heldLeases } from '@/lib/gateway/lease'
+import { closeLeases, endLeases, heldLeases } from '@/lib/gateway/lease'
 import { trackAPIUsage } from '@/lib/metering/record'
+import { termsEvents } from '@/lib/usage/live'
 import { buildUsageRow } from '@/lib/metering/row'
 import { withClient } from '@/test/databases'
 import { insertUser } from '@/test/fixtures'
@@ -23,7 +24,7 @@ beforeAll(() => {
   pool = new pg.Pool({ connectionString: url(), max: 40 })
 })
 afterAll(async () => {
-  await endLeases()
+  await closeLeases()
   await pool.end()
   await closeDatabase()
 })
@@ -58,14 +59,17 @@ describe('gateway_lease', () => {
     const h = await holds(user)
     expect(h.find((x: { request_id: string }) => x.request_id === r.lease.id)).toMatchObject({ units: 16, cost: '0.160000000000', tokens: '1600' })
     expect(await windowRequests(user)).toBe(17)
+    // Booked in the second the lease ends (2 s on): its calls, made until then, count a full minute each.
+    const second = await withClient(url(), async (c) => (await c.query(`select rate_second - floor(extract(epoch from now()))::bigint as ahead from public.usage_holds where request_id = $1`, [r.lease.id])).rows[0].ahead)
+    expect(Number(second)).toBeGreaterThanOrEqual(1)
   })
 
-  it('gives no slice near a limit: under 4 calls in an eighth of what is left', async () => {
-    const quota = await newUser(`update public.user_subscriptions set plan_type = 'pro', chat_messages_limit = 30, enforcement_mode = 'hard' where user_id = $1`)
+  it('gives no slice near a limit: under 16 calls in an eighth of what is left', async () => {
+    const quota = await newUser(`update public.user_subscriptions set plan_type = 'pro', chat_messages_limit = 120, enforcement_mode = 'hard' where user_id = $1`)
     expect((await lease(quota, 16)).lease).toBeUndefined()
     const budget = await newUser(`update public.user_subscriptions set plan_type = 'pro', monthly_cost_budget = 1, period_cost = 0.75, enforcement_mode = 'hard' where user_id = $1`)
     expect((await lease(budget, 16, { estimate: '0.01' })).lease).toBeUndefined()
-    const rate = await newUser(`update public.api_rate_limits set requests_per_minute = 20 where user_id = $1`)
+    const rate = await newUser(`update public.api_rate_limits set requests_per_minute = 120 where user_id = $1`)
     expect((await lease(rate, 16)).lease).toBeUndefined()
   })
 
@@ -84,13 +88,48 @@ describe('gateway_lease', () => {
   })
 })
 
+describe('a refusal while slices are out', () => {
+  it('says so, so the caller asks again once they are back; with none out it is final', async () => {
+    const user = await newUser(`with s as (update public.user_subscriptions set plan_type = 'pro', chat_messages_limit = 200, enforcement_mode = 'hard' where user_id = $1)
+                                update public.api_rate_limits set requests_per_minute = 100000 where user_id = $1`)
+    const granted = await lease(user, 16)
+    expect(granted.lease).toMatchObject({ units: 16 }) // asked 16; (200 - 1) / 8 = 24 would fit
+    let admitted = 1
+    let refused
+    for (;;) {
+      const r = await lease(user, 0)
+      if (!r.admitted) {
+        refused = r
+        break
+      }
+      admitted++
+    }
+    expect(admitted).toBe(184)
+    expect(refused).toMatchObject({ code: 'usage_limit_exceeded', leased: true })
+    // The instance gives its 16 unused calls back: exactly those 16 more are admitted, then a final refusal.
+    await pool.query('select public.gateway_lease_return($1::uuid, $2, $3, 16, 0, 0, 16)', [user, 'chat', granted.lease.id])
+    for (let i = 0; i < 16; i++) expect((await lease(user, 0)).admitted).toBe(true)
+    const final = await lease(user, 0)
+    expect(final).toMatchObject({ admitted: false, code: 'usage_limit_exceeded' })
+    expect(final.leased).toBeUndefined()
+  })
+})
+
 describe('admission from a lease (lib/gateway/lease.ts)', () => {
   const input = (userId: string) => ({ userId, apiKeyId: null, credential: `test:${userId}`, service: 'chat' as const, units: 1, estimatedCost: '0.001', requestId: requestId(), upgradeUrl: 'http://x', tokens: 50 })
+  type Input = ReturnType<typeof input> & Partial<Parameters<typeof admitCall>[0]>
+
+  /** A caller seen a moment ago asks for a slice (a first call alone does not), once this process hears changed terms. */
+  async function leased(call: () => Input) {
+    await admitCall(call())
+    await vi.waitFor(() => expect(termsEvents().listening()).toBe(true), { timeout: 5_000 })
+    return admitCall(call())
+  }
 
   it('admits from the slice without a round trip, and settlement and the end give everything back', async () => {
     const user = await newUser(`update public.user_subscriptions set plan_type = 'pro', chat_messages_limit = 100000, monthly_cost_budget = 1000, enforcement_mode = 'hard' where user_id = $1`)
-    const first = await admitCall(input(user))
-    expect(first.lease?.calls).toBe(8)
+    const first = await leased(() => input(user))
+    expect(first.lease?.calls).toBe(16)
     const query = vi.spyOn(appPool(), 'query')
     const local = []
     try {
@@ -108,18 +147,18 @@ describe('admission from a lease (lib/gateway/lease.ts)', () => {
       { provider: 'openai', model: 'gpt-4o', input_tokens: 20, output_tokens: 10, input_cost: '0.0005', output_cost: '0', generation_cost: '0', total_cost: '0.0005', price_snapshot: null, cost_status: 'priced' },
     ))))
     const during = (await holds(user)).find((h: { request_id: string }) => h.request_id === first.lease!.id)
-    expect(during).toMatchObject({ units: 3 })
-    // The lease ends: its 3 unused calls go back; the window then counts the calls really made.
+    expect(during).toMatchObject({ units: 11 })
+    // The lease ends: its 11 unused calls go back; the window then counts the calls really made.
     await endLeases((l) => l.userId === user)
     expect((await holds(user)).map((h: { request_id: string }) => h.request_id)).not.toContain(first.lease!.id)
-    expect(await windowRequests(user)).toBe(6)
+    expect(await windowRequests(user)).toBe(7)
     const sub = await withClient(url(), async (c) => (await c.query('select chat_messages_used, period_cost::text from public.user_subscriptions where user_id = $1', [user])).rows[0])
     expect(sub).toEqual({ chat_messages_used: 5, period_cost: '0.002500000000' })
   })
 
   it('asks the database for a call the slice cannot cover, and for a campaign it has not seen', async () => {
     const user = await newUser(`update public.user_subscriptions set plan_type = 'pro', chat_messages_limit = 100000, monthly_cost_budget = 1000, enforcement_mode = 'hard' where user_id = $1`)
-    await admitCall(input(user))
+    expect((await leased(() => input(user))).lease).toBeDefined()
     expect((await admitCall({ ...input(user), estimatedCost: '5' })).leaseTake).toBeUndefined()
     const campaign = await withClient(url(), async (c) => (await c.query(`insert into public.campaigns (user_id, name) values ($1, 'c') returning id`, [user])).rows[0].id)
     expect((await admitCall({ ...input(user), campaignId: campaign })).leaseTake).toBeUndefined()
@@ -129,8 +168,8 @@ describe('admission from a lease (lib/gateway/lease.ts)', () => {
 
   it('never counts a call\'s prompt under a lease with no budget and room for its token bound', async () => {
     const user = await newUser() // Demo: enforcement off (no budget binds), 20,000,000 tokens a minute
-    const first = await admitCall({ ...input(user), tokensAtMost: () => 400 })
-    expect(first.lease?.tokens).toBe(8 * 400) // the slice is sized for calls at the bound
+    const first = await leased(() => ({ ...input(user), tokensAtMost: () => 400 }))
+    expect(first.lease?.tokens).toBe(16 * 400) // the slice is sized for calls at the bound
     const estimate = vi.fn(() => '0.001')
     const tokens = vi.fn(() => 50)
     const local = await admitCall({ ...input(user), estimatedCost: estimate, tokens, tokensAtMost: () => 400 })
@@ -144,9 +183,20 @@ describe('admission from a lease (lib/gateway/lease.ts)', () => {
     await endLeases((l) => l.userId === user)
   })
 
+  it('ends a user\'s leases on every instance when their terms change in the database', async () => {
+    const user = await newUser()
+    expect((await leased(() => input(user))).lease).toBeDefined()
+    expect(heldLeases().some((l) => l.userId === user)).toBe(true)
+    // Another process (here: plain SQL) lowers the user's rate: the database tells this one.
+    await withClient(url(), (c) => c.query(`update public.api_rate_limits set requests_per_minute = 5 where user_id = $1 and service_type = 'chat'`, [user]))
+    // (Well within the test's 10 s leases: only the notice can have ended it.)
+    await vi.waitFor(() => expect(heldLeases().some((l) => l.userId === user)).toBe(false), { timeout: 5_000 })
+    await vi.waitFor(async () => expect((await holds(user)).filter((h: { request_id: string }) => h.request_id.startsWith('lease_'))).toEqual([]), { timeout: 10_000 })
+  })
+
   it('ends the leases of a key when it is revoked in this process', async () => {
     const user = await newUser()
-    await admitCall({ ...input(user), credential: 'key-1' })
+    expect((await leased(() => ({ ...input(user), credential: 'key-1' }))).lease).toBeDefined()
     expect(heldLeases().some((l) => l.userId === user)).toBe(true)
     await endLeases((l) => l.credential === 'key-1')
     expect(heldLeases().some((l) => l.userId === user)).toBe(false)

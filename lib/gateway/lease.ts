@@ -4,6 +4,7 @@ import { env } from '@/lib/env'
 import type { Admission, RateState } from '@/lib/gateway/admission'
 import { formatUsd, parseUsd } from '@/lib/pricing/money'
 import type { ServiceType } from '@/lib/services'
+import { termsEvents } from '@/lib/usage/live'
 
 // Quota leases, the instance's side (the database's: 20241202_quota_leases.sql). When admission
 // finds a user far from every limit, it reserves a slice of what is left for this process:
@@ -15,8 +16,10 @@ import type { ServiceType } from '@/lib/services'
 // messages and headers are the database's.
 //
 // What a lease did not use goes back when it ends, when it is replaced, at shutdown, and when
-// the key is revoked or the user's terms change in this process; another instance learns of a
-// revoked key or a changed plan only when its own lease ends (at most QUOTA_LEASE_MS).
+// the user's terms change or a key is revoked: the database says so to every instance
+// (NOTIFY tollgate_terms, heard through termsEvents()), and the revoking process also ends its
+// own at once. Should that notice be lost (the listening connection down), a lease still ends
+// within QUOTA_LEASE_MS.
 
 /** What gateway_lease grants (in Admission.lease). */
 export type LeaseGrant = { id: string; calls: number; units: number; cost: string | null; tokens: number; seconds: number }
@@ -43,12 +46,28 @@ type Lease = {
   requestsTaken: number
   tokensTaken: number
   admission: Admission
+  /** Stops listening for this user's (and service key's) changed terms. */
+  unlisten: () => void
 }
 
-type Leases = { byKey: Map<string, Lease>; sizes: Map<string, number>; campaigns: Map<string, number>; closed: boolean; sweeper?: NodeJS.Timeout }
+type Leases = {
+  byKey: Map<string, Lease>
+  /** When each key was last admitted by the database: a lease is asked only for a caller seen recently. */
+  lastAsked: Map<string, number>
+  /** Leases that could not be given back (the database away): tried again by the sweep. */
+  unreturned: Set<Lease>
+  /** Keys with a lease being asked for: one at a time, or a burst of calls would each take a slice and replace the last. */
+  asking: Set<string>
+  sizes: Map<string, number>
+  campaigns: Map<string, number>
+  closed: boolean
+  sweeper?: NodeJS.Timeout
+  /** Keeps the terms listener connected from the first lease on, so leases coming and going do not reopen it. */
+  anchor?: () => void
+}
 // On globalThis: every route bundle of the process must share one set of leases.
 const store = globalThis as typeof globalThis & { __tollgateLeases?: Leases }
-const leases: Leases = (store.__tollgateLeases ??= { byKey: new Map(), sizes: new Map(), campaigns: new Map(), closed: false })
+const leases: Leases = (store.__tollgateLeases ??= { byKey: new Map(), lastAsked: new Map(), unreturned: new Set(), asking: new Set(), sizes: new Map(), campaigns: new Map(), closed: false })
 
 // Leases past their time are ended (and given back) by one sweep per process, not a timer each.
 const SWEEP_MS = 250
@@ -56,9 +75,15 @@ leases.sweeper ??= setInterval(() => {
   const now = Date.now()
   for (const lease of [...leases.byKey.values()]) if (now >= lease.until) end(lease)
   for (const [key, until] of leases.campaigns) if (until < now) leases.campaigns.delete(key)
+  for (const [key, at] of leases.lastAsked) if (now - at > 60_000) leases.lastAsked.delete(key)
+  for (const lease of [...leases.unreturned]) {
+    leases.unreturned.delete(lease)
+    void giveBack(lease)
+  }
 }, SWEEP_MS).unref()
 
-const FIRST_SIZE = 8
+/** The smallest slice the database grants (see 20241202_quota_leases.sql), and the first asked. */
+const FIRST_SIZE = 16
 const MAX_SIZE = 256
 const CAMPAIGN_MS = 30_000
 
@@ -79,12 +104,28 @@ const value = <T>(v: T | (() => T)): T => (typeof v === 'function' ? (v as () =>
 
 const keyOf = (input: { userId: string; service: ServiceType; credential: string }) => `${input.userId}|${input.service}|${input.credential}`
 
-/** How many calls the next lease of this key should ask for: more when the last one ran out early. */
+/**
+ * How many calls the next lease of this key should ask for: none for a caller the database has
+ * not admitted within QUOTA_LEASE_MS (one call now and then needs no slice, and holds none);
+ * more when the last one ran out early.
+ */
 export function leaseCallsWanted(input: LeaseInput): number {
   // Not for video jobs: each is held for hours until a poll finds it ended, and they come few
   // and dear; a slice of them would sit reserved long after the lease.
   if (env.QUOTA_LEASE_MS === 0 || leases.closed || input.service === 'video') return 0
-  return leases.sizes.get(keyOf(input)) ?? FIRST_SIZE
+  const hearing = listening() // (opens the listener on the first call, ready for the next)
+  const key = keyOf(input)
+  const now = Date.now()
+  const last = leases.lastAsked.get(key)
+  leases.lastAsked.set(key, now)
+  if (last === undefined || now - last > env.QUOTA_LEASE_MS || !hearing || leases.asking.has(key)) return 0
+  leases.asking.add(key)
+  return leases.sizes.get(key) ?? FIRST_SIZE
+}
+
+/** The database answered a call that asked for a lease (leaseCallsWanted > 0): the next may ask. */
+export function leaseAnswered(input: Pick<LeaseInput, 'userId' | 'service' | 'credential'>): void {
+  leases.asking.delete(keyOf(input))
 }
 
 /**
@@ -94,7 +135,8 @@ export function leaseCallsWanted(input: LeaseInput): number {
 export function admitFromLease(input: LeaseInput): { admission: Admission; take: LeaseTake } | null {
   const lease = leases.byKey.get(keyOf(input))
   if (!lease) return null
-  if (Date.now() >= lease.until) {
+  // Only while this process hears changed terms: without the listener a change could go unseen.
+  if (Date.now() >= lease.until || !listening()) {
     end(lease)
     return null
   }
@@ -149,6 +191,10 @@ export function keepLease(input: LeaseInput, admission: Admission & { lease?: Le
   if (leases.closed) return void giveBack(fresh(key, input, admission, grant))
   const lease = fresh(key, input, admission, grant)
   leases.byKey.set(key, lease)
+  const hub = termsEvents()
+  const stops = [hub.subscribe(input.userId, () => end(lease))]
+  if (input.credential.startsWith('service:')) stops.push(hub.subscribe(input.credential, () => end(lease)))
+  lease.unlisten = () => stops.forEach((stop) => stop())
 }
 
 function fresh(key: string, input: LeaseInput, admission: Admission, grant: LeaseGrant): Lease {
@@ -156,14 +202,27 @@ function fresh(key: string, input: LeaseInput, admission: Admission, grant: Leas
     id: grant.id, key, userId: input.userId, service: input.service, grantedAt: Date.now(), until: Date.now() + env.QUOTA_LEASE_MS,
     size: grant.calls, requests: grant.calls, units: grant.units, cost: grant.cost === null ? null : parseUsd(grant.cost), tokens: grant.tokens,
     rate: admission.rate!, requestsTaken: 0, tokensTaken: 0, admission: { ...admission, lease: undefined } as Admission,
+    unlisten: () => {},
   }
   return lease
+}
+
+/**
+ * Whether this process hears changed terms (a lease is granted and used only then). The first
+ * ask opens the listener and keeps it open (the anchor), so leases coming and going do not
+ * reopen it; when it drops, every lease ends, since notices may be lost until it is back.
+ */
+function listening(): boolean {
+  const hub = termsEvents()
+  leases.anchor ??= hub.subscribe('leases', () => {}, () => void endLeases())
+  return hub.listening()
 }
 
 /** Ends a lease: it admits nothing more, and what it did not use goes back. */
 function end(lease: Lease): void {
   if (leases.byKey.get(lease.key) !== lease) return
   leases.byKey.delete(lease.key)
+  lease.unlisten()
   // Mostly unused: the next one is asked smaller.
   if (lease.requests > lease.size / 2) leases.sizes.set(lease.key, Math.max(FIRST_SIZE, Math.floor(lease.size / 2)))
   void giveBack(lease)
@@ -177,8 +236,11 @@ function giveBack(lease: Lease): Promise<void> {
       lease.userId, lease.service, lease.id, lease.units, lease.cost === null ? '0' : formatUsd(lease.cost), lease.tokens, lease.requests,
     ])
     .then(() => undefined)
-    // Not retried: the lease's row expires by itself, and its unused room with it.
-    .catch((error: unknown) => console.error(`[lease] returning ${lease.id} failed; it expires by itself: ${(error as Error).message}`))
+    // Tried again by the sweep (its row would otherwise keep the unused room until it expires).
+    .catch((error: unknown) => {
+      console.error(`[lease] returning ${lease.id} failed; trying again: ${(error as Error).message}`)
+      if (!leases.closed) leases.unreturned.add(lease)
+    })
     .finally(() => returning.delete(done))
   returning.add(done)
   return done
@@ -193,7 +255,10 @@ export function endLeases(match: (lease: { userId: string; credential: string })
 /** Shutdown: no more leases, and the unused parts of all of them given back. */
 export function closeLeases(): Promise<void> {
   leases.closed = true
-  return endLeases()
+  const done = endLeases()
+  leases.anchor?.()
+  leases.anchor = undefined
+  return done
 }
 
 /** Leases held by this process (tests, diagnostics). */

@@ -1,6 +1,6 @@
 import 'server-only'
 import pg from 'pg'
-import { requireDatabaseUrl } from '@/lib/env'
+import { env, requireDatabaseUrl } from '@/lib/env'
 
 // One LISTEN connection per app process, shared by every open Usage tab it serves.
 //
@@ -23,7 +23,13 @@ const MAX_BACKOFF_MS = 5_000
 const PROBE_MS = 15_000
 
 class UsageEventHub {
+  constructor(
+    private readonly channel: string = USAGE_CHANNEL,
+    private readonly applicationName: string = LISTENER_APPLICATION_NAME,
+  ) {}
+
   private readonly listeners = new Map<string, Set<Listener>>()
+  private readonly lostListeners = new Set<() => void>()
   private client: pg.Client | null = null
   private connecting = false
   private backoffMs = 250
@@ -32,20 +38,30 @@ class UsageEventHub {
   /** Set once a connection was lost: the next successful LISTEN asks everyone to re-read. */
   private missed = false
 
-  /** Calls `listener` whenever `userId`'s usage changes; returns the unsubscribe function (idempotent). */
-  subscribe(userId: string, listener: Listener): () => void {
+  /**
+   * Calls `listener` whenever `userId`'s usage changes; returns the unsubscribe function
+   * (idempotent). `onLost`: called when the connection drops (notices may be missed until it is back).
+   */
+  subscribe(userId: string, listener: Listener, onLost?: () => void): () => void {
     let set = this.listeners.get(userId)
     if (!set) this.listeners.set(userId, (set = new Set()))
     set.add(listener)
+    if (onLost) this.lostListeners.add(onLost)
     this.ensureConnected()
     let done = false
     return () => {
       if (done) return
       done = true
+      if (onLost) this.lostListeners.delete(onLost)
       set.delete(listener)
       if (set.size === 0 && this.listeners.get(userId) === set) this.listeners.delete(userId)
       if (this.listeners.size === 0) this.shutdown()
     }
+  }
+
+  /** Whether the LISTEN connection is up (notices sent now will be heard). */
+  listening(): boolean {
+    return this.client !== null
   }
 
   /** Open subscriptions in this process (for health and tests of cleanup). */
@@ -72,16 +88,17 @@ class UsageEventHub {
     this.connecting = true
     let client: pg.Client | undefined
     try {
-      const opened = new pg.Client({ connectionString: requireDatabaseUrl(), application_name: LISTENER_APPLICATION_NAME, keepAlive: true })
+      // A session connection (LISTEN does not pass a transaction pooler).
+      const opened = new pg.Client({ connectionString: env.DATABASE_DIRECT_URL ?? requireDatabaseUrl(), application_name: this.applicationName, keepAlive: true })
       client = opened
       opened.on('notification', (message) => {
-        if (message.channel === USAGE_CHANNEL && message.payload) this.emit(message.payload)
+        if (message.channel === this.channel && message.payload) this.emit(message.payload)
       })
       // 'error' then 'end' on a lost connection; handled once, by whichever comes first.
       opened.on('error', (error) => this.lost(opened, error.message))
       opened.on('end', () => this.lost(opened, 'connection ended'))
       await opened.connect()
-      await opened.query(`listen ${USAGE_CHANNEL}`)
+      await opened.query(`listen ${this.channel}`)
     } catch (error) {
       this.connecting = false
       client?.end().catch(() => {})
@@ -103,7 +120,7 @@ class UsageEventHub {
     this.probeTimer.unref()
     if (this.missed) {
       this.missed = false
-      console.info('[usage-events] listening again; subscribers re-read their usage')
+      console.info(`[${this.applicationName}] listening again; subscribers catch up`)
       this.emitAll()
     }
   }
@@ -114,12 +131,13 @@ class UsageEventHub {
     clearInterval(this.probeTimer)
     client.end().catch(() => {})
     this.missed = true
+    for (const onLost of this.lostListeners) onLost()
     this.scheduleRetry(`connection lost: ${reason}`)
   }
 
   private scheduleRetry(reason: string): void {
     if (this.listeners.size === 0 || this.retryTimer) return
-    console.error(`[usage-events] ${reason}; retrying in ${this.backoffMs} ms`)
+    console.error(`[${this.applicationName}] ${reason}; retrying in ${this.backoffMs} ms`)
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined
       if (this.listeners.size > 0) void this.connect()
@@ -140,10 +158,20 @@ class UsageEventHub {
 }
 
 // One hub per process, kept on globalThis so development reloads do not open a second connection.
-const cache = globalThis as unknown as { tollgateUsageHub?: UsageEventHub }
+const cache = globalThis as unknown as { tollgateUsageHub?: UsageEventHub; tollgateTermsHub?: UsageEventHub }
 
 /** The process-wide hub. */
 export function usageEvents(): UsageEventHub {
   cache.tollgateUsageHub ??= new UsageEventHub()
   return cache.tollgateUsageHub
+}
+
+/**
+ * The process-wide hub of changed terms: NOTIFY tollgate_terms '<user id>' when a user's plan,
+ * limits, status, period, rates or keys change, or 'service:<key id>' when a service key is
+ * revoked (20241202_quota_leases.sql). Quota leases listen here (lib/gateway/lease.ts).
+ */
+export function termsEvents(): UsageEventHub {
+  cache.tollgateTermsHub ??= new UsageEventHub('tollgate_terms', 'tollgate:terms-events')
+  return cache.tollgateTermsHub
 }
