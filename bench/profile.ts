@@ -1,10 +1,10 @@
-// `npm run bench:profile`: where a gateway call's CPU time goes. Runs the bare Node.js forward
-// server (bench/forward-server.ts) and then the full gateway path (one user, 32 connections) on
-// `next start`, each in its own process under `node --cpu-prof`, driven by autocannon. Reports,
-// per call: the server process's CPU (from /proc), PostgreSQL's CPU (all backends),
-// transactions, and the profile's self time by component (Next.js, Prisma, pg, Node internals,
-// GC …) for both, so the difference is what Next.js and metering cost (the Next.js row alone is
-// the framework's share); then the gateway's hottest functions. Profiles stay in
+// `npm run bench:profile`: where a gateway call's CPU time goes. Runs the bare Next.js route
+// (bench/bare-next: one route handler that forwards) and then the full gateway path (one user,
+// 32 connections) on `next start`, each in its own process under `node --cpu-prof`, driven by
+// autocannon. Reports, per call: the server process's CPU (from /proc), PostgreSQL's CPU (all
+// backends), transactions, and the profile's self time by component (Next.js, Prisma, pg, Node
+// internals, GC …) for both, so the difference is what Tollgate adds over the framework; then
+// the gateway's hottest functions. Profiles stay in
 // bench/results/profile/ (open them in Chrome DevTools); the summary in
 // bench/results/profile-latest.json.
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -13,7 +13,7 @@ import autocannon from 'autocannon'
 import pg from 'pg'
 import { startFakeOpenAI } from '../test/fakes/openai'
 import { startProductionServer } from '../test/next-server'
-import { startForwardServer } from './forward-server'
+import { startBareNext } from './bare-next'
 import { benchDatabase, CHAT_BODY, serverEnv, transactions, userWithKey } from './common'
 
 const DURATION = Number(process.env.BENCH_SECONDS ?? 10)
@@ -48,16 +48,16 @@ function postgresCpuSeconds(): number {
 type Measured = { target: string; rps: number; calls: number; server_cpu_ms_per_call: number; postgres_cpu_ms_per_call: number; transactions_per_call: number; profileDir: string }
 
 /** Runs `target` on a fresh profiled server: warm-up and measured run, everything counted per call. */
-async function profiled(target: 'forward' | 'gateway'): Promise<Measured> {
+async function profiled(target: 'bare-next' | 'gateway'): Promise<Measured> {
   const profileDir = path.join(OUT, target)
   mkdirSync(profileDir, { recursive: true })
   const nodeArgs = ['--cpu-prof', `--cpu-prof-dir=${profileDir}`]
   const server =
-    target === 'forward'
-      ? await startForwardServer(upstream.url, { ...process.env, ...serverEnv(databaseUrl, upstream) }, nodeArgs)
+    target === 'bare-next'
+      ? await startBareNext(upstream.url, { ...process.env, ...serverEnv(databaseUrl, upstream) }, nodeArgs)
       : await startProductionServer('.next-bench', serverEnv(databaseUrl, upstream), nodeArgs)
   let options: autocannon.Options
-  if (target === 'forward') {
+  if (target === 'bare-next') {
     options = { url: `${server.url}/forward`, method: 'POST', headers: { 'content-type': 'application/json', 'x-upstream-authorization': `Bearer ${upstream.apiKey}` }, body: BODY, connections: CONNECTIONS }
   } else {
     const { key } = await userWithKey(server.url, sql)
@@ -85,7 +85,7 @@ async function profiled(target: 'forward' | 'gateway'): Promise<Measured> {
 
 const sql = new pg.Client({ connectionString: databaseUrl })
 await sql.connect()
-const forward = await profiled('forward')
+const bare = await profiled('bare-next')
 const gateway = await profiled('gateway')
 await sql.end()
 
@@ -135,25 +135,25 @@ function breakdown(dir: string) {
   return { busy, byComponent, byFunction }
 }
 
-const f = breakdown(forward.profileDir)
+const f = breakdown(bare.profileDir)
 const g = breakdown(gateway.profileDir)
-// Per call, in the gateway and in the bare forward server: the difference is what Next.js and metering cost.
+// Per call, in the gateway and in the bare Next.js route: the difference is what Tollgate adds.
 const perCall = (us: number, m: Measured) => us / 1000 / m.calls
 const names = [...new Set([...g.byComponent.keys(), ...f.byComponent.keys()])]
 const result = {
   date: new Date().toISOString(),
   connections: CONNECTIONS,
   duration_seconds: DURATION,
-  targets: [forward, gateway].map((m) => ({ ...m, profileDir: undefined })),
+  targets: [bare, gateway].map((m) => ({ ...m, profileDir: undefined })),
   components_ms_per_call: names
-    .map((name) => ({ name, gateway: perCall(g.byComponent.get(name) ?? 0, gateway), forward: perCall(f.byComponent.get(name) ?? 0, forward) }))
-    .map((c) => ({ ...c, added: c.gateway - c.forward }))
+    .map((name) => ({ name, gateway: perCall(g.byComponent.get(name) ?? 0, gateway), bare: perCall(f.byComponent.get(name) ?? 0, bare) }))
+    .map((c) => ({ ...c, added: c.gateway - c.bare }))
     .sort((a, b) => b.gateway - a.gateway),
   gateway_top_functions: [...g.byFunction].sort((a, b) => b[1] - a[1]).slice(0, 25).map(([fn, us]) => ({ fn, ms_per_call: perCall(us, gateway), share: us / g.busy })),
 }
 writeFileSync('bench/results/profile-latest.json', `${JSON.stringify(result, null, 2)}\n`)
 console.table(result.targets.map((t) => ({ target: t.target, 'req/s': Math.round(t.rps), calls: t.calls, 'server CPU ms/call': t.server_cpu_ms_per_call.toFixed(2), 'PostgreSQL CPU ms/call': t.postgres_cpu_ms_per_call.toFixed(2), 'transactions/call': t.transactions_per_call.toFixed(2) })))
-console.table(result.components_ms_per_call.map((c) => ({ component: c.name, 'gateway ms/call': c.gateway.toFixed(3), 'bare forward ms/call': c.forward.toFixed(3), added: c.added.toFixed(3) })))
+console.table(result.components_ms_per_call.map((c) => ({ component: c.name, 'gateway ms/call': c.gateway.toFixed(3), 'bare Next.js route ms/call': c.bare.toFixed(3), added: c.added.toFixed(3) })))
 console.table(result.gateway_top_functions.map((x) => ({ function: x.fn.slice(0, 100), 'ms/call': x.ms_per_call.toFixed(3), '%': (100 * x.share).toFixed(1) })))
 await upstream.close()
 await pgServer.stop()
