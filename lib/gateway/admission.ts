@@ -3,7 +3,7 @@ import { pool } from '@/lib/db/prisma'
 import { env } from '@/lib/env'
 import { AppError } from '@/lib/errors'
 import { forgetApiKey, invalidKey } from '@/lib/gateway/identity'
-import { admitFromLease, keepLease, leaseAnswered, leaseCallsWanted, type LeaseGrant, type LeaseTake } from '@/lib/gateway/lease'
+import { admitFromLease, keepLease, leaseAnswered, leaseBeingAsked, leaseCallsWanted, type LeaseGrant, type LeaseTake } from '@/lib/gateway/lease'
 import type { ServiceType } from '@/lib/services'
 import { formatUsd, parseUsd } from '@/lib/pricing/money'
 
@@ -86,8 +86,15 @@ export async function admitCall(input: {
     userId: input.userId, service: input.service, credential: input.credential ?? input.apiKeyId ?? 'session', units: input.units,
     estimatedCost: input.estimatedCost, tokens: input.tokens ?? 0, tokensAtMost: input.tokensAtMost, campaignId: input.campaignId ?? null,
   }
-  const local = admitFromLease(leaseInput)
+  let local = admitFromLease(leaseInput)
   if (local) return { ...local.admission, leaseTake: local.take }
+  // Another call of this key is asking for a lease: its answer comes first, then this call tries it.
+  const asked = leaseBeingAsked(leaseInput)
+  if (asked) {
+    await asked
+    local = admitFromLease(leaseInput)
+    if (local) return { ...local.admission, leaseTake: local.take }
+  }
   const estimatedCost = typeof input.estimatedCost === 'function' ? input.estimatedCost() : input.estimatedCost
   const tokens = Math.max(0, Math.ceil((typeof input.tokens === 'function' ? input.tokens() : input.tokens) ?? 0))
   // With leases on, admission goes through gateway_lease even when this call wants no slice:
@@ -113,18 +120,19 @@ export async function admitCall(input: {
   let admission: Admission
   try {
     admission = await ask()
+    // Refused while other instances' slices of this user were out: they were told to give them
+    // back; ask again until they have (a refusal is final only with no slice out).
+    for (let wait = 10, waited = 0; !admission.admitted && admission.leased && waited < env.QUOTA_LEASE_MS + 1_000; waited += wait, wait = Math.min(wait * 2, 200)) {
+      await new Promise((resolve) => setTimeout(resolve, wait))
+      admission = await ask()
+    }
+    if (admission.admitted) {
+      keepLease({ ...leaseInput, estimatedCost, tokens }, admission)
+      return admission
+    }
   } finally {
+    // After keepLease: the calls that waited find the new lease.
     if (leaseCalls > 0) leaseAnswered(leaseInput)
-  }
-  // Refused while other instances' slices of this user were out: they were told to give them
-  // back; ask again until they have (a refusal is final only with no slice out).
-  for (let wait = 10, waited = 0; !admission.admitted && admission.leased && waited < env.QUOTA_LEASE_MS + 1_000; waited += wait, wait = Math.min(wait * 2, 200)) {
-    await new Promise((resolve) => setTimeout(resolve, wait))
-    admission = await ask()
-  }
-  if (admission.admitted) {
-    keepLease({ ...leaseInput, estimatedCost, tokens }, admission)
-    return admission
   }
   if (admission.code === 'invalid_campaign') throw campaignRefused(input.campaignId!, admission.campaign ?? 'unknown')
   if (admission.code === 'invalid_api_key') {

@@ -156,6 +156,39 @@ describe('admission from a lease (lib/gateway/lease.ts)', () => {
     expect(sub).toEqual({ chat_messages_used: 5, period_cost: '0.002500000000' })
   })
 
+  it('makes the calls that arrive while a lease is asked for wait for it, not each ask the database', async () => {
+    const user = await newUser(`update public.user_subscriptions set plan_type = 'pro', chat_messages_limit = 100000, monthly_cost_budget = 1000, enforcement_mode = 'hard' where user_id = $1`)
+    await admitCall(input(user)) // seen: the next call asks for a slice
+    await vi.waitFor(() => expect(termsEvents().listening()).toBe(true), { timeout: 5_000 })
+    const query = vi.spyOn(appPool(), 'query')
+    try {
+      const burst = await Promise.all(Array.from({ length: 10 }, () => admitCall(input(user))))
+      expect(query).toHaveBeenCalledTimes(1)
+      const granted = burst.find((a) => a.lease)!
+      expect(granted.lease!.calls).toBe(16)
+      expect(burst.filter((a) => a.leaseTake?.id === granted.lease!.id)).toHaveLength(9)
+    } finally {
+      query.mockRestore()
+    }
+    await endLeases((l) => l.userId === user)
+  })
+
+  it('does not make calls wait for an ask near a limit, where no slice is granted', async () => {
+    const user = await newUser(`update public.user_subscriptions set plan_type = 'pro', chat_messages_limit = 100, enforcement_mode = 'hard' where user_id = $1`)
+    await admitCall(input(user))
+    await vi.waitFor(() => expect(termsEvents().listening()).toBe(true), { timeout: 5_000 })
+    expect((await admitCall(input(user))).lease).toBeUndefined() // asked, none granted: 98 left, under 128
+    const query = vi.spyOn(appPool(), 'query')
+    try {
+      const calls = Array.from({ length: 5 }, () => admitCall(input(user)))
+      // Each went to the database at once (a call admitCall makes waits after its query is sent).
+      expect(query).toHaveBeenCalledTimes(5)
+      expect((await Promise.all(calls)).every((a) => a.admitted && !a.leaseTake)).toBe(true)
+    } finally {
+      query.mockRestore()
+    }
+  })
+
   it('asks the database for a call the slice cannot cover, and for a campaign it has not seen', async () => {
     const user = await newUser(`update public.user_subscriptions set plan_type = 'pro', chat_messages_limit = 100000, monthly_cost_budget = 1000, enforcement_mode = 'hard' where user_id = $1`)
     expect((await leased(() => input(user))).lease).toBeDefined()

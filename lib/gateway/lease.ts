@@ -56,8 +56,13 @@ type Leases = {
   lastAsked: Map<string, number>
   /** Leases that could not be given back (the database away): tried again by the sweep. */
   unreturned: Set<Lease>
-  /** Keys with a lease being asked for: one at a time, or a burst of calls would each take a slice and replace the last. */
-  asking: Set<string>
+  /**
+   * Keys with a lease being asked for, and the answer's arrival: one ask at a time (a burst of
+   * calls would each take a slice and replace the last), and the calls meanwhile wait for it.
+   */
+  asking: Map<string, { answered: Promise<void>; answer: () => void }>
+  /** Keys whose last ask was granted no slice (near a limit): their calls do not wait for the next ask. */
+  ungranted: Set<string>
   sizes: Map<string, number>
   campaigns: Map<string, number>
   closed: boolean
@@ -67,7 +72,7 @@ type Leases = {
 }
 // On globalThis: every route bundle of the process must share one set of leases.
 const store = globalThis as typeof globalThis & { __tollgateLeases?: Leases }
-const leases: Leases = (store.__tollgateLeases ??= { byKey: new Map(), lastAsked: new Map(), unreturned: new Set(), asking: new Set(), sizes: new Map(), campaigns: new Map(), closed: false })
+const leases: Leases = (store.__tollgateLeases ??= { byKey: new Map(), lastAsked: new Map(), unreturned: new Set(), asking: new Map(), ungranted: new Set(), sizes: new Map(), campaigns: new Map(), closed: false })
 
 // Leases past their time are ended (and given back) by one sweep per process, not a timer each.
 const SWEEP_MS = 250
@@ -75,7 +80,11 @@ leases.sweeper ??= setInterval(() => {
   const now = Date.now()
   for (const lease of [...leases.byKey.values()]) if (now >= lease.until) end(lease)
   for (const [key, until] of leases.campaigns) if (until < now) leases.campaigns.delete(key)
-  for (const [key, at] of leases.lastAsked) if (now - at > 60_000) leases.lastAsked.delete(key)
+  for (const [key, at] of leases.lastAsked) {
+    if (now - at <= 60_000) continue
+    leases.lastAsked.delete(key)
+    leases.ungranted.delete(key)
+  }
   for (const lease of [...leases.unreturned]) {
     leases.unreturned.delete(lease)
     void giveBack(lease)
@@ -119,13 +128,33 @@ export function leaseCallsWanted(input: LeaseInput): number {
   const last = leases.lastAsked.get(key)
   leases.lastAsked.set(key, now)
   if (last === undefined || now - last > env.QUOTA_LEASE_MS || !hearing || leases.asking.has(key)) return 0
-  leases.asking.add(key)
+  let answer = () => {}
+  const answered = new Promise<void>((resolve) => (answer = resolve))
+  leases.asking.set(key, { answered, answer })
   return leases.sizes.get(key) ?? FIRST_SIZE
 }
 
-/** The database answered a call that asked for a lease (leaseCallsWanted > 0): the next may ask. */
+/**
+ * The call that asked for a lease (leaseCallsWanted > 0) is done with the database: its lease, if
+ * granted, is kept. The calls that waited try it; the next may ask.
+ */
 export function leaseAnswered(input: Pick<LeaseInput, 'userId' | 'service' | 'credential'>): void {
-  leases.asking.delete(keyOf(input))
+  const key = keyOf(input)
+  if (leases.byKey.has(key)) leases.ungranted.delete(key)
+  else leases.ungranted.add(key)
+  leases.asking.get(key)?.answer()
+  leases.asking.delete(key)
+}
+
+/**
+ * While another call of this key is asking the database for a lease: its answer's arrival.
+ * Waiting for it costs the caller no more than its own round trip would, and spares the
+ * database a round trip per call each time a busy key's lease runs out.
+ */
+export function leaseBeingAsked(input: Pick<LeaseInput, 'userId' | 'service' | 'credential'>): Promise<void> | undefined {
+  const key = keyOf(input)
+  // Near a limit the database grants none: every call takes its own place under the lock at once.
+  return leases.ungranted.has(key) ? undefined : leases.asking.get(key)?.answered
 }
 
 /**

@@ -66,26 +66,11 @@ create or replace function public.console_codes_merge(a jsonb, b jsonb) returns 
     from (select jsonb_object_keys(a) union select jsonb_object_keys(b)) ks(k)
 $$;
 
--- What the console rollups read of a row, derived once (as console_record derived it).
-create or replace function public.console_facts(p_rows public.api_usage[])
-  returns table (day date, hour timestamptz, user_id uuid, provider text, model text, status text, cost numeric,
-                 cost_status text, refused boolean, b integer, code text, err text, created_at timestamptz,
-                 input_tokens integer, output_tokens integer, cached_tokens integer, reasoning_tokens integer,
-                 images_generated integer, video_seconds numeric)
-  language sql stable
-  set search_path = ''
-  as $$
-  select (r.created_at at time zone 'UTC')::date, date_trunc('hour', r.created_at), r.user_id, r.provider, r.model, r.status,
-         coalesce(r.total_cost, 0), r.cost_status, r.status in ('rate_limited', 'limit_exceeded'),
-         case when r.status in ('rate_limited', 'limit_exceeded') then null else public.console_latency_bucket(r.latency_ms) end,
-         case when r.status <> 'success' then left(coalesce(nullif(r.error_code, ''), r.status), 60) end,
-         case when r.status = 'error' then left(coalesce(nullif(r.error_code, ''), 'error') || coalesce(': ' || (r.metadata ->> 'error_message'), ''), 300) end,
-         r.created_at, r.input_tokens, r.output_tokens, r.cached_tokens, r.reasoning_tokens, r.images_generated, r.video_seconds
-    from unnest(p_rows) r
-$$;
-revoke all on function public.console_facts(public.api_usage[]) from public, anon, authenticated;
-
--- The console rollups of a group: step 3 of the lock order.
+-- The console rollups of a group: step 3 of the lock order. One statement, planned once per
+-- session (plpgsql caches it): what the rollups read of a row is derived once, in `f` (as
+-- console_record derived it), and the four tables are upserted from it, each table's rows in key
+-- order. Every group runs this same statement, so every group takes the tables in one order.
+-- Error codes are aggregated over the rows that have one only (most calls succeed).
 create or replace function public.console_record_group(p_rows public.api_usage[]) returns void
   language plpgsql
   set search_path = ''
@@ -93,79 +78,96 @@ create or replace function public.console_record_group(p_rows public.api_usage[]
 declare
   v_shard integer := pg_backend_pid() % 8;
 begin
-  insert into public.console_user_days as t (day, user_id, calls, errors, cost, unpriced, estimated)
-  select c.day, c.user_id, count(*), count(*) filter (where c.status = 'error'), sum(c.cost),
-         count(*) filter (where c.cost_status = 'unpriced'), count(*) filter (where c.cost_status = 'estimated')
-    from public.console_facts(p_rows) c
-   group by c.day, c.user_id
-   order by c.day, c.user_id
-  on conflict (day, user_id) do update set
-    calls = t.calls + excluded.calls,
-    errors = t.errors + excluded.errors,
-    cost = t.cost + excluded.cost,
-    unpriced = t.unpriced + excluded.unpriced,
-    estimated = t.estimated + excluded.estimated;
-
-  insert into public.console_user_months as t (month, user_id, calls, errors, cost, unpriced, estimated)
-  select date_trunc('month', c.day)::date, c.user_id, count(*), count(*) filter (where c.status = 'error'), sum(c.cost),
-         count(*) filter (where c.cost_status = 'unpriced'), count(*) filter (where c.cost_status = 'estimated')
-    from public.console_facts(p_rows) c
-   group by 1, 2
-   order by 1, 2
-  on conflict (month, user_id) do update set
-    calls = t.calls + excluded.calls,
-    errors = t.errors + excluded.errors,
-    cost = t.cost + excluded.cost,
-    unpriced = t.unpriced + excluded.unpriced,
-    estimated = t.estimated + excluded.estimated;
-
-  insert into public.console_model_days as t (
-    day, provider, model, shard, calls, successes, errors, refused, aborted, error_codes, cost, unpriced, estimated,
-    input_tokens, output_tokens, cached_tokens, reasoning_tokens, images_generated, video_seconds, latency_hist
+  with f as materialized (
+    select (r.created_at at time zone 'UTC')::date as day, date_trunc('hour', r.created_at) as hour, r.user_id, r.provider, r.model,
+           r.status, coalesce(r.total_cost, 0) as cost, r.cost_status, r.status in ('rate_limited', 'limit_exceeded') as refused,
+           -- public.console_latency_bucket(latency_ms), inline: refusals never reached a provider.
+           case when r.status in ('rate_limited', 'limit_exceeded') or r.latency_ms is null then null
+                when r.latency_ms <= 1 then 1
+                else least(64, 1 + ceil(ln(r.latency_ms::float8) / ln(1.25::float8))::integer) end as b,
+           case when r.status <> 'success' then left(coalesce(nullif(r.error_code, ''), r.status), 60) end as code,
+           case when r.status = 'error' then left(coalesce(nullif(r.error_code, ''), 'error') || coalesce(': ' || (r.metadata ->> 'error_message'), ''), 300) end as err,
+           r.created_at, r.input_tokens, r.output_tokens, r.cached_tokens, r.reasoning_tokens, r.images_generated, r.video_seconds
+      from unnest(p_rows) r
+  ),
+  user_days as (
+    insert into public.console_user_days as t (day, user_id, calls, errors, cost, unpriced, estimated)
+    select f.day, f.user_id, count(*), count(*) filter (where f.status = 'error'), sum(f.cost),
+           count(*) filter (where f.cost_status = 'unpriced'), count(*) filter (where f.cost_status = 'estimated')
+      from f
+     group by f.day, f.user_id
+     order by f.day, f.user_id
+    on conflict (day, user_id) do update set
+      calls = t.calls + excluded.calls,
+      errors = t.errors + excluded.errors,
+      cost = t.cost + excluded.cost,
+      unpriced = t.unpriced + excluded.unpriced,
+      estimated = t.estimated + excluded.estimated
+  ),
+  user_months as (
+    insert into public.console_user_months as t (month, user_id, calls, errors, cost, unpriced, estimated)
+    select date_trunc('month', f.day)::date, f.user_id, count(*), count(*) filter (where f.status = 'error'), sum(f.cost),
+           count(*) filter (where f.cost_status = 'unpriced'), count(*) filter (where f.cost_status = 'estimated')
+      from f
+     group by 1, 2
+     order by 1, 2
+    on conflict (month, user_id) do update set
+      calls = t.calls + excluded.calls,
+      errors = t.errors + excluded.errors,
+      cost = t.cost + excluded.cost,
+      unpriced = t.unpriced + excluded.unpriced,
+      estimated = t.estimated + excluded.estimated
+  ),
+  model_days as (
+    insert into public.console_model_days as t (
+      day, provider, model, shard, calls, successes, errors, refused, aborted, error_codes, cost, unpriced, estimated,
+      input_tokens, output_tokens, cached_tokens, reasoning_tokens, images_generated, video_seconds, latency_hist
+    )
+    select f.day, f.provider, f.model, v_shard, count(*), count(*) filter (where f.status = 'success'),
+           count(*) filter (where f.status = 'error'), count(*) filter (where f.refused),
+           count(*) filter (where f.status = 'client_aborted'),
+           coalesce(public.console_codes(f.code) filter (where f.code is not null), '{}'::jsonb), sum(f.cost),
+           count(*) filter (where f.cost_status = 'unpriced'), count(*) filter (where f.cost_status = 'estimated'),
+           sum(f.input_tokens), sum(f.output_tokens), sum(f.cached_tokens), sum(f.reasoning_tokens),
+           sum(f.images_generated), sum(f.video_seconds), public.console_hist(f.b)
+      from f
+     group by f.day, f.provider, f.model
+     order by f.day, f.provider, f.model
+    on conflict (day, provider, model, shard) do update set
+      calls = t.calls + excluded.calls,
+      successes = t.successes + excluded.successes,
+      errors = t.errors + excluded.errors,
+      refused = t.refused + excluded.refused,
+      aborted = t.aborted + excluded.aborted,
+      error_codes = case when excluded.error_codes = '{}'::jsonb then t.error_codes else public.console_codes_merge(t.error_codes, excluded.error_codes) end,
+      cost = t.cost + excluded.cost,
+      unpriced = t.unpriced + excluded.unpriced,
+      estimated = t.estimated + excluded.estimated,
+      input_tokens = t.input_tokens + excluded.input_tokens,
+      output_tokens = t.output_tokens + excluded.output_tokens,
+      cached_tokens = t.cached_tokens + excluded.cached_tokens,
+      reasoning_tokens = t.reasoning_tokens + excluded.reasoning_tokens,
+      images_generated = t.images_generated + excluded.images_generated,
+      video_seconds = t.video_seconds + excluded.video_seconds,
+      latency_hist = public.console_hist_merge(t.latency_hist, excluded.latency_hist)
   )
-  select c.day, c.provider, c.model, v_shard, count(*), count(*) filter (where c.status = 'success'),
-         count(*) filter (where c.status = 'error'), count(*) filter (where c.refused),
-         count(*) filter (where c.status = 'client_aborted'), public.console_codes(c.code), sum(c.cost),
-         count(*) filter (where c.cost_status = 'unpriced'), count(*) filter (where c.cost_status = 'estimated'),
-         sum(c.input_tokens), sum(c.output_tokens), sum(c.cached_tokens), sum(c.reasoning_tokens),
-         sum(c.images_generated), sum(c.video_seconds), public.console_hist(c.b)
-    from public.console_facts(p_rows) c
-   group by c.day, c.provider, c.model
-   order by c.day, c.provider, c.model
-  on conflict (day, provider, model, shard) do update set
-    calls = t.calls + excluded.calls,
-    successes = t.successes + excluded.successes,
-    errors = t.errors + excluded.errors,
-    refused = t.refused + excluded.refused,
-    aborted = t.aborted + excluded.aborted,
-    error_codes = public.console_codes_merge(t.error_codes, excluded.error_codes),
-    cost = t.cost + excluded.cost,
-    unpriced = t.unpriced + excluded.unpriced,
-    estimated = t.estimated + excluded.estimated,
-    input_tokens = t.input_tokens + excluded.input_tokens,
-    output_tokens = t.output_tokens + excluded.output_tokens,
-    cached_tokens = t.cached_tokens + excluded.cached_tokens,
-    reasoning_tokens = t.reasoning_tokens + excluded.reasoning_tokens,
-    images_generated = t.images_generated + excluded.images_generated,
-    video_seconds = t.video_seconds + excluded.video_seconds,
-    latency_hist = public.console_hist_merge(t.latency_hist, excluded.latency_hist);
-
   insert into public.console_provider_hours as t (
     hour, provider, shard, calls, errors, refused, aborted, error_codes, latency_hist, last_error, last_error_at
   )
-  select c.hour, c.provider, v_shard, count(*), count(*) filter (where c.status = 'error'), count(*) filter (where c.refused),
-         count(*) filter (where c.status = 'client_aborted'), public.console_codes(c.code), public.console_hist(c.b),
-         (array_agg(c.err order by c.created_at desc) filter (where c.err is not null))[1],
-         max(c.created_at) filter (where c.err is not null)
-    from public.console_facts(p_rows) c
-   group by c.hour, c.provider
-   order by c.hour, c.provider
+  select f.hour, f.provider, v_shard, count(*), count(*) filter (where f.status = 'error'), count(*) filter (where f.refused),
+         count(*) filter (where f.status = 'client_aborted'),
+         coalesce(public.console_codes(f.code) filter (where f.code is not null), '{}'::jsonb), public.console_hist(f.b),
+         (array_agg(f.err order by f.created_at desc) filter (where f.err is not null))[1],
+         max(f.created_at) filter (where f.err is not null)
+    from f
+   group by f.hour, f.provider
+   order by f.hour, f.provider
   on conflict (hour, provider, shard) do update set
     calls = t.calls + excluded.calls,
     errors = t.errors + excluded.errors,
     refused = t.refused + excluded.refused,
     aborted = t.aborted + excluded.aborted,
-    error_codes = public.console_codes_merge(t.error_codes, excluded.error_codes),
+    error_codes = case when excluded.error_codes = '{}'::jsonb then t.error_codes else public.console_codes_merge(t.error_codes, excluded.error_codes) end,
     latency_hist = public.console_hist_merge(t.latency_hist, excluded.latency_hist),
     -- Rows can be written late (spool replays): the newest error wins, not the last written.
     last_error = case when excluded.last_error_at >= coalesce(t.last_error_at, '-infinity') then excluded.last_error else t.last_error end,
