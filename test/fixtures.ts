@@ -1,10 +1,20 @@
 // Rows for database tests, inserted as the superuser (the way privileged server code writes).
 import { randomUUID } from 'node:crypto'
 import type pg from 'pg'
+import { withClient } from './databases'
 
 export async function insertUser(client: pg.Client, email = `${randomUUID()}@example.test`): Promise<string> {
   const { rows } = await client.query<{ id: string }>('insert into auth.users (email) values ($1) returning id', [email])
   return rows[0].id
+}
+
+/** A new user in the database at `url`; `sql`, run with $1 = the user's id, sets their plan or limits. */
+export function newUserIn(url: string, sql = ''): Promise<string> {
+  return withClient(url, async (c) => {
+    const id = await insertUser(c)
+    if (sql) await c.query(sql, [id])
+    return id
+  })
 }
 
 /** One row in every user-owned table, so RLS can be checked table by table. */

@@ -11,7 +11,7 @@ import { trackAPIUsage } from '@/lib/metering/record'
 import { termsEvents } from '@/lib/usage/live'
 import { buildUsageRow } from '@/lib/metering/row'
 import { withClient } from '@/test/databases'
-import { insertUser } from '@/test/fixtures'
+import { newUserIn } from '@/test/fixtures'
 
 // Leases that outlast a slow test on a busy machine (the sweep would otherwise end them mid-test).
 vi.hoisted(() => {
@@ -29,12 +29,7 @@ afterAll(async () => {
   await closeDatabase()
 })
 
-const newUser = (sql = '') =>
-  withClient(url(), async (c) => {
-    const id = await insertUser(c)
-    if (sql) await c.query(sql, [id])
-    return id
-  })
+const newUser = (sql = '') => newUserIn(url(), sql)
 
 const requestId = () => `req_${randomUUID().replaceAll('-', '')}`
 

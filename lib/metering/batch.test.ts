@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { closeDatabase, pool as appPool } from '@/lib/db/prisma'
 import { trackAPIUsage } from '@/lib/metering/record'
 import { withClient } from '@/test/databases'
-import { insertUser } from '@/test/fixtures'
+import { newUserIn } from '@/test/fixtures'
 
 const url = () => process.env.DATABASE_URL!
 let pool: pg.Pool
@@ -20,12 +20,7 @@ afterAll(async () => {
   await closeDatabase()
 })
 
-const newUser = (sql = '') =>
-  withClient(url(), async (c) => {
-    const id = await insertUser(c)
-    if (sql) await c.query(sql, [id])
-    return id
-  })
+const newUser = (sql = '') => newUserIn(url(), sql)
 
 const PLAN = `update public.user_subscriptions set plan_type = 'pro', chat_messages_limit = 40, image_generations_limit = 1000,
   monthly_cost_budget = 1, enforcement_mode = 'hard' where user_id = $1`
