@@ -43,8 +43,9 @@ export async function appRolePassword(file: string): Promise<string> {
 
 /**
  * Gives the app login what the superuser owns in the app's schemas, in one transaction. Tables
- * take their indexes and linked sequences along; what belongs to an extension (btree_gist)
- * stays with it.
+ * take their indexes and linked sequences along (a sequence owned by a column cannot be moved
+ * apart from its table); partitions do not follow their parent, so each is moved itself; what
+ * belongs to an extension (btree_gist) stays with it.
  */
 async function handOver(c: pg.Client): Promise<void> {
   const { rows } = await c.query<{ statement: string }>(
@@ -56,7 +57,8 @@ async function handOver(c: pg.Client): Promise<void> {
                      c.oid::regclass, $2::text), 2
          from pg_class c join pg_namespace n on n.oid = c.relnamespace
         where n.nspname = any($1) and c.relowner = 'postgres'::regrole and c.relkind in ('r', 'p', 'v', 'm', 'S')
-          and not exists (select 1 from pg_depend d where d.classid = 'pg_class'::regclass and d.objid = c.oid and d.deptype in ('a', 'i', 'e'))
+          and not exists (select 1 from pg_depend d where d.classid = 'pg_class'::regclass and d.objid = c.oid
+                             and (d.deptype = 'e' or (c.relkind = 'S' and d.deptype in ('a', 'i'))))
        union all
        select format('alter %s %s owner to %I', case p.prokind when 'p' then 'procedure' when 'a' then 'aggregate' else 'function' end,
                      p.oid::regprocedure, $2::text), 3

@@ -192,7 +192,14 @@ export async function ensureDatabase(adminUrl: string, database: string, templat
     const exists = await client.query('select 1 from pg_database where datname = $1', [database])
     if (exists.rowCount === 0) {
       const ident = client.escapeIdentifier(database)
-      await client.query(template ? `create database ${ident} template ${client.escapeIdentifier(template)}` : `create database ${ident}`)
+      if (!template) await client.query(`create database ${ident}`)
+      else {
+        // A copy keeps its template's owner, who owns schema public in it (and so may add
+        // the ledger's months), rather than passing to whoever made the copy.
+        const { rows } = await client.query<{ owner: string }>('select pg_get_userbyid(datdba) as owner from pg_database where datname = $1', [template])
+        const owner = rows[0] ? ` owner ${client.escapeIdentifier(rows[0].owner)}` : ''
+        await client.query(`create database ${ident} template ${client.escapeIdentifier(template)}${owner}`)
+      }
     }
   } finally {
     await client.end()
