@@ -9,10 +9,8 @@ import { migrate } from '@/lib/db/migrate'
 import { adminUrl, createMigratedDatabase, urlForDatabase, withClient } from '@/test/databases'
 import { APP_ROLE, prepareAppRole } from './app-role'
 
-const asApp = (url: string) => {
-  const [user, password] = inject('pgAppLogin').split(':')
-  return Object.assign(new URL(url), { username: user, password }).toString()
-}
+const [appUser, appPassword] = inject('pgAppLogin').split(':')
+const asApp = (url: string) => Object.assign(new URL(url), { username: appUser, password: appPassword }).toString()
 
 /** Relations of the app's schemas (extension members aside) not owned by the app login. */
 const notOwned = (url: string) =>
@@ -48,7 +46,7 @@ describe('prepareAppRole on a database the superuser migrated', () => {
     const name = `owned_${randomBytes(6).toString('hex')}`
     await ensureDatabase(adminUrl(), name)
     await migrate(urlForDatabase(name))
-    await prepareAppRole(adminUrl(), name, inject('pgAppLogin').split(':')[1])
+    await prepareAppRole(adminUrl(), name, appPassword)
     expect(await notOwned(urlForDatabase(name))).toEqual([])
     expect(await writeAsApp(urlForDatabase(name))).toBe(1)
   })
